@@ -1,0 +1,200 @@
+//! One database handle for both engines. `sqlx::Any` keeps a single code path: queries use `$N`
+//! placeholders (which SQLite accepts too) and only portable column types (TEXT, BIGINT,
+//! DOUBLE PRECISION), with instants stored as Unix milliseconds.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+/// Which server the URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a database URL names, or an error naming the accepted schemes.
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => Err(DbError::UnsupportedUrl),
+        }
+    }
+}
+
+/// Storage failures, classified so that no caller inspects SQL error codes.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database URL must start with sqlite:// or postgres://")]
+    UnsupportedUrl,
+    #[error("a row with this key exists already")]
+    UniqueViolation,
+    #[error("the database is busy; try again")]
+    Busy,
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db_error) = &error {
+            if db_error.is_unique_violation() {
+                return Self::UniqueViolation;
+            }
+            // SQLITE_BUSY (5) / SQLITE_LOCKED (6), and PostgreSQL's serialization failure and
+            // deadlock: the operation can simply be retried.
+            if matches!(
+                db_error.code().as_deref(),
+                Some("5" | "6" | "40001" | "40P01")
+            ) {
+                return Self::Busy;
+            }
+        }
+        Self::Other(error)
+    }
+}
+
+/// A pool plus the engine it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// How long a SQLite writer waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+impl Db {
+    /// Opens a pool. SQLite files (and their folder) are created when missing.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbError> {
+        install_default_drivers();
+        let engine = Engine::from_url(url)?;
+        let url = match engine {
+            Engine::Sqlite => sqlite_url_with_create(url)?,
+            Engine::Postgres => url.to_owned(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // WAL lets readers proceed while one writer writes; the busy timeout makes
+                        // concurrent writers queue instead of failing at once.
+                        let pragmas = format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
+                        );
+                        conn.execute(pragmas.as_str()).await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url).await?;
+        Ok(Self { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
+    /// SQLITE_BUSY without waiting when another writer committed in between.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, DbError> {
+        let tx = match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Adds `mode=rwc` so a missing SQLite file is created, and creates its folder.
+fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:"
+        && !path.is_empty()
+        && let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|error| DbError::Other(sqlx::Error::Io(error)))?;
+    }
+    if query.split('&').any(|pair| pair.starts_with("mode=")) {
+        return Ok(url.to_owned());
+    }
+    let separator = if query.is_empty() { "?" } else { "&" };
+    Ok(format!("{url}{separator}mode=rwc"))
+}
+
+impl FromStr for Engine {
+    type Err = DbError;
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        Self::from_url(url)
+    }
+}
+
+/// Milliseconds since the Unix epoch, the storage form of every instant.
+pub fn to_millis(instant: chrono::DateTime<chrono::Utc>) -> i64 {
+    instant.timestamp_millis()
+}
+
+/// The instant a stored millisecond count stands for; the epoch for out-of-range values.
+pub fn from_millis(millis: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_follows_the_url_scheme() {
+        assert_eq!(Engine::from_url("sqlite://x.db").unwrap(), Engine::Sqlite);
+        assert_eq!(
+            Engine::from_url("postgres://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        assert_eq!(
+            Engine::from_url("postgresql://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        assert!(Engine::from_url("mysql://u@h/db").is_err());
+        assert!(Engine::from_url("").is_err());
+    }
+
+    #[test]
+    fn sqlite_urls_create_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sub/k.db");
+        let url = format!("sqlite://{}", file.display());
+        assert_eq!(
+            sqlite_url_with_create(&url).unwrap(),
+            format!("{url}?mode=rwc")
+        );
+        assert!(file.parent().unwrap().is_dir());
+        assert_eq!(
+            sqlite_url_with_create("sqlite::memory:?mode=memory").unwrap(),
+            "sqlite::memory:?mode=memory"
+        );
+    }
+}

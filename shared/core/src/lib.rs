@@ -1,0 +1,17 @@
+//! What every kintai-link service shares: the storage foundation (one code path for SQLite and
+//! PostgreSQL), gRPC server wiring (health, reflection, limits, graceful drain), telemetry, and
+//! the conversion of domain errors into gRPC statuses.
+
+pub mod db;
+pub mod grpc_error;
+pub mod lease;
+pub mod migrate;
+pub mod paging;
+pub mod server;
+pub mod telemetry;
+pub mod validate;
+
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
+pub use db::{Db, DbError, Engine};

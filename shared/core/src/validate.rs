@@ -1,0 +1,156 @@
+//! Input checks shared by every RPC. Problems are collected as field violations so that one
+//! answer names every bad field (and, in a batch, every bad item) at once.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// Longest id (company, user, status, punch) we accept, in characters.
+pub const MAX_ID_CHARS: usize = 64;
+/// Longest display name, as KING OF TIME and cyzen allow (姓・名 各40文字以内).
+pub const MAX_NAME_CHARS: usize = 40;
+
+/// Field violations collected while checking a request.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Violations {
+    items: Vec<(String, String)>,
+}
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.items.push((field.into(), description.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.items.iter().map(|(f, d)| (f.as_str(), d.as_str()))
+    }
+
+    pub fn extend(&mut self, other: Violations) {
+        self.items.extend(other.items);
+    }
+
+    /// `Ok(())` when nothing was found, otherwise INVALID_ARGUMENT with a BadRequest listing
+    /// every violation.
+    pub fn check(self) -> Result<(), Status> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self.into_status("the request is invalid"))
+        }
+    }
+
+    /// INVALID_ARGUMENT with `summary` plus the first violation in the message (for callers that
+    /// read only the message) and every violation as google.rpc.BadRequest details.
+    pub fn into_status(self, summary: &str) -> Status {
+        let mut details = ErrorDetails::new();
+        for (field, description) in &self.items {
+            details.add_bad_request_violation(field.clone(), description.clone());
+        }
+        let message = match self.items.first() {
+            Some((field, description)) if self.items.len() == 1 => {
+                format!("{summary}: {field} {description}")
+            }
+            Some((field, description)) => format!(
+                "{summary}: {field} {description} (and {} more field violations)",
+                self.items.len() - 1
+            ),
+            None => summary.to_owned(),
+        };
+        Status::with_error_details(Code::InvalidArgument, message, details)
+    }
+
+    /// Checks an id: present, at most [`MAX_ID_CHARS`], no control characters, no surrounding
+    /// spaces.
+    pub fn id(&mut self, field: &str, value: &str) {
+        if value.is_empty() {
+            self.add(field, "is required");
+        } else if value.chars().count() > MAX_ID_CHARS {
+            self.add(field, format!("must be at most {MAX_ID_CHARS} characters"));
+        } else if value.chars().any(char::is_control) {
+            self.add(field, "must not contain control characters");
+        } else if value.trim() != value {
+            self.add(field, "must not start or end with spaces");
+        }
+    }
+
+    /// Checks a free text: at most `max_chars` characters and no control characters.
+    pub fn text(&mut self, field: &str, value: &str, max_chars: usize) {
+        if value.chars().count() > max_chars {
+            self.add(field, format!("must be at most {max_chars} characters"));
+        } else if value.chars().any(char::is_control) {
+            self.add(field, "must not contain control characters");
+        }
+    }
+
+    /// Checks a required free text.
+    pub fn required_text(&mut self, field: &str, value: &str, max_chars: usize) {
+        if value.trim().is_empty() {
+            self.add(field, "is required");
+        } else {
+            self.text(field, value, max_chars);
+        }
+    }
+}
+
+/// RESOURCE_EXHAUSTED for a batch over its limit; nothing of it is applied.
+pub fn batch_too_large(field: &str, len: usize, max: usize) -> Status {
+    let mut details = ErrorDetails::new();
+    details.add_bad_request_violation(
+        field,
+        format!("has {len} items; at most {max} are allowed per call"),
+    );
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        format!("{field} has {len} items; at most {max} are allowed per call: split the batch"),
+        details,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked_for_presence_length_and_characters() {
+        let mut v = Violations::new();
+        v.id("a", "");
+        v.id("b", &"x".repeat(65));
+        v.id("c", "bad\u{7}");
+        v.id("d", " padded");
+        v.id("ok", "user-1");
+        let fields: Vec<_> = v.iter().map(|(f, _)| f.to_owned()).collect();
+        assert_eq!(fields, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn statuses_carry_every_violation() {
+        let mut v = Violations::new();
+        v.add("users[0].user_id", "is required");
+        v.add("users[2].name", "must be at most 40 characters");
+        let status = v.into_status("2 of 3 users rejected");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(status.message().contains("users[0].user_id is required"));
+        let details = status.get_error_details();
+        let bad = details.bad_request().unwrap();
+        assert_eq!(bad.field_violations.len(), 2);
+        assert_eq!(bad.field_violations[1].field, "users[2].name");
+    }
+
+    #[test]
+    fn oversized_batches_are_resource_exhausted() {
+        let status = batch_too_large("users", 5001, 5000);
+        assert_eq!(status.code(), Code::ResourceExhausted);
+        assert!(status.message().contains("5001"));
+    }
+}

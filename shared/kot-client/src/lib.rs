@@ -1,0 +1,1 @@
+//! placeholder: the crate lands with issue 3

@@ -1,0 +1,84 @@
+//! The command line of the `kintai` binary.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kintai",
+    version,
+    about = "kintai-link: carries cyzen attendance punches into KING OF TIME"
+)]
+pub struct Cli {
+    /// A TOML configuration file (layered over the defaults, under KINTAI__SECTION__KEY variables and flags).
+    #[arg(long, global = true, env = "KINTAI_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one service in this process (what a Kubernetes pod runs).
+    Serve {
+        #[arg(value_enum)]
+        service: ServiceName,
+        /// Address to listen on (server.listen).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// sqlite://PATH or postgres://... (database.url).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Laptop mode: all three services on one port, SQLite, and the built-in KING OF TIME simulator.
+    Dev {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Folder for the SQLite files (default: the user's data folder, or ./.kintai).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Use this KING OF TIME endpoint instead of the built-in simulator.
+        #[arg(long)]
+        kot_base_url: Option<String>,
+    },
+    /// Call RunMatch or RunSync and exit non-zero when the run failed (what a CronJob runs).
+    Trigger {
+        #[arg(value_enum)]
+        run: RunKind,
+        /// Only this company; every enabled company when omitted.
+        #[arg(long)]
+        company: Option<String>,
+        /// The service to call, e.g. http://kintai-matcher:50051 or 127.0.0.1:50051.
+        #[arg(long)]
+        target: String,
+        /// For sync: report what would be sent without sending.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ServiceName {
+    Settings,
+    Matcher,
+    Syncer,
+}
+
+impl ServiceName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Settings => "settings",
+            Self::Matcher => "matcher",
+            Self::Syncer => "syncer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RunKind {
+    Match,
+    Sync,
+}

@@ -1,0 +1,92 @@
+//! `kintai`: one binary for every kintai-link process — a service pod, the laptop server, and
+//! the CronJobs' trigger.
+
+mod cli;
+mod config;
+mod serve;
+mod trigger;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use config::{Config, EXIT_CONFIG, Overrides};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = match &cli.command {
+        Command::Serve {
+            listen,
+            database_url,
+            ..
+        } => Overrides {
+            listen: *listen,
+            database_url: database_url.clone(),
+            ..Overrides::default()
+        },
+        Command::Dev {
+            listen,
+            data_dir,
+            kot_base_url,
+        } => Overrides {
+            listen: *listen,
+            data_dir: data_dir.clone(),
+            kot_base_url: kot_base_url.clone(),
+            ..Overrides::default()
+        },
+        Command::Trigger { .. } => Overrides::default(),
+    };
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("kintai: {error}");
+            return ExitCode::from(EXIT_CONFIG as u8);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("kintai: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli.command, config))
+}
+
+async fn run(command: Command, config: Config) -> ExitCode {
+    let process_name = match &command {
+        Command::Serve { service, .. } => format!("kintai-{}", service.as_str()),
+        Command::Dev { .. } => "kintai-dev".to_owned(),
+        Command::Trigger { .. } => "kintai-trigger".to_owned(),
+    };
+    let _telemetry = match kintai_core::telemetry::init(&config.telemetry, &process_name) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("kintai: {error}");
+            return ExitCode::from(EXIT_CONFIG as u8);
+        }
+    };
+    let result = match command {
+        Command::Serve { service, .. } => serve::serve_one(service, &config).await,
+        Command::Dev { .. } => serve::dev(&config).await,
+        Command::Trigger {
+            run,
+            company,
+            target,
+            dry_run,
+        } => {
+            return trigger::trigger(run, company, &target, dry_run).await;
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "kintai stopped with an error");
+            eprintln!("kintai: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

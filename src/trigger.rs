@@ -1,0 +1,118 @@
+//! `kintai trigger match|sync`: what the CronJobs run. Calls RunMatch / RunSync, prints one line
+//! per company, and exits non-zero when the run failed, so Kubernetes records a failed Job.
+
+use std::process::ExitCode;
+
+use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
+use kintai_proto::matcher::v1::{MatchOutcome, RunMatchRequest};
+use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
+use kintai_proto::syncer::v1::{RunSyncRequest, SyncOutcome};
+use tonic::transport::Endpoint;
+
+use crate::cli::RunKind;
+
+/// Exit code when the target cannot be reached (sysexits EX_UNAVAILABLE).
+const EXIT_UNREACHABLE: u8 = 69;
+
+pub async fn trigger(
+    run: RunKind,
+    company: Option<String>,
+    target: &str,
+    dry_run: bool,
+) -> ExitCode {
+    let uri = if target.contains("://") {
+        target.to_owned()
+    } else {
+        format!("http://{target}")
+    };
+    let endpoint = match Endpoint::from_shared(uri) {
+        Ok(endpoint) => endpoint.connect_timeout(std::time::Duration::from_secs(10)),
+        Err(error) => {
+            eprintln!("kintai trigger: --target is not an address: {error}");
+            return ExitCode::from(crate::config::EXIT_CONFIG as u8);
+        }
+    };
+    let channel = match endpoint.connect().await {
+        Ok(channel) => channel,
+        Err(error) => {
+            eprintln!("kintai trigger: cannot reach {target}: {error}");
+            return ExitCode::from(EXIT_UNREACHABLE);
+        }
+    };
+    let company_id = company.unwrap_or_default();
+    match run {
+        RunKind::Match => {
+            let mut client = MatcherServiceClient::new(channel);
+            match client.run_match(RunMatchRequest { company_id }).await {
+                Ok(response) => {
+                    let mut failed = 0;
+                    for result in &response.get_ref().results {
+                        let outcome = result.outcome();
+                        failed += usize::from(outcome == MatchOutcome::Failed);
+                        println!(
+                            "company={} outcome={} users={} linked={} unlinked={} reason={:?}",
+                            result.company_id,
+                            outcome.as_str_name(),
+                            result.users,
+                            result.linked,
+                            result.unlinked,
+                            result.reason
+                        );
+                    }
+                    finish("match", failed)
+                }
+                Err(status) => rpc_failed("RunMatch", &status),
+            }
+        }
+        RunKind::Sync => {
+            let mut client = SyncerServiceClient::new(channel);
+            match client
+                .run_sync(RunSyncRequest {
+                    company_id,
+                    dry_run,
+                })
+                .await
+            {
+                Ok(response) => {
+                    let mut failed = 0;
+                    for result in &response.get_ref().results {
+                        let outcome = result.outcome();
+                        failed += usize::from(outcome == SyncOutcome::Failed);
+                        println!(
+                            "company={} outcome={} sent={} held={} not_synced={} failed={} deferred={} reason={:?}",
+                            result.company_id,
+                            outcome.as_str_name(),
+                            result.sent,
+                            result.held,
+                            result.not_synced,
+                            result.failed,
+                            result.deferred,
+                            result.reason
+                        );
+                    }
+                    finish("sync", failed)
+                }
+                Err(status) => rpc_failed("RunSync", &status),
+            }
+        }
+    }
+}
+
+fn finish(run: &str, failed_companies: usize) -> ExitCode {
+    if failed_companies == 0 {
+        println!("{run} run finished");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("kintai trigger: {run} run failed for {failed_companies} companies");
+        ExitCode::FAILURE
+    }
+}
+
+fn rpc_failed(rpc: &str, status: &tonic::Status) -> ExitCode {
+    eprintln!(
+        "kintai trigger: {rpc} failed: {:?}: {}",
+        status.code(),
+        status.message()
+    );
+    ExitCode::FAILURE
+}

