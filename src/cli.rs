@@ -44,6 +44,23 @@ pub enum Command {
         #[arg(long)]
         kot_base_url: Option<String>,
     },
+    /// Run the KING OF TIME simulator alone, seeded with the manual's example company.
+    KotSim {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8480")]
+        listen: SocketAddr,
+    },
+    /// Re-encrypt every stored KING OF TIME token under the newest key of crypto.token_keys.
+    ReencryptTokens {
+        /// sqlite://PATH or postgres://... of the settings database (database.url).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Print a new random token encryption key entry (ID:BASE64) for crypto.token_keys.
+    NewTokenKey {
+        /// The key's id, e.g. 2026-11.
+        id: String,
+    },
     /// Call RunMatch or RunSync and exit non-zero when the run failed (what a CronJob runs).
     Trigger {
         #[arg(value_enum)]

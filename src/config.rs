@@ -23,7 +23,20 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub kot: KotSection,
     pub peers: PeersConfig,
+    pub crypto: CryptoConfig,
     pub dev: DevConfig,
+}
+
+/// `[crypto]`: the keys that seal KING OF TIME tokens at rest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CryptoConfig {
+    /// `ID:BASE64KEY` entries (32-byte AES-256 keys), comma-separated, oldest first: the last one
+    /// encrypts, all decrypt. Generate one with `kintai new-token-key ID`.
+    pub token_keys: String,
+    /// A file holding the same entries, one per line (e.g. a mounted Kubernetes Secret). In
+    /// `kintai dev`, `DATA_DIR/token-keys` is created with mode 0600 when neither is set.
+    pub token_key_file: String,
 }
 
 /// `[database]`.

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod kot;
 mod serve;
 mod trigger;
 
@@ -34,7 +35,13 @@ fn main() -> ExitCode {
             kot_base_url: kot_base_url.clone(),
             ..Overrides::default()
         },
-        Command::Trigger { .. } => Overrides::default(),
+        Command::ReencryptTokens { database_url } => Overrides {
+            database_url: database_url.clone(),
+            ..Overrides::default()
+        },
+        Command::Trigger { .. } | Command::KotSim { .. } | Command::NewTokenKey { .. } => {
+            Overrides::default()
+        }
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(config) => config,
@@ -61,6 +68,8 @@ async fn run(command: Command, config: Config) -> ExitCode {
         Command::Serve { service, .. } => format!("kintai-{}", service.as_str()),
         Command::Dev { .. } => "kintai-dev".to_owned(),
         Command::Trigger { .. } => "kintai-trigger".to_owned(),
+        Command::KotSim { .. } => "kintai-kot-sim".to_owned(),
+        Command::ReencryptTokens { .. } | Command::NewTokenKey { .. } => "kintai-admin".to_owned(),
     };
     let _telemetry = match kintai_core::telemetry::init(&config.telemetry, &process_name) {
         Ok(guard) => guard,
@@ -80,9 +89,19 @@ async fn run(command: Command, config: Config) -> ExitCode {
         } => {
             return trigger::trigger(run, company, &target, dry_run).await;
         }
+        Command::KotSim { listen } => kot::run_simulator(listen).await,
+        Command::ReencryptTokens { .. } => serve::reencrypt_tokens(&config).await,
+        Command::NewTokenKey { id } => {
+            println!("{}", kintai_settings::crypto::KeyRing::generate_entry(&id));
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.downcast_ref::<config::ConfigError>().is_some() => {
+            eprintln!("kintai: {error:#}");
+            ExitCode::from(EXIT_CONFIG as u8)
+        }
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "kintai stopped with an error");
             eprintln!("kintai: {error:#}");

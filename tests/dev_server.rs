@@ -104,3 +104,33 @@ fn trigger_exits_69_when_the_target_is_unreachable() {
         .unwrap();
     assert_eq!(output.status.code(), Some(69), "{output:?}");
 }
+
+#[test]
+fn settings_without_a_token_key_refuses_to_start_with_exit_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kintai()
+        .args([
+            "serve",
+            "settings",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+        ])
+        .arg(format!("sqlite://{}/settings.db", dir.path().display()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(64), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("crypto.token_keys"));
+
+    let output = kintai()
+        .args(["serve", "settings", "--listen", "127.0.0.1:0"])
+        .env("KINTAI__CRYPTO__TOKEN_KEYS", "k1:bm90LWEta2V5")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(64), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("crypto.token_keys") && stderr.contains("32 bytes"),
+        "{stderr}"
+    );
+}

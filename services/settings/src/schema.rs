@@ -1,17 +1,51 @@
-//! The settings service's tables.
+//! The settings service's tables. Booleans are 0/1 BIGINTs and instants Unix milliseconds, so
+//! one SQL text serves SQLite and PostgreSQL.
 
 use kintai_core::migrate::Migration;
 
-const V1: &str = "CREATE TABLE companies (
+const V1: &str = "
+CREATE TABLE companies (
     company_id TEXT PRIMARY KEY,
     enabled BIGINT NOT NULL,
     vendor TEXT NOT NULL,
-    updated_at BIGINT NOT NULL
-);";
+    updated_at BIGINT NOT NULL,
+    -- the token: AES-256-GCM ciphertext and the id of the key that sealed it; NULL when none
+    token_ciphertext TEXT,
+    token_key_id TEXT,
+    token_fingerprint TEXT,
+    -- 'valid' or 'rejected' while a token is stored
+    token_state TEXT,
+    token_registered_at BIGINT,
+    token_verified_at BIGINT,
+    token_rejected_reason TEXT,
+    -- the administrator's 承諾する step for the stored token
+    accepted_by TEXT,
+    accepted_at BIGINT,
+    api_terms_accepted BIGINT,
+    data_sharing_consented BIGINT
+);
+CREATE TABLE directory_users (
+    company_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kot_link_enabled BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (company_id, user_id)
+);
+CREATE TABLE statuses (
+    company_id TEXT NOT NULL,
+    status_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (company_id, status_id)
+);
+";
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
-    name: "companies",
+    name: "companies, directory users, statuses",
     sqlite: V1,
     postgres: V1,
 }];

@@ -1,0 +1,229 @@
+//! The user directory and the per-user KING OF TIME連携 flags.
+
+use std::collections::HashSet;
+
+use kintai_core::grpc_error::db_status;
+use kintai_core::paging;
+use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_proto::common::v1::ItemWarning;
+use kintai_proto::settings::v1::*;
+use tonic::Status;
+
+use super::SettingsApi;
+use crate::convert::timestamp;
+use crate::user_code;
+use crate::users::{self, UserFields};
+
+/// Largest batch of users per call (the limit; a cyzen company's whole directory fits).
+pub const MAX_USERS_PER_CALL: usize = 5_000;
+
+/// The answer for a batch some of whose items were invalid: the valid ones were applied.
+fn partly_applied(violations: Violations, what: &str, total: usize) -> Status {
+    let rejected = violations_items(&violations);
+    violations.into_status(&format!(
+        "{rejected} of {total} {what} rejected; the other {} were applied",
+        total - rejected
+    ))
+}
+
+/// Distinct items named by the violations (`users[3].x` and `users[3].y` are one item).
+fn violations_items(violations: &Violations) -> usize {
+    violations
+        .iter()
+        .map(|(field, _)| field.split(']').next().unwrap_or(field))
+        .collect::<HashSet<_>>()
+        .len()
+}
+
+impl SettingsApi {
+    pub(super) async fn upsert_users_impl(
+        &self,
+        request: UpsertUsersRequest,
+    ) -> Result<UpsertUsersResponse, Status> {
+        let mut request_violations = Violations::new();
+        request_violations.id("company_id", &request.company_id);
+        request_violations.check()?;
+        if request.users.len() > MAX_USERS_PER_CALL {
+            return Err(batch_too_large(
+                "users",
+                request.users.len(),
+                MAX_USERS_PER_CALL,
+            ));
+        }
+        let total = request.users.len();
+        let mut violations = Violations::new();
+        let mut seen = HashSet::new();
+        let mut valid = Vec::with_capacity(total);
+        let mut warnings = Vec::new();
+        for (index, user) in request.users.into_iter().enumerate() {
+            let mut item = Violations::new();
+            item.id(&format!("users[{index}].user_id"), &user.user_id);
+            item.text(
+                &format!("users[{index}].user_code"),
+                &user.user_code,
+                MAX_ID_CHARS,
+            );
+            item.text(&format!("users[{index}].name"), &user.name, MAX_NAME_CHARS);
+            if item.is_empty() && !seen.insert(user.user_id.clone()) {
+                item.add(
+                    format!("users[{index}].user_id"),
+                    "appears more than once in this batch",
+                );
+            }
+            if !item.is_empty() {
+                violations.extend(item);
+                continue;
+            }
+            if let Some(description) = user_code::warning(&user.user_code) {
+                warnings.push(ItemWarning {
+                    index: index as u32,
+                    id: user.user_id.clone(),
+                    field: format!("users[{index}].user_code"),
+                    description,
+                });
+            }
+            valid.push(UserFields {
+                user_id: user.user_id,
+                user_code: user.user_code,
+                name: user.name,
+            });
+        }
+        users::upsert(&self.db, &request.company_id, &valid, self.now())
+            .await
+            .map_err(|e| db_status("upsert users", e))?;
+        tracing::info!(company_id = %request.company_id, upserted = valid.len(), rejected = total - valid.len(), "users upserted");
+        if !violations.is_empty() {
+            return Err(partly_applied(violations, "users", total));
+        }
+        Ok(UpsertUsersResponse {
+            upserted: valid.len() as u32,
+            warnings,
+        })
+    }
+
+    pub(super) async fn delete_users_impl(
+        &self,
+        request: DeleteUsersRequest,
+    ) -> Result<DeleteUsersResponse, Status> {
+        let mut request_violations = Violations::new();
+        request_violations.id("company_id", &request.company_id);
+        request_violations.check()?;
+        if request.user_ids.len() > MAX_USERS_PER_CALL {
+            return Err(batch_too_large(
+                "user_ids",
+                request.user_ids.len(),
+                MAX_USERS_PER_CALL,
+            ));
+        }
+        let total = request.user_ids.len();
+        let mut violations = Violations::new();
+        let mut valid = Vec::new();
+        for (index, user_id) in request.user_ids.into_iter().enumerate() {
+            let mut item = Violations::new();
+            item.id(&format!("user_ids[{index}]"), &user_id);
+            if item.is_empty() {
+                valid.push(user_id);
+            } else {
+                violations.extend(item);
+            }
+        }
+        let unknown_user_ids = users::delete(&self.db, &request.company_id, &valid)
+            .await
+            .map_err(|e| db_status("delete users", e))?;
+        if !violations.is_empty() {
+            return Err(partly_applied(violations, "user ids", total));
+        }
+        Ok(DeleteUsersResponse {
+            deleted: (valid.len() - unknown_user_ids.len()) as u32,
+            unknown_user_ids,
+        })
+    }
+
+    pub(super) async fn list_users_impl(
+        &self,
+        request: ListUsersRequest,
+    ) -> Result<ListUsersResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        let limit = paging::page_size(request.page_size).unwrap_or_else(|why| {
+            violations.add("page_size", why);
+            0
+        });
+        let after = paging::decode_token(&request.page_token, 1).unwrap_or_else(|why| {
+            violations.add("page_token", why);
+            None
+        });
+        violations.check()?;
+        let after = after
+            .and_then(|parts| parts.into_iter().next())
+            .unwrap_or_default();
+        let page = users::list(&self.db, &request.company_id, &after, limit)
+            .await
+            .map_err(|e| db_status("list users", e))?;
+        let next_page_token = match page.last() {
+            Some(last) if page.len() == limit as usize => paging::encode_token(&[&last.user_id]),
+            _ => String::new(),
+        };
+        let users = page
+            .into_iter()
+            .map(|user| User {
+                user_id: user.user_id,
+                user_code: user.user_code,
+                name: user.name,
+                kot_link_enabled: user.kot_link_enabled,
+                updated_at: Some(timestamp(user.updated_at)),
+            })
+            .collect();
+        Ok(ListUsersResponse {
+            users,
+            next_page_token,
+        })
+    }
+
+    pub(super) async fn set_user_links_impl(
+        &self,
+        request: SetUserLinksRequest,
+    ) -> Result<SetUserLinksResponse, Status> {
+        let mut request_violations = Violations::new();
+        request_violations.id("company_id", &request.company_id);
+        request_violations.check()?;
+        if request.links.len() > MAX_USERS_PER_CALL {
+            return Err(batch_too_large(
+                "links",
+                request.links.len(),
+                MAX_USERS_PER_CALL,
+            ));
+        }
+        let total = request.links.len();
+        let mut violations = Violations::new();
+        let mut seen = HashSet::new();
+        let mut valid = Vec::new();
+        for (index, link) in request.links.into_iter().enumerate() {
+            let mut item = Violations::new();
+            item.id(&format!("links[{index}].user_id"), &link.user_id);
+            if item.is_empty() && !seen.insert(link.user_id.clone()) {
+                item.add(
+                    format!("links[{index}].user_id"),
+                    "appears more than once in this batch",
+                );
+            }
+            if item.is_empty() {
+                valid.push((link.user_id, link.enabled));
+            } else {
+                violations.extend(item);
+            }
+        }
+        let unknown_user_ids = users::set_links(&self.db, &request.company_id, &valid, self.now())
+            .await
+            .map_err(|e| db_status("set user links", e))?;
+        let updated = (valid.len() - unknown_user_ids.len()) as u32;
+        tracing::info!(company_id = %request.company_id, updated, unknown = unknown_user_ids.len(), "user link flags set");
+        if !violations.is_empty() {
+            return Err(partly_applied(violations, "links", total));
+        }
+        Ok(SetUserLinksResponse {
+            updated,
+            unknown_user_ids,
+        })
+    }
+}

@@ -1,0 +1,318 @@
+//! Company integration: the switch, the token, credentials for the matcher and syncer.
+
+use kintai_core::grpc_error::db_status;
+use kintai_core::paging;
+use kintai_core::validate::Violations;
+use kintai_proto::common::v1::Vendor;
+use kintai_proto::settings::v1::*;
+use kot_client::{KotError, Token};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use super::SettingsApi;
+use crate::companies::{self, Acceptance, Company, TokenHealth};
+use crate::convert::integration;
+
+/// Token length bounds: real tokens are 32 hex characters; anything far outside is a paste error.
+const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
+const MAX_ACCEPTED_BY_CHARS: usize = 128;
+const MAX_REASON_CHARS: usize = 500;
+/// google.rpc.ErrorInfo domain of this service's machine-readable reasons.
+const DOMAIN: &str = "settings.kintai-link";
+
+/// FAILED_PRECONDITION (or another code) with a machine-readable reason callers can branch on.
+fn refused(code: Code, reason: &str, message: impl Into<String>) -> Status {
+    let details = ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new());
+    Status::with_error_details(code, message, details)
+}
+
+impl SettingsApi {
+    async fn load(&self, company_id: &str) -> Result<Option<Company>, Status> {
+        companies::get(&self.db, company_id)
+            .await
+            .map_err(|e| db_status("load company", e))
+    }
+
+    pub(super) async fn get_integration_impl(
+        &self,
+        request: GetIntegrationRequest,
+    ) -> Result<GetIntegrationResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        violations.check()?;
+        let company = self.load(&request.company_id).await?;
+        Ok(GetIntegrationResponse {
+            integration: Some(integration(&request.company_id, company.as_ref())),
+        })
+    }
+
+    pub(super) async fn update_integration_impl(
+        &self,
+        request: UpdateIntegrationRequest,
+    ) -> Result<UpdateIntegrationResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        let vendor = match Vendor::try_from(request.vendor) {
+            Ok(Vendor::Unspecified) => None,
+            Ok(vendor) => Some(vendor),
+            Err(_) => {
+                violations.add(
+                    "vendor",
+                    format!("{} is not a known attendance service", request.vendor),
+                );
+                None
+            }
+        };
+        violations.check()?;
+        companies::set_enabled(
+            &self.db,
+            &request.company_id,
+            request.enabled,
+            vendor,
+            self.now(),
+        )
+        .await
+        .map_err(|e| db_status("update integration", e))?;
+        tracing::info!(company_id = %request.company_id, enabled = request.enabled, "integration switched");
+        let company = self.load(&request.company_id).await?;
+        Ok(UpdateIntegrationResponse {
+            integration: Some(integration(&request.company_id, company.as_ref())),
+        })
+    }
+
+    pub(super) async fn register_token_impl(
+        &self,
+        request: RegisterTokenRequest,
+    ) -> Result<RegisterTokenResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        let token_chars = request.token.chars().count();
+        if request.token.is_empty() {
+            violations.add("token", "is required");
+        } else if !TOKEN_CHARS.contains(&token_chars) {
+            violations.add(
+                "token",
+                format!(
+                    "must be {} to {} characters",
+                    TOKEN_CHARS.start(),
+                    TOKEN_CHARS.end()
+                ),
+            );
+        } else if !request.token.chars().all(|c| c.is_ascii_graphic()) {
+            violations.add(
+                "token",
+                "must be printable ASCII without spaces (copy it again from KING OF TIME)",
+            );
+        }
+        let acceptance = request.acceptance.unwrap_or_default();
+        violations.required_text(
+            "acceptance.accepted_by",
+            &acceptance.accepted_by,
+            MAX_ACCEPTED_BY_CHARS,
+        );
+        if !acceptance.api_terms_accepted {
+            violations.add("acceptance.api_terms_accepted", "must be true: the administrator has to accept the KING OF TIME API 利用規約 (承諾する)");
+        }
+        if !acceptance.data_sharing_consented {
+            violations.add("acceptance.data_sharing_consented", "must be true: the administrator has to accept the 同意書 on sharing KING OF TIME data (承諾する)");
+        }
+        violations.check()?;
+
+        let token = Token::new(request.token);
+        let company_id = request.company_id;
+        // Verify before storing: a token KING OF TIME does not accept is never kept.
+        match self.vendor.check_token(&token).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(refused(
+                    Code::FailedPrecondition,
+                    "TOKEN_NOT_AVAILABLE",
+                    "KING OF TIME says this token is not available (suspended or deleted); issue a new token in KING OF TIME and register it; nothing was stored",
+                ));
+            }
+            Err(KotError::AuthenticationFailed { .. }) => {
+                return Err(refused(
+                    Code::FailedPrecondition,
+                    "TOKEN_AUTHENTICATION_FAILED",
+                    "KING OF TIME rejected the token (authentication failed): check that it was copied whole and that this server's IP address is among the token's permitted IP addresses; nothing was stored",
+                ));
+            }
+            Err(error) => {
+                tracing::warn!(%company_id, token = %token, error = %error, "token check failed");
+                return Err(refused(
+                    Code::Unavailable,
+                    "VENDOR_UNREACHABLE",
+                    "KING OF TIME could not be reached to verify the token; nothing was stored; try again later",
+                ));
+            }
+        }
+        let now = self.now();
+        let sealed = self.keys.seal(&company_id, token.expose());
+        let acceptance = Acceptance {
+            accepted_by: acceptance.accepted_by,
+            accepted_at: now,
+            api_terms_accepted: true,
+            data_sharing_consented: true,
+        };
+        companies::store_token(
+            &self.db,
+            &company_id,
+            &sealed,
+            &token.fingerprint(),
+            &acceptance,
+            now,
+        )
+        .await
+        .map_err(|e| db_status("store token", e))?;
+        tracing::info!(%company_id, token = %token, accepted_by = %acceptance.accepted_by, "token verified and stored");
+        let company = self.load(&company_id).await?;
+        Ok(RegisterTokenResponse {
+            integration: Some(integration(&company_id, company.as_ref())),
+        })
+    }
+
+    pub(super) async fn delete_token_impl(
+        &self,
+        request: DeleteTokenRequest,
+    ) -> Result<DeleteTokenResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        violations.check()?;
+        companies::clear_token(&self.db, &request.company_id, self.now())
+            .await
+            .map_err(|e| db_status("delete token", e))?;
+        tracing::info!(company_id = %request.company_id, "token deleted");
+        let company = self.load(&request.company_id).await?;
+        Ok(DeleteTokenResponse {
+            integration: Some(integration(&request.company_id, company.as_ref())),
+        })
+    }
+
+    pub(super) async fn list_companies_impl(
+        &self,
+        request: ListCompaniesRequest,
+    ) -> Result<ListCompaniesResponse, Status> {
+        let mut violations = Violations::new();
+        let limit = paging::page_size(request.page_size).unwrap_or_else(|why| {
+            violations.add("page_size", why);
+            0
+        });
+        let after = paging::decode_token(&request.page_token, 1).unwrap_or_else(|why| {
+            violations.add("page_token", why);
+            None
+        });
+        violations.check()?;
+        let after = after
+            .and_then(|parts| parts.into_iter().next())
+            .unwrap_or_default();
+        let page = companies::list(&self.db, request.enabled_only, &after, limit)
+            .await
+            .map_err(|e| db_status("list companies", e))?;
+        let next_page_token = match page.last() {
+            Some(last) if page.len() == limit as usize => paging::encode_token(&[&last.company_id]),
+            _ => String::new(),
+        };
+        let companies = page
+            .iter()
+            .map(|company| CompanySummary {
+                company_id: company.company_id.clone(),
+                enabled: company.enabled,
+                vendor: company.vendor as i32,
+                token_state: match company.token.as_ref().map(|t| t.health) {
+                    None => TokenState::None,
+                    Some(TokenHealth::Valid) => TokenState::Valid,
+                    Some(TokenHealth::Rejected) => TokenState::Rejected,
+                } as i32,
+            })
+            .collect();
+        Ok(ListCompaniesResponse {
+            companies,
+            next_page_token,
+        })
+    }
+
+    pub(super) async fn get_credentials_impl(
+        &self,
+        request: GetCredentialsRequest,
+    ) -> Result<GetCredentialsResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        violations.check()?;
+        let company_id = request.company_id;
+        let company = self.load(&company_id).await?;
+        let Some(company) = company.filter(|c| c.enabled) else {
+            return Err(refused(
+                Code::FailedPrecondition,
+                "INTEGRATION_DISABLED",
+                format!("company {company_id}: 勤怠連携 is 無効"),
+            ));
+        };
+        let Some(stored) = company.token else {
+            return Err(refused(
+                Code::FailedPrecondition,
+                "NO_TOKEN",
+                format!("company {company_id}: no KING OF TIME token is registered"),
+            ));
+        };
+        if stored.health == TokenHealth::Rejected {
+            return Err(refused(
+                Code::FailedPrecondition,
+                "TOKEN_REJECTED",
+                format!(
+                    "company {company_id}: KING OF TIME rejected the token; register a new one"
+                ),
+            ));
+        }
+        let plain = self
+            .keys
+            .open(&company_id, &stored.sealed)
+            .map_err(|error| {
+                tracing::error!(%company_id, %error, "cannot decrypt the stored token");
+                refused(
+                    Code::FailedPrecondition,
+                    "TOKEN_KEY_UNAVAILABLE",
+                    format!("company {company_id}: {error}"),
+                )
+            })?;
+        Ok(GetCredentialsResponse {
+            company_id,
+            vendor: company.vendor as i32,
+            token: plain,
+            token_fingerprint: stored.fingerprint,
+        })
+    }
+
+    pub(super) async fn report_token_rejected_impl(
+        &self,
+        request: ReportTokenRejectedRequest,
+    ) -> Result<ReportTokenRejectedResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        violations.id("token_fingerprint", &request.token_fingerprint);
+        violations.text("reason", &request.reason, MAX_REASON_CHARS);
+        violations.check()?;
+        let reason = if request.reason.is_empty() {
+            "KING OF TIME rejected the token".to_owned()
+        } else {
+            request.reason
+        };
+        let marked = companies::mark_rejected(
+            &self.db,
+            &request.company_id,
+            &request.token_fingerprint,
+            &reason,
+            self.now(),
+        )
+        .await
+        .map_err(|e| db_status("mark token rejected", e))?;
+        if marked {
+            tracing::warn!(company_id = %request.company_id, fingerprint = %request.token_fingerprint, %reason, "token marked rejected");
+        } else {
+            tracing::info!(company_id = %request.company_id, "rejection report about a token that is no longer stored; ignored");
+        }
+        let company = self.load(&request.company_id).await?;
+        Ok(ReportTokenRejectedResponse {
+            integration: Some(integration(&request.company_id, company.as_ref())),
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! gRPC handlers of SettingsService: each converts proto ↔ domain, checks input, and calls the
+//! repositories. The areas live in their own modules.
+
+mod directory;
+mod integration;
+mod status_defs;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use kintai_core::Db;
+use kintai_proto::settings::v1::settings_service_server::SettingsService;
+use kintai_proto::settings::v1::*;
+use kot_client::AttendanceVendor;
+use tonic::{Request, Response, Status};
+
+use crate::crypto::KeyRing;
+
+/// What "now" is; tests inject a fixed clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The service's state.
+#[derive(Clone)]
+pub struct SettingsApi {
+    pub(crate) db: Db,
+    pub(crate) keys: KeyRing,
+    pub(crate) vendor: Arc<dyn AttendanceVendor>,
+    pub(crate) clock: Clock,
+}
+
+impl SettingsApi {
+    pub fn new(db: Db, keys: KeyRing, vendor: Arc<dyn AttendanceVendor>, clock: Clock) -> Self {
+        Self {
+            db,
+            keys,
+            vendor,
+            clock,
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}
+
+#[tonic::async_trait]
+impl SettingsService for SettingsApi {
+    async fn get_integration(
+        &self,
+        request: Request<GetIntegrationRequest>,
+    ) -> Result<Response<GetIntegrationResponse>, Status> {
+        self.get_integration_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn update_integration(
+        &self,
+        request: Request<UpdateIntegrationRequest>,
+    ) -> Result<Response<UpdateIntegrationResponse>, Status> {
+        self.update_integration_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn register_token(
+        &self,
+        request: Request<RegisterTokenRequest>,
+    ) -> Result<Response<RegisterTokenResponse>, Status> {
+        self.register_token_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn delete_token(
+        &self,
+        request: Request<DeleteTokenRequest>,
+    ) -> Result<Response<DeleteTokenResponse>, Status> {
+        self.delete_token_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn upsert_users(
+        &self,
+        request: Request<UpsertUsersRequest>,
+    ) -> Result<Response<UpsertUsersResponse>, Status> {
+        self.upsert_users_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn delete_users(
+        &self,
+        request: Request<DeleteUsersRequest>,
+    ) -> Result<Response<DeleteUsersResponse>, Status> {
+        self.delete_users_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn list_users(
+        &self,
+        request: Request<ListUsersRequest>,
+    ) -> Result<Response<ListUsersResponse>, Status> {
+        self.list_users_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn set_user_links(
+        &self,
+        request: Request<SetUserLinksRequest>,
+    ) -> Result<Response<SetUserLinksResponse>, Status> {
+        self.set_user_links_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn upsert_statuses(
+        &self,
+        request: Request<UpsertStatusesRequest>,
+    ) -> Result<Response<UpsertStatusesResponse>, Status> {
+        self.upsert_statuses_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn list_statuses(
+        &self,
+        request: Request<ListStatusesRequest>,
+    ) -> Result<Response<ListStatusesResponse>, Status> {
+        self.list_statuses_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn list_companies(
+        &self,
+        request: Request<ListCompaniesRequest>,
+    ) -> Result<Response<ListCompaniesResponse>, Status> {
+        self.list_companies_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    // Caller authentication (issue 9) will restrict this RPC to the matcher and syncer; until it
+    // lands, anyone who can reach the port can read a token, so the port must stay private
+    // (loopback in `kintai dev`, a NetworkPolicy in Kubernetes).
+    async fn get_credentials(
+        &self,
+        request: Request<GetCredentialsRequest>,
+    ) -> Result<Response<GetCredentialsResponse>, Status> {
+        self.get_credentials_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+    async fn report_token_rejected(
+        &self,
+        request: Request<ReportTokenRejectedRequest>,
+    ) -> Result<Response<ReportTokenRejectedResponse>, Status> {
+        self.report_token_rejected_impl(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+}

@@ -1,0 +1,121 @@
+//! Status definitions and what each becomes in KING OF TIME (the manual's 設定例).
+
+use std::collections::HashSet;
+
+use kintai_core::grpc_error::db_status;
+use kintai_core::punch_type::{mapping_label, punch_type};
+use kintai_core::validate::{MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_proto::common::v1::StatusKind;
+use kintai_proto::settings::v1::*;
+use tonic::Status;
+
+use super::SettingsApi;
+use crate::statuses::{self, StatusDef};
+
+/// Largest batch of statuses per call.
+pub const MAX_STATUSES_PER_CALL: usize = 1_000;
+
+fn to_proto(status: StatusDef) -> Status_ {
+    let mapped = punch_type(status.kind, &status.name);
+    Status_ {
+        status_id: status.status_id,
+        name: status.name,
+        kind: status.kind as i32,
+        punch_type: mapped as i32,
+        mapping_label: mapping_label(mapped).to_owned(),
+    }
+}
+
+// The proto message is called `Status`, like tonic's; an alias keeps both readable.
+use kintai_proto::settings::v1::Status as Status_;
+
+impl SettingsApi {
+    pub(super) async fn upsert_statuses_impl(
+        &self,
+        request: UpsertStatusesRequest,
+    ) -> Result<UpsertStatusesResponse, Status> {
+        let mut request_violations = Violations::new();
+        request_violations.id("company_id", &request.company_id);
+        request_violations.check()?;
+        if request.statuses.len() > MAX_STATUSES_PER_CALL {
+            return Err(batch_too_large(
+                "statuses",
+                request.statuses.len(),
+                MAX_STATUSES_PER_CALL,
+            ));
+        }
+        let total = request.statuses.len();
+        let mut violations = Violations::new();
+        let mut seen = HashSet::new();
+        let mut valid = Vec::new();
+        for (index, status) in request.statuses.into_iter().enumerate() {
+            let mut item = Violations::new();
+            item.id(&format!("statuses[{index}].status_id"), &status.status_id);
+            item.required_text(
+                &format!("statuses[{index}].name"),
+                &status.name,
+                MAX_NAME_CHARS,
+            );
+            let kind = match StatusKind::try_from(status.kind) {
+                Ok(StatusKind::Unspecified) => {
+                    item.add(
+                        format!("statuses[{index}].kind"),
+                        "is required (勤務開始, 勤務中, 勤務終了 or 勤務外)",
+                    );
+                    StatusKind::Unspecified
+                }
+                Ok(kind) => kind,
+                Err(_) => {
+                    item.add(
+                        format!("statuses[{index}].kind"),
+                        format!("{} is not a known status kind", status.kind),
+                    );
+                    StatusKind::Unspecified
+                }
+            };
+            if item.is_empty() && !seen.insert(status.status_id.clone()) {
+                item.add(
+                    format!("statuses[{index}].status_id"),
+                    "appears more than once in this batch",
+                );
+            }
+            if item.is_empty() {
+                valid.push(StatusDef {
+                    status_id: status.status_id,
+                    name: status.name,
+                    kind,
+                });
+            } else {
+                violations.extend(item);
+            }
+        }
+        statuses::upsert(&self.db, &request.company_id, &valid, self.now())
+            .await
+            .map_err(|e| db_status("upsert statuses", e))?;
+        if !violations.is_empty() {
+            let rejected = total - valid.len();
+            return Err(violations.into_status(&format!(
+                "{rejected} of {total} statuses rejected; the other {} were applied",
+                valid.len()
+            )));
+        }
+        Ok(UpsertStatusesResponse {
+            statuses: valid.into_iter().map(to_proto).collect(),
+        })
+    }
+
+    pub(super) async fn list_statuses_impl(
+        &self,
+        request: ListStatusesRequest,
+    ) -> Result<ListStatusesResponse, Status> {
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        violations.check()?;
+        let stored = statuses::list(&self.db, &request.company_id)
+            .await
+            .map_err(|e| db_status("list statuses", e))?;
+        Ok(ListStatusesResponse {
+            statuses: stored.into_iter().map(to_proto).collect(),
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! Domain ↔ proto conversions.
+
+use chrono::{DateTime, Utc};
+use kintai_proto::common::v1::Vendor;
+use kintai_proto::settings::v1::{Integration, TermsAcceptance, TokenState, TokenStatus};
+
+use crate::companies::{Company, TokenHealth};
+
+pub fn timestamp(instant: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: instant.timestamp(),
+        nanos: i32::try_from(instant.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}
+
+/// The integration as callers see it: an unknown company is disabled with no token.
+pub fn integration(company_id: &str, company: Option<&Company>) -> Integration {
+    let Some(company) = company else {
+        return Integration {
+            company_id: company_id.to_owned(),
+            enabled: false,
+            vendor: Vendor::KingOfTime as i32,
+            token: Some(TokenStatus {
+                state: TokenState::None as i32,
+                ..TokenStatus::default()
+            }),
+            updated_at: None,
+        };
+    };
+    let token = match &company.token {
+        None => TokenStatus {
+            state: TokenState::None as i32,
+            ..TokenStatus::default()
+        },
+        Some(stored) => TokenStatus {
+            state: match stored.health {
+                TokenHealth::Valid => TokenState::Valid,
+                TokenHealth::Rejected => TokenState::Rejected,
+            } as i32,
+            fingerprint: stored.fingerprint.clone(),
+            registered_at: Some(timestamp(stored.registered_at)),
+            last_verified_at: Some(timestamp(stored.verified_at)),
+            rejected_reason: stored.rejected_reason.clone().unwrap_or_default(),
+            acceptance: Some(TermsAcceptance {
+                accepted_by: stored.acceptance.accepted_by.clone(),
+                api_terms_accepted: stored.acceptance.api_terms_accepted,
+                data_sharing_consented: stored.acceptance.data_sharing_consented,
+                accepted_at: Some(timestamp(stored.acceptance.accepted_at)),
+            }),
+        },
+    };
+    Integration {
+        company_id: company.company_id.clone(),
+        enabled: company.enabled,
+        vendor: company.vendor as i32,
+        token: Some(token),
+        updated_at: Some(timestamp(company.updated_at)),
+    }
+}

@@ -1,0 +1,341 @@
+//! The user directory and the KING OF TIME連携 flags, on both engines.
+
+mod common;
+
+use common::{user, violations};
+use kintai_proto::settings::v1::*;
+use tonic::Code;
+
+/// The manual's 連携状況 example users.
+fn manual_users() -> Vec<UserInput> {
+    vec![
+        user("u1", "U000123", "市ヶ谷 市子"),
+        user("u2", "U000124", "湊山 信輔"),
+        user("u3", "U00528", "千住 五郎"),
+        user("u4", "", "戸田 八郎"),
+        user("u5", "", "用賀 百男"),
+    ]
+}
+
+async fn all_users(h: &mut common::Harness, company_id: &str) -> Vec<User> {
+    let mut users = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = h
+            .client
+            .list_users(ListUsersRequest {
+                company_id: company_id.into(),
+                page_size: 2,
+                page_token,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        users.extend(page.users);
+        if page.next_page_token.is_empty() {
+            return users;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+on_both_engines!(users_are_upserted_idempotently_and_listed_in_pages, |h| {
+    let request = UpsertUsersRequest {
+        company_id: "c1".into(),
+        users: manual_users(),
+    };
+    let first = h
+        .client
+        .upsert_users(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.upserted, 5);
+    let again = h.client.upsert_users(request).await.unwrap().into_inner();
+    assert_eq!(again.upserted, 5);
+    let users = all_users(&mut h, "c1").await;
+    let rows: Vec<_> = users
+        .iter()
+        .map(|u| (u.user_id.as_str(), u.user_code.as_str(), u.name.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("u1", "U000123", "市ヶ谷 市子"),
+            ("u2", "U000124", "湊山 信輔"),
+            ("u3", "U00528", "千住 五郎"),
+            ("u4", "", "戸田 八郎"),
+            ("u5", "", "用賀 百男"),
+        ]
+    );
+    assert!(
+        users.iter().all(|u| !u.kot_link_enabled),
+        "new users start 無効"
+    );
+    // Other companies are separate.
+    assert!(all_users(&mut h, "c2").await.is_empty());
+});
+
+on_both_engines!(impossible_user_codes_are_stored_with_a_warning, |h| {
+    let response = h
+        .client
+        .upsert_users(UpsertUsersRequest {
+            company_id: "c1".into(),
+            users: vec![
+                user("u1", "U000123", "ok"),
+                user("u2", "Ｕ０００１２４", "full width"),
+                user("u3", " U000125", "space"),
+                user("u4", "U1", "short"),
+                user("u5", "", "no code"),
+            ],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.upserted, 5);
+    let warned: Vec<_> = response
+        .warnings
+        .iter()
+        .map(|w| (w.index, w.field.as_str()))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            (1, "users[1].user_code"),
+            (2, "users[2].user_code"),
+            (3, "users[3].user_code"),
+            (4, "users[4].user_code")
+        ]
+    );
+    assert!(response.warnings[0].description.contains("full-width"));
+    let stored = all_users(&mut h, "c1").await;
+    assert_eq!(stored[1].user_code, "Ｕ０００１２４", "stored as given");
+    assert_eq!(stored[2].user_code, " U000125", "stored as given");
+});
+
+on_both_engines!(
+    a_batch_with_bad_users_stores_the_good_ones_and_names_each_bad_field,
+    |h| {
+        let status = h
+            .client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: vec![
+                    user("u1", "U000123", "市ヶ谷 市子"),
+                    user("", "U000124", "no id"),
+                    user("u3", "U000125", &"長".repeat(41)),
+                    user("u4", "U00\u{7}126", "bell"),
+                    user("u1", "U000127", "duplicate id"),
+                    user("u6", "U000128", "湊山 信輔"),
+                ],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(
+            status.message().contains("4 of 6 users rejected"),
+            "{}",
+            status.message()
+        );
+        let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            [
+                "users[1].user_id",
+                "users[2].name",
+                "users[3].user_code",
+                "users[4].user_id"
+            ]
+        );
+        let ids: Vec<_> = all_users(&mut h, "c1")
+            .await
+            .into_iter()
+            .map(|u| (u.user_id, u.user_code))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("u1".to_owned(), "U000123".to_owned()),
+                ("u6".to_owned(), "U000128".to_owned())
+            ]
+        );
+    }
+);
+
+on_both_engines!(oversized_batches_are_refused_whole, |h| {
+    let users: Vec<_> = (0..5001)
+        .map(|i| user(&format!("u{i}"), "U000123", "x"))
+        .collect();
+    let status = h
+        .client
+        .upsert_users(UpsertUsersRequest {
+            company_id: "c1".into(),
+            users,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(all_users(&mut h, "c1").await.is_empty());
+    let links: Vec<_> = (0..5001)
+        .map(|i| UserLinkFlag {
+            user_id: format!("u{i}"),
+            enabled: true,
+        })
+        .collect();
+    let status = h
+        .client
+        .set_user_links(SetUserLinksRequest {
+            company_id: "c1".into(),
+            links,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted);
+});
+
+on_both_engines!(
+    link_flags_are_set_one_by_one_and_in_bulk_and_survive_upserts,
+    |h| {
+        h.client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: manual_users(),
+            })
+            .await
+            .unwrap();
+        // 個別設定
+        let one = h
+            .client
+            .set_user_links(SetUserLinksRequest {
+                company_id: "c1".into(),
+                links: vec![UserLinkFlag {
+                    user_id: "u1".into(),
+                    enabled: true,
+                }],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(one.updated, 1);
+        // 一括設定, with an id cyzen no longer has
+        let bulk = h
+            .client
+            .set_user_links(SetUserLinksRequest {
+                company_id: "c1".into(),
+                links: ["u2", "u3", "gone"]
+                    .iter()
+                    .map(|id| UserLinkFlag {
+                        user_id: (*id).into(),
+                        enabled: true,
+                    })
+                    .collect(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(bulk.updated, 2);
+        assert_eq!(bulk.unknown_user_ids, ["gone"]);
+        // A later push of the directory keeps the flags.
+        h.client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: manual_users(),
+            })
+            .await
+            .unwrap();
+        let flags: Vec<_> = all_users(&mut h, "c1")
+            .await
+            .into_iter()
+            .map(|u| u.kot_link_enabled)
+            .collect();
+        assert_eq!(flags, [true, true, true, false, false]);
+        // Switching one off.
+        h.client
+            .set_user_links(SetUserLinksRequest {
+                company_id: "c1".into(),
+                links: vec![UserLinkFlag {
+                    user_id: "u2".into(),
+                    enabled: false,
+                }],
+            })
+            .await
+            .unwrap();
+        let flags: Vec<_> = all_users(&mut h, "c1")
+            .await
+            .into_iter()
+            .map(|u| u.kot_link_enabled)
+            .collect();
+        assert_eq!(flags, [true, false, true, false, false]);
+    }
+);
+
+on_both_engines!(a_bulk_change_with_bad_items_applies_the_rest, |h| {
+    h.client
+        .upsert_users(UpsertUsersRequest {
+            company_id: "c1".into(),
+            users: manual_users(),
+        })
+        .await
+        .unwrap();
+    let status = h
+        .client
+        .set_user_links(SetUserLinksRequest {
+            company_id: "c1".into(),
+            links: vec![
+                UserLinkFlag {
+                    user_id: "u1".into(),
+                    enabled: true,
+                },
+                UserLinkFlag {
+                    user_id: String::new(),
+                    enabled: true,
+                },
+                UserLinkFlag {
+                    user_id: "u1".into(),
+                    enabled: false,
+                },
+            ],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["links[1].user_id", "links[2].user_id"]);
+    assert!(all_users(&mut h, "c1").await[0].kot_link_enabled);
+});
+
+on_both_engines!(users_are_deleted_and_unknown_ids_reported, |h| {
+    h.client
+        .upsert_users(UpsertUsersRequest {
+            company_id: "c1".into(),
+            users: manual_users(),
+        })
+        .await
+        .unwrap();
+    let deleted = h
+        .client
+        .delete_users(DeleteUsersRequest {
+            company_id: "c1".into(),
+            user_ids: vec!["u4".into(), "u5".into(), "u9".into()],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(deleted.deleted, 2);
+    assert_eq!(deleted.unknown_user_ids, ["u9"]);
+    assert_eq!(all_users(&mut h, "c1").await.len(), 3);
+});
+
+on_both_engines!(list_input_is_checked, |h| {
+    let status = h
+        .client
+        .list_users(ListUsersRequest {
+            company_id: "c1".into(),
+            page_size: 1001,
+            page_token: "not-a-token!".into(),
+        })
+        .await
+        .unwrap_err();
+    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["page_size", "page_token"]);
+});

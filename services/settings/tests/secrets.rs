@@ -1,0 +1,252 @@
+//! The token never appears in a response, a log line or the database; keys rotate.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::TOKEN;
+use kintai_core::testing::TestEngine;
+use kintai_proto::settings::v1::*;
+use kintai_settings::crypto::KeyRing;
+use sqlx::Row;
+
+/// Collects every log line of this test binary: a global subscriber, installed once, so that no
+/// event is missed whichever thread or test emits it (every test here handles the token, so all
+/// of their logs are searched).
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+fn captured_logs() -> Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let sink = captured.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(move || sink.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("the only subscriber of this binary");
+            captured
+        })
+        .clone()
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every text cell of the companies table.
+async fn stored_text(db: &kintai_core::Db) -> String {
+    let rows = sqlx::query(
+        "SELECT company_id, COALESCE(token_ciphertext, ''), COALESCE(token_key_id, ''), \
+         COALESCE(token_fingerprint, ''), COALESCE(token_rejected_reason, ''), COALESCE(accepted_by, '') FROM companies",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|row| {
+            (0..6)
+                .map(|i| row.get::<String, _>(i))
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn token_stays_secret(engine: TestEngine) {
+    let captured = captured_logs();
+
+    let Some(mut h) = common::Harness::start(engine).await else {
+        return;
+    };
+    h.enable("c1", true).await;
+    let registered = h.register("c1", TOKEN).await.unwrap();
+    let credentials = h
+        .client
+        .get_credentials(GetCredentialsRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(credentials.token, TOKEN, "only GetCredentials returns it");
+    let got = h
+        .client
+        .get_integration(GetIntegrationRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let listed = h
+        .client
+        .list_companies(ListCompaniesRequest {
+            enabled_only: false,
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    h.client
+        .report_token_rejected(ReportTokenRejectedRequest {
+            company_id: "c1".into(),
+            token_fingerprint: credentials.token_fingerprint.clone(),
+            reason: "403 code 100".into(),
+        })
+        .await
+        .unwrap();
+    h.client
+        .delete_token(DeleteTokenRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .unwrap();
+    // A wrong token's failure path logs too.
+    let _ = h.register("c1", "99999999999999999999999999999999").await;
+    h.register("c1", TOKEN).await.unwrap();
+
+    for response in [
+        format!("{registered:?}"),
+        format!("{got:?}"),
+        format!("{listed:?}"),
+    ] {
+        assert!(!response.contains(TOKEN), "{response}");
+    }
+    let stored = stored_text(&h.test_db.db).await;
+    assert!(
+        stored.contains(&credentials.token_fingerprint),
+        "the fingerprint is stored: {stored}"
+    );
+    assert!(
+        !stored.contains(TOKEN),
+        "plaintext token in the database: {stored}"
+    );
+    if engine == TestEngine::Sqlite {
+        // Also the raw file (and its WAL), not just what queries show.
+        let path = h.test_db.url.trim_start_matches("sqlite://").to_owned();
+        for file in [path.clone(), format!("{path}-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                assert!(
+                    !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+                    "token in {file}"
+                );
+            }
+        }
+    }
+    h.finish().await;
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("token verified and stored"),
+        "the logs were captured: {logs}"
+    );
+    assert!(
+        !logs.contains(TOKEN) && !logs.contains("9999999999999999"),
+        "a token leaked into the logs:\n{logs}"
+    );
+}
+
+#[tokio::test]
+async fn the_token_stays_secret_on_sqlite() {
+    token_stays_secret(TestEngine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_token_stays_secret_on_postgres() {
+    token_stays_secret(TestEngine::Postgres).await;
+}
+
+async fn keys_rotate(engine: TestEngine) {
+    let _ = captured_logs();
+    let old = KeyRing::generate_entry("old");
+    let Some(mut h) = common::Harness::start_with_keys(engine, &old).await else {
+        return;
+    };
+    h.enable("c1", true).await;
+    h.enable("c2", true).await;
+    h.register("c1", TOKEN).await.unwrap();
+    h.register("c2", TOKEN).await.unwrap();
+    let db = h.test_db.db.clone();
+    let key_ids = || async {
+        sqlx::query("SELECT token_key_id FROM companies ORDER BY company_id")
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get::<String, _>(0))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key_ids().await, ["old", "old"]);
+
+    // A server configured with old + new still reads tokens sealed with the old key.
+    let both = format!("{old},{}", KeyRing::generate_entry("new"));
+    let kot = Arc::new(kot_client::KotClient::new(kot_client::KotConfig::default()).unwrap());
+    let (mut rotated, stop, server) = common::serve(db.clone(), &both, kot.clone()).await;
+    let credentials = rotated
+        .get_credentials(GetCredentialsRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(credentials.into_inner().token, TOKEN);
+
+    // Re-encryption leaves only the new key id, and tokens still decrypt.
+    let keys = KeyRing::parse(&both).unwrap();
+    assert_eq!(
+        kintai_settings::reencrypt_tokens(&db, &keys).await.unwrap(),
+        2
+    );
+    assert_eq!(key_ids().await, ["new", "new"]);
+    assert_eq!(
+        kintai_settings::reencrypt_tokens(&db, &keys).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let credentials = rotated
+        .get_credentials(GetCredentialsRequest {
+            company_id: "c2".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(credentials.into_inner().token, TOKEN);
+    let _ = stop.send(());
+    server.await.unwrap();
+
+    // Without the key a token was sealed with: a clear per-company error, not a panic.
+    let only_other = KeyRing::generate_entry("other");
+    let (mut wrong, stop, server) = common::serve(db.clone(), &only_other, kot).await;
+    let status = wrong
+        .get_credentials(GetCredentialsRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(common::reason(&status), "TOKEN_KEY_UNAVAILABLE");
+    assert!(status.message().contains("\"new\""), "{}", status.message());
+    let _ = stop.send(());
+    server.await.unwrap();
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn keys_rotate_on_sqlite() {
+    keys_rotate(TestEngine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn keys_rotate_on_postgres() {
+    keys_rotate(TestEngine::Postgres).await;
+}

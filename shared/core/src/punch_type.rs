@@ -1,0 +1,78 @@
+//! The manual's translation of a cyzen status into a KING OF TIME punch (連携内容), shared by
+//! the settings service (status list) and the syncer (each punch, by the kind and name the status
+//! had when the punch was recorded).
+
+use kintai_proto::common::v1::{PunchType, StatusKind};
+
+/// The status names that are synced as breaks when their kind is 勤務中.
+pub const BREAK_START_NAME: &str = "休憩開始";
+pub const BREAK_END_NAME: &str = "休憩終了";
+
+/// What a punch of a status with this kind and name becomes in KING OF TIME.
+pub fn punch_type(kind: StatusKind, name: &str) -> PunchType {
+    match kind {
+        StatusKind::WorkStart => PunchType::ClockIn,
+        StatusKind::WorkEnd => PunchType::ClockOut,
+        // The manual matches the names exactly; cyzen's own admin screen uses these strings.
+        StatusKind::Working if name == BREAK_START_NAME => PunchType::BreakStart,
+        StatusKind::Working if name == BREAK_END_NAME => PunchType::BreakEnd,
+        StatusKind::Working | StatusKind::OffDuty | StatusKind::Unspecified => PunchType::NotSynced,
+    }
+}
+
+/// The label the status list shows (the manual's 設定例: "出勤 連携", "× 連携されません").
+pub fn mapping_label(punch_type: PunchType) -> &'static str {
+    match punch_type {
+        PunchType::ClockIn => "出勤 連携",
+        PunchType::ClockOut => "退勤 連携",
+        PunchType::BreakStart => "休憩開始 連携",
+        PunchType::BreakEnd => "休憩終了 連携",
+        PunchType::NotSynced | PunchType::Unspecified => "× 連携されません",
+    }
+}
+
+/// Why a status is not synced, in an administrator's words.
+pub fn not_synced_reason(kind: StatusKind, name: &str) -> String {
+    match kind {
+        StatusKind::Working => format!(
+            "status \"{name}\" is of kind 勤務中; only 勤務中 statuses named {BREAK_START_NAME} or {BREAK_END_NAME} are synced"
+        ),
+        _ => format!("status \"{name}\" is of a kind that KING OF TIME does not receive"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manuals_table() {
+        assert_eq!(
+            punch_type(StatusKind::WorkStart, "出勤"),
+            PunchType::ClockIn
+        );
+        assert_eq!(
+            punch_type(StatusKind::WorkStart, "直行"),
+            PunchType::ClockIn
+        );
+        assert_eq!(punch_type(StatusKind::WorkEnd, "退勤"), PunchType::ClockOut);
+        assert_eq!(
+            punch_type(StatusKind::Working, "休憩開始"),
+            PunchType::BreakStart
+        );
+        assert_eq!(
+            punch_type(StatusKind::Working, "休憩終了"),
+            PunchType::BreakEnd
+        );
+        assert_eq!(
+            punch_type(StatusKind::Working, "作業開始"),
+            PunchType::NotSynced
+        );
+        assert_eq!(
+            punch_type(StatusKind::OffDuty, "休憩開始"),
+            PunchType::NotSynced
+        );
+        assert_eq!(mapping_label(PunchType::ClockIn), "出勤 連携");
+        assert_eq!(mapping_label(PunchType::NotSynced), "× 連携されません");
+    }
+}

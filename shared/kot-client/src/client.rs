@@ -1,0 +1,385 @@
+//! The HTTP client: one method per endpoint of kot-api.md.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use reqwest::{Method, header};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::config::KotConfig;
+use crate::error::KotError;
+use crate::limiter::{Budget, Limiters};
+use crate::range::split_range;
+use crate::token::Token;
+use crate::transport::{decode, describe, error_in_success, transport_error};
+use crate::types::{
+    DailyTimeRecords, Division, Employee, EmployeeQuery, IssuedToken, TimeRecordRequest,
+    TimeRecordResponse, TokenAvailability,
+};
+
+/// Employee keys per listing call \[ours\]: 50 keys of 64 hex characters keep the URL near 3 KB,
+/// well under common proxy limits.
+pub const MAX_KEYS_PER_CALL: usize = 50;
+
+const CONTENT_TYPE_JSON: &str = "application/json; charset=utf-8";
+
+/// A KING OF TIME client. Cloning is cheap and every clone shares the connection pool and the
+/// per-token pacing.
+#[derive(Clone)]
+pub struct KotClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    limiters: Limiters,
+}
+
+impl std::fmt::Debug for KotClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KotClient")
+            .field("base_url", &self.inner.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KotClient {
+    pub fn new(config: KotConfig) -> Result<Self, KotError> {
+        if config.base_url.cannot_be_a_base() {
+            return Err(KotError::InvalidConfig {
+                reason: format!("base URL {} cannot take paths", config.base_url),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.connect_timeout)
+            .user_agent(config.user_agent.clone())
+            // Redirects would re-send the bearer token somewhere unexpected.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| KotError::InvalidConfig {
+                reason: e.without_url().to_string(),
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url: config.base_url,
+                limiters: Limiters::new(config.general_limit, config.punch_limit),
+            }),
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// `GET /employees`. With `include_resigned`, `resignationDate` is requested as well.
+    pub async fn list_employees(
+        &self,
+        token: &Token,
+        query: &EmployeeQuery,
+    ) -> Result<Vec<Employee>, KotError> {
+        let mut url = self.url(&["employees"]);
+        {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(date) = query.date {
+                pairs.append_pair("date", &date.to_string());
+            }
+            if let Some(division) = &query.division {
+                pairs.append_pair("division", division);
+            }
+            if query.include_resigned {
+                pairs.append_pair("includeResigner", "true");
+            }
+            let fields = additional_fields(query);
+            if !fields.is_empty() {
+                pairs.append_pair("additionalFields", &fields.join(","));
+            }
+        }
+        self.get_json(token, Budget::General, url, "/employees")
+            .await
+    }
+
+    /// `GET /employees/{code}` (by code, not key); also asks for `resignationDate`.
+    /// An unknown code is [`KotError::NotFound`] (or `Rejected` if KING OF TIME answers 400).
+    pub async fn get_employee(&self, token: &Token, code: &str) -> Result<Employee, KotError> {
+        let mut url = self.url(&["employees", code]);
+        url.query_pairs_mut()
+            .append_pair("additionalFields", "resignationDate");
+        self.get_json(token, Budget::General, url, "/employees/{code}")
+            .await
+    }
+
+    /// `GET /divisions`.
+    pub async fn list_divisions(&self, token: &Token) -> Result<Vec<Division>, KotError> {
+        let url = self.url(&["divisions"]);
+        self.get_json(token, Budget::General, url, "/divisions")
+            .await
+    }
+
+    /// `POST /daily-workings/timerecord/{employeeKey}`: registers one punch. Not idempotent:
+    /// after [`KotError::OutcomeUnknown`], read the day back before posting again.
+    pub async fn post_timerecord(
+        &self,
+        token: &Token,
+        employee_key: &str,
+        punch: &TimeRecordRequest,
+    ) -> Result<TimeRecordResponse, KotError> {
+        let url = self.url(&["daily-workings", "timerecord", employee_key]);
+        let body = serde_json::to_vec(punch).map_err(|e| KotError::NotSent {
+            reason: format!("encoding punch: {e}"),
+        })?;
+        let bytes = self
+            .send(
+                token,
+                Budget::Punch,
+                Method::POST,
+                url,
+                Some(body),
+                "/daily-workings/timerecord/{employeeKey}",
+            )
+            .await?;
+        // The punch is stored at this point; an unreadable answer must not look like a failure
+        // that is safe to retry.
+        serde_json::from_slice(&bytes).map_err(|e| {
+            error_in_success(&bytes).unwrap_or_else(|| KotError::OutcomeUnknown {
+                reason: format!("punch answer unreadable: {e}"),
+            })
+        })
+    }
+
+    /// `GET /daily-workings/timerecord` for `employee_keys` from `start` to `end` inclusive.
+    /// Ranges over 62 days, and key lists over [`MAX_KEYS_PER_CALL`], are split into several
+    /// calls, and the answers merged: one entry per date, in date order. No keys, no call.
+    pub async fn list_timerecords<K: AsRef<str>>(
+        &self,
+        token: &Token,
+        employee_keys: &[K],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<DailyTimeRecords>, KotError> {
+        if end < start {
+            return Err(KotError::InvalidConfig {
+                reason: format!("range ends ({end}) before it starts ({start})"),
+            });
+        }
+        let mut by_date: BTreeMap<NaiveDate, DailyTimeRecords> = BTreeMap::new();
+        for keys in employee_keys.chunks(MAX_KEYS_PER_CALL) {
+            let keys = join_keys(keys);
+            for (from, to) in split_range(start, end) {
+                let mut url = self.url(&["daily-workings", "timerecord"]);
+                url.query_pairs_mut()
+                    .append_pair("employeeKeys", &keys)
+                    .append_pair("start", &from.to_string())
+                    .append_pair("end", &to.to_string());
+                let chunk: Vec<DailyTimeRecords> = self
+                    .get_json(token, Budget::Punch, url, "/daily-workings/timerecord")
+                    .await?;
+                for day in chunk {
+                    by_date
+                        .entry(day.date)
+                        .or_insert_with(|| DailyTimeRecords {
+                            date: day.date,
+                            daily_workings: Vec::new(),
+                        })
+                        .daily_workings
+                        .extend(day.daily_workings);
+                }
+            }
+        }
+        Ok(by_date.into_values().collect())
+    }
+
+    /// `GET /daily-workings/timerecord/{date}` for `employee_keys` (all employees when empty).
+    pub async fn get_daily_timerecords(
+        &self,
+        token: &Token,
+        date: NaiveDate,
+        employee_keys: &[impl AsRef<str>],
+    ) -> Result<DailyTimeRecords, KotError> {
+        let mut url = self.url(&["daily-workings", "timerecord", &date.to_string()]);
+        if !employee_keys.is_empty() {
+            url.query_pairs_mut()
+                .append_pair("employeeKeys", &join_keys(employee_keys));
+        }
+        let bytes = self
+            .send(
+                token,
+                Budget::Punch,
+                Method::GET,
+                url,
+                None,
+                "/daily-workings/timerecord/{date}",
+            )
+            .await?;
+        // Documented as one day; an array of days is accepted too, in case it is the list shape.
+        if let Ok(day) = serde_json::from_slice::<DailyTimeRecords>(&bytes) {
+            return Ok(day);
+        }
+        let days: Vec<DailyTimeRecords> = decode(&bytes)?;
+        let mut merged = DailyTimeRecords {
+            date,
+            daily_workings: Vec::new(),
+        };
+        for day in days.into_iter().filter(|d| d.date == date) {
+            merged.daily_workings.extend(day.daily_workings);
+        }
+        Ok(merged)
+    }
+
+    /// `GET /tokens/{token}/available`. `Ok(false)` is KING OF TIME saying the token exists but
+    /// is suspended; a token it does not know at all (or one used from a non-permitted IP) is
+    /// [`KotError::AuthenticationFailed`], kept apart because the admin's fix differs.
+    pub async fn token_available(&self, token: &Token) -> Result<bool, KotError> {
+        let url = self.url(&["tokens", token.expose(), "available"]);
+        self.get_json::<TokenAvailability>(token, Budget::General, url, "/tokens/{token}/available")
+            .await
+            .map(|answer| answer.available)
+    }
+
+    /// `POST /tokens/{token}`: issues a new token with the same settings and suspends this one.
+    pub async fn refresh_token(&self, token: &Token) -> Result<Token, KotError> {
+        let url = self.url(&["tokens", token.expose()]);
+        let bytes = self
+            .send(
+                token,
+                Budget::General,
+                Method::POST,
+                url,
+                None,
+                "/tokens/{token}",
+            )
+            .await?;
+        // The old token is suspended by now: losing the answer means losing the new token.
+        let issued: IssuedToken =
+            serde_json::from_slice(&bytes).map_err(|e| KotError::OutcomeUnknown {
+                reason: format!("token answer unreadable: {e}"),
+            })?;
+        Ok(Token::new(issued.token))
+    }
+
+    /// `DELETE /tokens/{token}`: suspends the token.
+    pub async fn delete_token(&self, token: &Token) -> Result<(), KotError> {
+        let url = self.url(&["tokens", token.expose()]);
+        self.send(
+            token,
+            Budget::General,
+            Method::DELETE,
+            url,
+            None,
+            "/tokens/{token}",
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The base URL with `segments` appended, each percent-encoded as one path segment (an
+    /// employee code may contain `/` or `%`).
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.base_url.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        token: &Token,
+        budget: Budget,
+        url: Url,
+        endpoint: &'static str,
+    ) -> Result<T, KotError> {
+        let bytes = self
+            .send(token, budget, Method::GET, url, None, endpoint)
+            .await?;
+        decode(&bytes)
+    }
+
+    /// Paces, sends, and classifies. `endpoint` is the path template used in logs: URLs are
+    /// never logged because `/tokens/{token}` carries the secret.
+    async fn send(
+        &self,
+        token: &Token,
+        budget: Budget,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        endpoint: &'static str,
+    ) -> Result<Vec<u8>, KotError> {
+        self.inner.limiters.acquire(token, budget).await;
+        let mut request = self
+            .inner
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(token.expose())
+            .header(header::CONTENT_TYPE, CONTENT_TYPE_JSON)
+            .header(header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let secret = token.expose();
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, secret))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| KotError::OutcomeUnknown {
+                reason: format!("reading HTTP {status} answer: {}", describe(&e, secret)),
+            })?;
+        tracing::debug!(%method, endpoint, status, token = %token.fingerprint(), "king of time call");
+        if (200..300).contains(&status) {
+            Ok(bytes.to_vec())
+        } else {
+            let error = KotError::from_response(status, &bytes, secret);
+            tracing::debug!(%method, endpoint, status, error = %error, "king of time refused");
+            Err(error)
+        }
+    }
+}
+
+fn join_keys(keys: &[impl AsRef<str>]) -> String {
+    keys.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",")
+}
+
+fn additional_fields(query: &EmployeeQuery) -> Vec<String> {
+    let mut fields = query.additional_fields.clone();
+    if query.include_resigned && !fields.iter().any(|f| f == "resignationDate") {
+        fields.push("resignationDate".to_owned());
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn employee_codes_are_one_encoded_segment() {
+        let client = KotClient::new(KotConfig::default()).unwrap();
+        let url = client.url(&["employees", "A/0 1%"]);
+        assert_eq!(
+            url.as_str(),
+            "https://api.kingtime.jp/v1.0/employees/A%2F0%201%25"
+        );
+    }
+
+    #[test]
+    fn resigners_bring_resignation_date() {
+        let query = EmployeeQuery {
+            include_resigned: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            additional_fields(&query),
+            vec!["resignationDate".to_owned()]
+        );
+        assert!(additional_fields(&EmployeeQuery::default()).is_empty());
+    }
+}

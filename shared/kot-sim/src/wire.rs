@@ -1,0 +1,190 @@
+//! Response bodies, with the field names and types of kot-api.md. Null properties are omitted,
+//! as KING OF TIME does.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use crate::model::StoredPunch;
+use crate::state::{DivisionRec, EmployeeRec, State};
+
+/// Punch names KING OF TIME reports in read-backs.
+pub(crate) fn punch_name(code: &str) -> &'static str {
+    match code {
+        "1" => "出勤",
+        "2" => "退勤",
+        "3" => "休憩開始",
+        "4" => "休憩終了",
+        "7" => "外出",
+        "8" => "外出戻り",
+        _ => "不明",
+    }
+}
+
+/// What read-backs report as the punch's origin \[ours\]: undocumented values.
+const API_CREDENTIAL_CODE: i64 = 900;
+const API_CREDENTIAL_NAME: &str = "Web API";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EmployeeOut {
+    pub key: String,
+    pub code: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub division_code: String,
+    pub division_name: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub employee_groups: Vec<GroupOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resignation_date: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct GroupOut {
+    pub code: String,
+    pub name: String,
+}
+
+impl EmployeeOut {
+    pub fn new(state: &State, employee: &EmployeeRec, with_resignation_date: bool) -> Self {
+        Self {
+            key: employee.key.clone(),
+            code: employee.code.clone(),
+            last_name: employee.last_name.clone(),
+            first_name: employee.first_name.clone(),
+            division_code: employee.division_code.clone(),
+            division_name: division_name(state, &employee.company, &employee.division_code),
+            type_code: "1".into(),
+            type_name: "正社員".into(),
+            employee_groups: Vec::new(),
+            resignation_date: employee.resigned_on.filter(|_| with_resignation_date),
+        }
+    }
+}
+
+fn division_name(state: &State, company: &str, code: &str) -> String {
+    state
+        .division(company, code)
+        .map(|d| d.name.clone())
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DivisionOut {
+    pub code: String,
+    pub name: String,
+    pub day_border_time: String,
+}
+
+impl DivisionOut {
+    pub fn new(code: &str, division: &DivisionRec) -> Self {
+        Self {
+            code: code.to_owned(),
+            name: division.name.clone(),
+            day_border_time: division.day_border_time.format("%H:%M").to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TimeRecordOut {
+    pub time: String,
+    pub code: String,
+    pub name: String,
+    pub division_code: String,
+    pub division_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_name: Option<String>,
+}
+
+impl TimeRecordOut {
+    /// The POST answer has no credential fields \[docs\]; read-backs do.
+    pub fn new(state: &State, company: &str, punch: &StoredPunch, with_credential: bool) -> Self {
+        Self {
+            time: format_time(&punch.time),
+            code: punch.code.clone(),
+            name: punch_name(&punch.code).to_owned(),
+            division_code: punch.division_code.clone(),
+            division_name: division_name(state, company, &punch.division_code),
+            latitude: punch.latitude,
+            longitude: punch.longitude,
+            credential_code: with_credential.then_some(API_CREDENTIAL_CODE),
+            credential_name: with_credential.then(|| API_CREDENTIAL_NAME.to_owned()),
+        }
+    }
+}
+
+pub(crate) fn format_time(time: &DateTime<FixedOffset>) -> String {
+    time.with_timezone(&crate::clock::jst())
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PunchAnswer {
+    pub date: NaiveDate,
+    pub employee_key: String,
+    pub time_record: TimeRecordOut,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DailyWorkingOut {
+    pub date: NaiveDate,
+    pub employee_key: String,
+    pub current_date_employee: EmployeeOut,
+    pub time_record: Vec<TimeRecordOut>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DayOut {
+    pub date: NaiveDate,
+    pub daily_workings: Vec<DailyWorkingOut>,
+}
+
+impl DayOut {
+    /// One working day for the given employees. Records come newest-stored first: KING OF
+    /// TIME does not promise any order, and clients must not assume one.
+    pub fn new(state: &State, company: &str, date: NaiveDate, employees: &[&EmployeeRec]) -> Self {
+        let daily_workings = employees
+            .iter()
+            .map(|employee| DailyWorkingOut {
+                date,
+                employee_key: employee.key.clone(),
+                current_date_employee: EmployeeOut::new(state, employee, false),
+                time_record: state
+                    .punches
+                    .iter()
+                    .rev()
+                    .filter(|punch| punch.employee_key == employee.key && punch.date == date)
+                    .map(|punch| TimeRecordOut::new(state, company, punch, true))
+                    .collect(),
+            })
+            .collect();
+        Self {
+            date,
+            daily_workings,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct AvailableOut {
+    pub available: bool,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TokenOut {
+    pub token: String,
+}
