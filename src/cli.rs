@@ -43,6 +43,18 @@ pub enum Command {
         /// Use this KING OF TIME endpoint instead of the built-in simulator.
         #[arg(long)]
         kot_base_url: Option<String>,
+        /// Run every clock (services and built-in simulator) from this instant instead of now,
+        /// e.g. 2024-06-07T21:00:00+09:00: replays a past week, or stays out of the restricted hours.
+        #[arg(long)]
+        start_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
+    /// The whole product in one command: the manual's example company set up through the real
+    /// APIs, a week of punches matched and synced to the built-in simulator, and what admins and
+    /// KING OF TIME see. Exits 0 only if KING OF TIME holds exactly what it should.
+    Demo {
+        /// Leave the server running afterwards (on server.listen) to explore with grpcurl.
+        #[arg(long)]
+        keep: bool,
     },
     /// Run the KING OF TIME simulator alone, seeded with the manual's example company.
     KotSim {

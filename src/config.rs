@@ -24,7 +24,29 @@ pub struct Config {
     pub kot: KotSection,
     pub peers: PeersConfig,
     pub crypto: CryptoConfig,
+    pub matcher: RunConfig,
+    pub syncer: RunConfig,
     pub dev: DevConfig,
+}
+
+/// `[matcher]` and `[syncer]`: how their runs share the work.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Companies handled at once in a run over every company.
+    pub concurrency: usize,
+    /// How long a company's lease outlives its holder: after a crash, the company waits this
+    /// long before another run takes it (a live run renews it).
+    pub lease_ttl_secs: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 32,
+            lease_ttl_secs: 300,
+        }
+    }
 }
 
 /// `[crypto]`: the keys that seal KING OF TIME tokens at rest.
@@ -199,6 +221,13 @@ impl Config {
         ] {
             if !value.is_empty() && url::Url::parse(value).is_err() {
                 return bad(setting, "is not a URL (e.g. http://kintai-settings:50051)");
+            }
+        }
+        for (setting, run) in [("matcher", &self.matcher), ("syncer", &self.syncer)] {
+            if run.concurrency == 0 || run.lease_ttl_secs < 5 {
+                return Err(ConfigError(format!(
+                    "{setting}.concurrency must be at least 1 and {setting}.lease_ttl_secs at least 5"
+                )));
             }
         }
         if self.dev.match_interval_secs == 0 || self.dev.sync_interval_secs == 0 {

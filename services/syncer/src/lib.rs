@@ -1,24 +1,130 @@
-//! The syncer service.
+//! The syncer service: takes punches (打刻) from cyzen, translates each status into a KING OF TIME
+//! punch type, and uploads the eligible ones exactly once (manual: 打刻データの連携, 連携処理に
+//! ついて, 連携を開始する／停止する; design.md).
+//!
+//! - [`service`] builds the gRPC service; [`Syncer`] is the same logic as plain Rust.
+//! - [`spawn_periodic`] runs a sync every few minutes (`kintai dev`).
+//! - [`ports`] are how the settings and matcher services are reached.
 
 mod api;
+pub mod clock;
+mod convert;
+mod error;
+mod ledger;
+pub mod model;
+mod plan;
+pub mod ports;
+mod report;
+mod run;
 mod schema;
+mod send;
+pub mod store;
+mod syncer;
+pub mod translate;
+pub mod validate;
+mod verify;
+pub mod working_day;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 pub use api::SyncerApi;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::SyncerError;
+pub use report::{CompanyReport, PlannedPunch, RunReport, SyncOutcome};
 pub use schema::MIGRATIONS;
+pub use syncer::{Syncer, spawn_periodic};
 
 use kintai_core::Db;
 use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
+use kot_client::AttendanceVendor;
+
+use crate::ports::{LinksPort, SettingsPort};
 
 /// Name under which the service's schema history is kept.
 pub const SERVICE: &str = "syncer";
+
+/// Retries within one run. Past them a punch is failed with KING OF TIME's message.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// POSTs of one punch in one run (5xx, network errors, unconfirmed answers).
+    pub max_attempts: u32,
+    /// Backoff before the second attempt; doubled each time up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Pause after a 303 (Too Many Requests) before the company continues.
+    pub rate_limited_backoff: Duration,
+    /// 303 answers one company's run accepts before it stops and leaves the rest for later.
+    pub max_rate_limited: u32,
+    /// Wait after an unconfirmed POST (timeout, reset) before reading the day back, so a
+    /// request still travelling is not mistaken for a lost one.
+    pub verify_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+            rate_limited_backoff: Duration::from_secs(30),
+            max_rate_limited: 5,
+            verify_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Tuning of sync runs.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Companies synced at once in a run over all companies.
+    pub concurrency: usize,
+    /// Employees of one company posted at once (each employee's punches stay in time order);
+    /// the client's per-token pacing keeps the company within KING OF TIME's limits.
+    pub employees_in_parallel: usize,
+    /// Per-company lease; renewed while the run goes on, so it only has to outlive one POST.
+    pub lease_ttl: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 64,
+            employees_in_parallel: 4,
+            lease_ttl: Duration::from_secs(300),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What the syncer needs from the world.
+#[derive(Clone)]
+pub struct SyncerDeps {
+    pub settings: Arc<dyn SettingsPort>,
+    pub links: Arc<dyn LinksPort>,
+    pub vendor: Arc<dyn AttendanceVendor>,
+    pub clock: Arc<dyn Clock>,
+    pub options: SyncOptions,
+}
+
+impl std::fmt::Debug for SyncerDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncerDeps")
+            .field("clock", &self.clock)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Applies the schema and builds the gRPC service with bounded message sizes.
 pub async fn service(
     db: Db,
     max_message_bytes: usize,
+    deps: SyncerDeps,
 ) -> anyhow::Result<SyncerServiceServer<SyncerApi>> {
-    kintai_core::migrate::migrate(&db, SERVICE, MIGRATIONS).await?;
-    Ok(SyncerServiceServer::new(SyncerApi::new(db))
+    let syncer = Syncer::start(db, deps).await?;
+    Ok(SyncerServiceServer::new(SyncerApi::new(syncer))
         .max_decoding_message_size(max_message_bytes)
         .max_encoding_message_size(max_message_bytes))
 }

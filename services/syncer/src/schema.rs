@@ -1,13 +1,60 @@
-//! The syncer service's tables.
+//! The syncer service's tables. Portable types only (TEXT, BIGINT, DOUBLE PRECISION): instants
+//! are Unix milliseconds, enums are small integers or short words.
 
 use kintai_core::migrate::Migration;
 
-// One row per company while a run holds it (see kintai_core::lease).
-const V1: &str = "CREATE TABLE syncer_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);";
+// `punches`: one row per cyzen punch, keyed by (company, cyzen punch id) so a resend is found.
+// The content columns are what cyzen sent; the ledger columns (state .. in_flight_at) say where
+// the punch stands. `employee_key` and `working_day` are fixed when the punch goes in flight, so
+// a read-back after a crash looks at exactly the day the POST named.
+//
+// `syncer_eligibility`: since when a run has seen a user eligible without interruption. A punch
+// of the previous month is still sent when the user was already eligible when it was punched
+// (the month-end punch whose run falls on the 1st); a user who starts mid-month gets only the
+// current month (manual: 当月分のデータはすべて連携されます).
+//
+// `syncer_leases`: one row per company while a run holds it (see kintai_core::lease).
+const V1: &str = "\
+CREATE TABLE punches (
+    company_id TEXT NOT NULL,
+    punch_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    status_id TEXT NOT NULL,
+    status_name TEXT NOT NULL,
+    status_kind BIGINT NOT NULL,
+    punched_at BIGINT NOT NULL,
+    latitude DOUBLE PRECISION,
+    longitude DOUBLE PRECISION,
+    address TEXT NOT NULL,
+    platform BIGINT NOT NULL,
+    app_version TEXT NOT NULL,
+    unsupported_app_version BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    punch_type BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    working_day TEXT NOT NULL,
+    employee_key TEXT NOT NULL,
+    sent_at BIGINT,
+    in_flight_at BIGINT,
+    PRIMARY KEY (company_id, punch_id)
+);
+CREATE INDEX punches_by_instant ON punches (company_id, punched_at, punch_id);
+CREATE INDEX punches_by_user ON punches (company_id, user_id, punched_at);
+CREATE INDEX punches_by_state ON punches (company_id, state, punched_at);
+CREATE TABLE syncer_eligibility (
+    company_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    eligible_since BIGINT NOT NULL,
+    PRIMARY KEY (company_id, user_id)
+);
+CREATE TABLE syncer_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
+";
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
-    name: "leases",
+    name: "punches, eligibility and leases",
     sqlite: V1,
     postgres: V1,
 }];

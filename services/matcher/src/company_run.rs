@@ -1,0 +1,320 @@
+//! One company's run under its lease: ask settings, respect the restricted hours, read KING OF
+//! TIME, match, and store the result with the reason for anything but a match.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use kintai_core::DbError;
+use kintai_core::lease::Lease;
+use kot_client::{
+    Employee, KotError, Token, format_kot_time, is_restricted, jst_date, next_unrestricted,
+};
+
+use crate::matching::{carry_over, match_users, rows_digest};
+use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
+use crate::run::{CompanyResult, Matcher, Outcome};
+
+/// A run's result, and whether storing it also gave the lease back.
+pub(crate) struct Finished {
+    pub result: CompanyResult,
+    pub lease_released: bool,
+}
+
+impl Finished {
+    fn failed(company_id: &str, reason: impl Into<String>) -> Self {
+        Self {
+            result: CompanyResult::bare(company_id, Outcome::Failed, reason),
+            lease_released: false,
+        }
+    }
+}
+
+impl Matcher {
+    pub(crate) async fn run_leased(&self, company_id: &str, lease: &Lease) -> Finished {
+        let settings = &self.deps.settings;
+        let (integration, mut users) =
+            match tokio::try_join!(settings.integration(company_id), settings.users(company_id)) {
+                Ok(found) => found,
+                Err(error) => return Finished::failed(company_id, error.to_string()),
+            };
+        // Settings lists each user once, ordered by id; the table relies on both.
+        users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        users.dedup_by(|a, b| a.user_id == b.user_id);
+        let run = Run {
+            matcher: self,
+            lease,
+            company_id,
+            users,
+        };
+
+        let condition = integration.condition();
+        if condition != Condition::Ready {
+            return run
+                .keep(condition, Outcome::Skipped, skip_reason(condition))
+                .await;
+        }
+        let now = self.now();
+        if is_restricted(now) {
+            return run.deferred(next_unrestricted(now)).await;
+        }
+        let credentials = match settings.credentials(company_id).await {
+            Ok(Some(credentials)) => credentials,
+            // Switched off or token deleted since GetIntegration answered.
+            Ok(None) => {
+                let reason = skip_reason(Condition::NoToken);
+                return run.keep(Condition::NoToken, Outcome::Skipped, reason).await;
+            }
+            Err(error) => return Finished::failed(company_id, error.to_string()),
+        };
+
+        match self.list_employees(&credentials.token).await {
+            Ok(employees) => run.matched(&employees).await,
+            Err(KotError::AuthenticationFailed { message }) => {
+                let reason = format!("403 code 100: {message}");
+                if let Err(error) = settings
+                    .report_token_rejected(company_id, &credentials.fingerprint, &reason)
+                    .await
+                {
+                    tracing::warn!(company_id, %error, "cannot report the rejected token to settings");
+                }
+                let reason = format!(
+                    "KING OF TIME rejected the token ({reason}); reported to settings: register a new token"
+                );
+                run.keep(Condition::TokenRejected, Outcome::TokenRejected, reason)
+                    .await
+            }
+            // Our clock and KING OF TIME's disagree about the window: believe KING OF TIME.
+            Err(error @ KotError::RestrictedHours { .. }) => {
+                let now = self.now();
+                run.deferred(error.retry_not_before(now).unwrap_or(now))
+                    .await
+            }
+            Err(error) => {
+                let reason =
+                    format!("KING OF TIME could not be read; existing links are kept: {error}");
+                run.keep(Condition::Ready, Outcome::Failed, reason).await
+            }
+        }
+    }
+
+    /// The employee list (resigned ones included, so they can be named as the reason). A read
+    /// is safe to repeat, so transient failures (5xx, 303, network) are retried a few times
+    /// with a growing pause; anything else is final for this run.
+    async fn list_employees(&self, token: &Token) -> Result<Vec<Employee>, KotError> {
+        let mut attempt = 1;
+        loop {
+            match self.deps.vendor.list_employees(token, true).await {
+                Err(error) if attempt < LIST_ATTEMPTS && is_transient(&error) => {
+                    tracing::debug!(attempt, %error, "employee list failed; retrying");
+                    tokio::time::sleep(RETRY_PAUSE * attempt).await;
+                    attempt += 1;
+                }
+                answer => return answer,
+            }
+        }
+    }
+}
+
+const LIST_ATTEMPTS: u32 = 3;
+const RETRY_PAUSE: Duration = Duration::from_millis(200);
+
+fn is_transient(error: &KotError) -> bool {
+    matches!(
+        error,
+        KotError::ServerError { .. }
+            | KotError::RateLimited { .. }
+            | KotError::NotSent { .. }
+            | KotError::OutcomeUnknown { .. }
+    )
+}
+
+pub(crate) const STORAGE_FAILED: &str =
+    "the matcher's database failed; the operators have the details in the logs";
+
+fn skip_reason(condition: Condition) -> String {
+    match condition {
+        Condition::IntegrationDisabled => "勤怠連携 is 無効 (integration off); KING OF TIME was not called",
+        Condition::NoToken => "no usable KING OF TIME token is registered; KING OF TIME was not called",
+        Condition::TokenRejected => {
+            "KING OF TIME rejected the company's token earlier; register a new token. KING OF TIME was not called"
+        }
+        Condition::Ready => "",
+    }
+    .to_owned()
+}
+
+/// The state one company's run carries to its end.
+struct Run<'a> {
+    matcher: &'a Matcher,
+    lease: &'a Lease,
+    company_id: &'a str,
+    users: Vec<DirectoryUser>,
+}
+
+/// What the company record says about a run.
+struct Summary {
+    condition: Condition,
+    matched_at: Option<DateTime<Utc>>,
+    employees: u32,
+    outcome: Outcome,
+    reason: String,
+}
+
+impl Run<'_> {
+    async fn matched(self, employees: &[Employee]) -> Finished {
+        let matched_at = self.matcher.now();
+        let (lease, company_id, matcher) = (self.lease, self.company_id, self.matcher);
+        // Computed before the write transaction begins, so that it holds SQLite's write lock
+        // only for the writes.
+        let rows = match_users(self.users, employees, jst_date(&matched_at));
+        let digest = rows_digest(&rows);
+        let summary = Summary {
+            condition: Condition::Ready,
+            matched_at: Some(matched_at),
+            employees: u32::try_from(employees.len()).unwrap_or(u32::MAX),
+            outcome: Outcome::Matched,
+            reason: String::new(),
+        };
+        let stored = async {
+            let Some(mut finish) = matcher.store.begin_finish(lease).await? else {
+                return Ok(None);
+            };
+            // The hourly run of an unchanged company: the stored rows already are these rows,
+            // so they are neither read nor written.
+            let unchanged = finish
+                .record
+                .as_ref()
+                .is_some_and(|record| record.rows_digest == digest);
+            let previous = if unchanged {
+                None
+            } else {
+                Some(finish.load_links().await?)
+            };
+            let record = next_record(
+                company_id,
+                finish.record.as_ref(),
+                &summary,
+                digest,
+                matcher,
+            );
+            finish.commit(previous.as_ref(), &rows, &record).await?;
+            Ok(Some(()))
+        }
+        .await;
+        finished(company_id, stored, &rows, summary)
+    }
+
+    async fn deferred(self, next: DateTime<Utc>) -> Finished {
+        let reason = format!(
+            "restricted hours (08:30–10:00, 17:30–18:30 JST): KING OF TIME's employee list cannot be read before {}; existing links are kept",
+            format_kot_time(&next)
+        );
+        let outcome = Outcome::Deferred {
+            next_attempt_at: next,
+        };
+        self.keep(Condition::Ready, outcome, reason).await
+    }
+
+    /// KING OF TIME was not read: the links stay as they were (see [`carry_over`]).
+    async fn keep(self, condition: Condition, outcome: Outcome, reason: String) -> Finished {
+        let (lease, company_id, matcher) = (self.lease, self.company_id, self.matcher);
+        let summary = Summary {
+            condition,
+            matched_at: None,
+            employees: 0,
+            outcome,
+            reason,
+        };
+        let mut rows = Vec::new();
+        let stored = async {
+            let Some(mut finish) = matcher.store.begin_finish(lease).await? else {
+                return Ok(None);
+            };
+            let previous = finish.load_links().await?;
+            rows = carry_over(self.users, &previous);
+            let digest = rows_digest(&rows);
+            let record = next_record(
+                company_id,
+                finish.record.as_ref(),
+                &summary,
+                digest,
+                matcher,
+            );
+            finish.commit(Some(&previous), &rows, &record).await?;
+            Ok(Some(()))
+        }
+        .await;
+        finished(company_id, stored, &rows, summary)
+    }
+}
+
+/// The company record after a run; what KING OF TIME said last stays when it was not read.
+fn next_record(
+    company_id: &str,
+    before: Option<&CompanyRecord>,
+    summary: &Summary,
+    rows_digest: i64,
+    matcher: &Matcher,
+) -> CompanyRecord {
+    CompanyRecord {
+        company_id: company_id.to_owned(),
+        condition: summary.condition,
+        last_run_at: matcher.now(),
+        last_matched_at: summary
+            .matched_at
+            .or(before.and_then(|r| r.last_matched_at)),
+        last_reason: summary.reason.clone(),
+        employees: match summary.matched_at {
+            Some(_) => summary.employees,
+            None => before.map_or(0, |r| r.employees),
+        },
+        rows_digest,
+    }
+}
+
+/// The run's result once storing it succeeded (`Some`), found the lease lost (`None`) or
+/// failed.
+fn finished(
+    company_id: &str,
+    stored: Result<Option<()>, DbError>,
+    rows: &[LinkRow],
+    summary: Summary,
+) -> Finished {
+    match stored {
+        Ok(Some(())) => {}
+        Ok(None) => {
+            let result = CompanyResult::bare(
+                company_id,
+                Outcome::Busy,
+                "this run's lease expired and another run took the company over; its result was discarded",
+            );
+            return Finished {
+                result,
+                lease_released: true,
+            };
+        }
+        Err(error) => {
+            tracing::error!(company_id, %error, "cannot store the match result");
+            return Finished::failed(company_id, STORAGE_FAILED);
+        }
+    }
+    let users = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    // What ListLinks shows: while the company cannot be matched every user is 無効.
+    let linked = if summary.condition == Condition::Ready {
+        u32::try_from(rows.iter().filter(|r| r.is_active()).count()).unwrap_or(u32::MAX)
+    } else {
+        0
+    };
+    Finished {
+        result: CompanyResult {
+            company_id: company_id.to_owned(),
+            outcome: summary.outcome,
+            reason: summary.reason,
+            users,
+            linked,
+            unlinked: users - linked,
+            employees: summary.employees,
+        },
+        lease_released: true,
+    }
+}

@@ -1,0 +1,236 @@
+//! MatcherService over gRPC: input validation, and the proto form of outcomes and of the
+//! 連携状況 table (labels, reasons, hints, times, paging).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{env, jst};
+use kintai_core::server::{GrpcServer, ServerConfig};
+use kintai_core::{Db, both_engines};
+use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
+use kintai_proto::matcher::v1::{
+    HintKind, InactiveReason, LinkState, ListLinksRequest, MatchOutcome, RunMatchRequest,
+};
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_types::StatusExt;
+
+/// Serves the env's matcher on an ephemeral port; the server stops with the test's runtime.
+async fn client(env: &common::Env) -> MatcherServiceClient<Channel> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let mut server = GrpcServer::new(ServerConfig::default());
+    server
+        .add_service(kintai_matcher::server(env.api.clone(), 4 * 1024 * 1024))
+        .require_database(env.db.clone());
+    tokio::spawn(server.serve(listener, std::future::pending()));
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .expect("endpoint")
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .expect("connect");
+    MatcherServiceClient::new(channel)
+}
+
+fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let details = status.get_error_details();
+    let mut fields: Vec<String> = details
+        .bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .iter()
+                .map(|v| v.field.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    fields.sort();
+    fields
+}
+
+both_engines!(requests_are_validated, |db: Db| async move {
+    let env = env(db).await;
+    let mut client = client(&env).await;
+    let status = client
+        .list_links(ListLinksRequest {
+            company_id: String::new(),
+            state: 9,
+            page_size: 1_001,
+            page_token: "!!!".into(),
+        })
+        .await
+        .expect_err("invalid");
+    assert_eq!(
+        violated_fields(&status),
+        ["company_id", "page_size", "page_token", "state"]
+    );
+    for bad in ["x".repeat(65), "bell\u{7}".into(), " padded".into()] {
+        let status = client
+            .run_match(RunMatchRequest { company_id: bad })
+            .await
+            .expect_err("invalid");
+        assert_eq!(violated_fields(&status), ["company_id"]);
+    }
+    // Nothing was called for the rejected requests.
+    assert!(env.sim.request_log().is_empty());
+});
+
+both_engines!(the_table_in_proto_form, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    let key = env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+    env.employee("c1", "U000528", "千住", "五郎");
+    env.users(
+        "c1",
+        &[
+            ("u1", "U000123", "市ヶ谷 市子"),
+            ("u2", "U00528", "千住 五郎"),
+            ("u3", "", "戸田 八郎"),
+        ],
+    );
+    let mut client = client(&env).await;
+    let response = client
+        .run_match(RunMatchRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .expect("run")
+        .into_inner();
+    assert_eq!(response.results.len(), 1);
+    let result = &response.results[0];
+    assert_eq!(result.outcome(), MatchOutcome::Matched);
+    assert_eq!(
+        (
+            result.users,
+            result.linked,
+            result.unlinked,
+            result.employees
+        ),
+        (3, 1, 2, 2)
+    );
+    assert!(result.reason.is_empty());
+    assert_eq!(
+        response.started_at.map(|t| t.seconds),
+        Some(jst("12:00:00").timestamp())
+    );
+
+    let mut links = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_links(ListLinksRequest {
+                company_id: "c1".into(),
+                state: 0,
+                page_size: 2,
+                page_token,
+            })
+            .await
+            .expect("page")
+            .into_inner();
+        assert_eq!(
+            page.last_matched_at.map(|t| t.seconds),
+            Some(jst("12:00:00").timestamp())
+        );
+        links.extend(page.links);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert_eq!(links.len(), 3);
+
+    let u1 = &links[0];
+    assert_eq!(
+        (u1.state(), u1.state_label.as_str()),
+        (LinkState::Active, "有効")
+    );
+    assert_eq!(u1.employee_key, key);
+    assert_eq!(u1.employee_code, "U000123");
+    assert_eq!(u1.employee_name, "市ヶ谷 いちこ");
+    assert_eq!(u1.user_name, "市ヶ谷 市子");
+    assert!(u1.kot_link_enabled);
+    assert_eq!(
+        u1.account_synced_at.map(|t| t.seconds),
+        Some(jst("12:00:00").timestamp())
+    );
+    assert_eq!(u1.reason(), InactiveReason::Unspecified);
+    assert!(u1.hint.is_none());
+
+    let u2 = &links[1];
+    assert_eq!(
+        (u2.state(), u2.state_label.as_str()),
+        (LinkState::Inactive, "無効")
+    );
+    assert_eq!(u2.reason(), InactiveReason::NoEmployee);
+    assert!(u2.reason_text.contains("U00528"), "{}", u2.reason_text);
+    assert!(u2.employee_key.is_empty() && u2.account_synced_at.is_none());
+    let hint = u2.hint.as_ref().expect("a hint");
+    assert_eq!(hint.kind(), HintKind::ZeroPadding);
+    assert_eq!(hint.employee_code, "U000528");
+    assert_eq!(hint.employee_name, "千住 五郎");
+    assert!(hint.text.contains("U000528"), "{}", hint.text);
+
+    assert_eq!(links[2].reason(), InactiveReason::NoUserCode);
+
+    // The state filter.
+    let inactive = client
+        .list_links(ListLinksRequest {
+            company_id: "c1".into(),
+            state: LinkState::Inactive.into(),
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .expect("page")
+        .into_inner();
+    let ids: Vec<&str> = inactive.links.iter().map(|l| l.user_id.as_str()).collect();
+    assert_eq!(ids, ["u2", "u3"]);
+});
+
+both_engines!(deferred_runs_say_when_to_come_back, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    env.company("c2");
+    env.set_time(jst("17:45:00"));
+    let mut client = client(&env).await;
+    let response = client
+        .run_match(RunMatchRequest {
+            company_id: String::new(),
+        })
+        .await
+        .expect("run")
+        .into_inner();
+    let ids: Vec<&str> = response
+        .results
+        .iter()
+        .map(|r| r.company_id.as_str())
+        .collect();
+    assert_eq!(ids, ["c1", "c2"]);
+    for result in &response.results {
+        assert_eq!(result.outcome(), MatchOutcome::Deferred);
+        assert_eq!(
+            result.next_attempt_at.map(|t| t.seconds),
+            Some(jst("18:30:00").timestamp())
+        );
+        assert!(
+            result.reason.contains("restricted hours"),
+            "{}",
+            result.reason
+        );
+    }
+    assert_eq!(env.employee_list_calls(), 0);
+    // Never matched: no sync time, every user waits for the first run.
+    let page = client
+        .list_links(ListLinksRequest {
+            company_id: "c1".into(),
+            ..ListLinksRequest::default()
+        })
+        .await
+        .expect("page")
+        .into_inner();
+    assert!(page.last_matched_at.is_none());
+});

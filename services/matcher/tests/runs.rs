@@ -1,0 +1,547 @@
+//! Match runs against the KING OF TIME simulator, on both engines: the manual's example, every
+//! reason and hint, code changes, outages, and what is stored afterwards.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{env, jst};
+use kintai_core::{Db, both_engines};
+use kintai_matcher::{HintKind, LinkStatus, Outcome, Reason};
+
+fn reason(view: &kintai_matcher::LinkView) -> Option<Reason> {
+    match &view.row.status {
+        LinkStatus::Inactive { reason, .. } => Some(*reason),
+        LinkStatus::Active { .. } => None,
+    }
+}
+
+fn hint(view: &kintai_matcher::LinkView) -> Option<(HintKind, String)> {
+    match &view.row.status {
+        LinkStatus::Inactive { hint: Some(h), .. } => Some((h.kind, h.employee_code.clone())),
+        _ => None,
+    }
+}
+
+fn active_key(view: &kintai_matcher::LinkView) -> Option<String> {
+    match &view.row.status {
+        LinkStatus::Active { employee_key, .. } => Some(employee_key.clone()),
+        LinkStatus::Inactive { .. } => None,
+    }
+}
+
+both_engines!(the_manuals_example, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    let ichiko = env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+    let shinsuke = env.employee("c1", "U000124", "湊山", "信輔");
+    // KING OF TIME has U000528; the user typed U00528: a hint, not a link.
+    env.employee("c1", "U000528", "千住", "五郎");
+    env.users(
+        "c1",
+        &[
+            ("u1", "U000123", "市ヶ谷 市子"),
+            ("u2", "U000124", "湊山 信輔"),
+            ("u3", "U00528", "千住 五郎"),
+            ("u4", "", "戸田 八郎"),
+            ("u5", "", "用賀 百男"),
+        ],
+    );
+
+    let result = env.matcher.run_company("c1").await;
+    assert_eq!(result.outcome, Outcome::Matched, "{result:?}");
+    assert_eq!(
+        (
+            result.users,
+            result.linked,
+            result.unlinked,
+            result.employees
+        ),
+        (5, 2, 3, 3)
+    );
+    assert_eq!(env.employee_list_calls(), 1);
+
+    let links = env.links("c1").await;
+    assert_eq!(links.len(), 5);
+    let u1 = &links[0];
+    assert_eq!(u1.row.user_name, "市ヶ谷 市子");
+    assert_eq!(
+        u1.row.status,
+        LinkStatus::Active {
+            employee_code: "U000123".into(),
+            employee_key: ichiko,
+            employee_name: "市ヶ谷 いちこ".into(),
+        }
+    );
+    assert_eq!(u1.account_synced_at, Some(jst("12:00:00")));
+    assert_eq!(active_key(&links[1]), Some(shinsuke));
+    assert_eq!(links[1].account_synced_at, Some(jst("12:00:00")));
+    assert_eq!(reason(&links[2]), Some(Reason::NoEmployee));
+    assert_eq!(
+        hint(&links[2]),
+        Some((HintKind::ZeroPadding, "U000528".into()))
+    );
+    assert_eq!(links[2].account_synced_at, None);
+    assert_eq!(reason(&links[3]), Some(Reason::NoUserCode));
+    assert_eq!(reason(&links[4]), Some(Reason::NoUserCode));
+});
+
+both_engines!(every_reason_and_every_hint, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    let yesterday = jst("12:00:00").date_naive().pred_opt();
+    env.employee_resigned("c1", "R001", "退職", "済", yesterday);
+    env.employee("c1", "D001", "重複", "先");
+    env.employee("c1", "Z000123", "零", "詰");
+    env.employee("c1", "W0001", "全", "角");
+    env.employee("c1", "abc01", "小", "文字");
+    env.employee("c1", "S0001", "空", "白");
+    env.employee("c1", "L100", "ログ", "イン");
+    env.users(
+        "c1",
+        &[
+            ("a-none", "", "コードなし"),
+            ("b-missing", "NOPE999", "存在しない"),
+            ("c-resigned", "R001", "退職者"),
+            ("d-dup1", "D001", "重複一"),
+            ("d-dup2", "D001", "重複二"),
+            ("e-zero", "Z00123", "ゼロ"),
+            ("f-wide", "Ｗ０００１", "全角"),
+            ("g-case", "ABC01", "大文字"),
+            ("h-space", "S0001 ", "空白"),
+            ("i-login", "kot3L100", "ログインID"),
+        ],
+    );
+    let result = env.matcher.run_company("c1").await;
+    assert_eq!(result.outcome, Outcome::Matched, "{result:?}");
+    assert_eq!(result.linked, 0);
+    assert_eq!(result.unlinked, 10);
+
+    let links = env.links("c1").await;
+    let by_id = |id: &str| {
+        links
+            .iter()
+            .find(|l| l.row.user_id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    assert_eq!(reason(by_id("a-none")), Some(Reason::NoUserCode));
+    assert_eq!(reason(by_id("b-missing")), Some(Reason::NoEmployee));
+    assert_eq!(hint(by_id("b-missing")), None);
+    assert_eq!(reason(by_id("c-resigned")), Some(Reason::EmployeeResigned));
+    assert_eq!(reason(by_id("d-dup1")), Some(Reason::DuplicateUserCode));
+    assert_eq!(reason(by_id("d-dup2")), Some(Reason::DuplicateUserCode));
+    let expected = [
+        ("e-zero", HintKind::ZeroPadding, "Z000123"),
+        ("f-wide", HintKind::FullWidth, "W0001"),
+        ("g-case", HintKind::LetterCase, "abc01"),
+        ("h-space", HintKind::Whitespace, "S0001"),
+        ("i-login", HintKind::LoginId, "L100"),
+    ];
+    for (id, kind, code) in expected {
+        assert_eq!(reason(by_id(id)), Some(Reason::NoEmployee), "{id}");
+        assert_eq!(hint(by_id(id)), Some((kind, code.to_owned())), "{id}");
+    }
+});
+
+both_engines!(
+    integration_off_and_token_rejected_hold_for_every_user,
+    |db: Db| async move {
+        let env = env(db).await;
+        let token = env.company("c1");
+        env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+        env.users(
+            "c1",
+            &[("u1", "U000123", "市ヶ谷 市子"), ("u2", "", "戸田 八郎")],
+        );
+        assert_eq!(
+            env.matcher.run_company("c1").await.outcome,
+            Outcome::Matched
+        );
+
+        // Integration off: nothing is called, every user shows why.
+        env.settings.update("c1", |c| c.enabled = false);
+        let calls = env.employee_list_calls();
+        let result = env.matcher.run_company("c1").await;
+        assert_eq!(result.outcome, Outcome::Skipped, "{result:?}");
+        assert_eq!((result.users, result.linked, result.unlinked), (2, 0, 2));
+        assert_eq!(env.employee_list_calls(), calls);
+        for link in env.links("c1").await {
+            assert_eq!(reason(&link), Some(Reason::IntegrationDisabled));
+            assert_eq!(link.account_synced_at, None);
+        }
+
+        // Back on: the link made before is still there, with its old sync time.
+        env.settings.update("c1", |c| c.enabled = true);
+        let u1 = env.link("c1", "u1").await;
+        assert!(u1.row.is_active());
+        assert_eq!(u1.account_synced_at, Some(jst("12:00:00")));
+
+        // KING OF TIME suspends the token: reported to settings, shown for every user.
+        env.sim.suspend_token(&token).expect("suspend");
+        env.set_time(jst("13:00:00"));
+        let result = env.matcher.run_company("c1").await;
+        assert_eq!(result.outcome, Outcome::TokenRejected, "{result:?}");
+        let reports = env.settings.rejection_reports();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].0, "c1");
+        assert!(reports[0].1.contains("100"), "{reports:?}");
+        for link in env.links("c1").await {
+            assert_eq!(reason(&link), Some(Reason::TokenRejected));
+        }
+        // The next run does not call KING OF TIME with the rejected token again.
+        let calls = env.employee_list_calls();
+        let result = env.matcher.run_company("c1").await;
+        assert_eq!(result.outcome, Outcome::Skipped, "{result:?}");
+        assert_eq!(env.employee_list_calls(), calls);
+    }
+);
+
+both_engines!(
+    the_link_follows_code_equality_when_kot_changes_a_code,
+    |db: Db| async move {
+        let env = env(db).await;
+        env.company("c1");
+        let key = env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+        env.users(
+            "c1",
+            &[("u1", "U000123", "市ヶ谷 市子"), ("u2", "U000999", "新 人")],
+        );
+        env.matcher.run_company("c1").await;
+        assert_eq!(active_key(&env.link("c1", "u1").await), Some(key.clone()));
+        assert_eq!(
+            reason(&env.link("c1", "u2").await),
+            Some(Reason::NoEmployee)
+        );
+
+        // KING OF TIME renames the employee's code: the employee now equals u2, not u1.
+        env.sim
+            .change_employee_code(&key, "U000999")
+            .expect("rename");
+        env.set_time(jst("13:00:00"));
+        let result = env.matcher.run_company("c1").await;
+        assert_eq!((result.outcome, result.linked), (Outcome::Matched, 1));
+        assert_eq!(
+            reason(&env.link("c1", "u1").await),
+            Some(Reason::NoEmployee)
+        );
+        let u2 = env.link("c1", "u2").await;
+        assert_eq!(active_key(&u2), Some(key.clone()));
+        assert_eq!(u2.account_synced_at, Some(jst("13:00:00")));
+
+        // The administrator follows in cyzen: the same immutable key again.
+        env.users("c1", &[("u1", "U000999", "市ヶ谷 市子")]);
+        env.set_time(jst("14:00:00"));
+        env.matcher.run_company("c1").await;
+        let links = env.links("c1").await;
+        assert_eq!(
+            links.len(),
+            1,
+            "a user gone from the directory is gone from the table"
+        );
+        assert_eq!(active_key(&links[0]), Some(key));
+    }
+);
+
+both_engines!(employees_resigning_lose_their_link, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    let key = env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+    env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+    env.matcher.run_company("c1").await;
+    assert!(env.link("c1", "u1").await.row.is_active());
+
+    // Last working day today: still linked; from tomorrow: resigned.
+    let today = jst("12:00:00").date_naive();
+    env.sim.set_resignation(&key, Some(today)).expect("resign");
+    env.matcher.run_company("c1").await;
+    assert!(env.link("c1", "u1").await.row.is_active());
+    env.set_time(jst("23:59:59") + chrono::Duration::seconds(1));
+    let result = env.matcher.run_company("c1").await;
+    assert_eq!(
+        (result.outcome, result.linked, result.employees),
+        (Outcome::Matched, 0, 1)
+    );
+    assert_eq!(
+        reason(&env.link("c1", "u1").await),
+        Some(Reason::EmployeeResigned)
+    );
+});
+
+both_engines!(
+    kot_outages_keep_links_with_their_old_sync_time,
+    |db: Db| async move {
+        let env = env(db).await;
+        env.company("c1");
+        env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+        env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+        env.matcher.run_company("c1").await;
+
+        env.set_time(jst("13:00:00"));
+        // More failures than the matcher's retries.
+        env.sim.fail_next(10, kot_sim::FailureKind::Status503);
+        env.users(
+            "c1",
+            &[
+                ("u1", "U000123", "市ヶ谷 市子 (改)"),
+                ("u2", "U000124", "湊山 信輔"),
+            ],
+        );
+        let result = env.matcher.run_company("c1").await;
+        assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
+        assert!(
+            result.reason.contains("existing links are kept"),
+            "{}",
+            result.reason
+        );
+        assert_eq!(
+            env.employee_list_calls(),
+            1 + 3,
+            "three attempts, then give up"
+        );
+        let u1 = env.link("c1", "u1").await;
+        assert!(u1.row.is_active());
+        assert_eq!(u1.row.user_name, "市ヶ谷 市子 (改)");
+        assert_eq!(u1.account_synced_at, Some(jst("12:00:00")));
+        assert_eq!(
+            reason(&env.link("c1", "u2").await),
+            Some(Reason::NotMatchedYet)
+        );
+
+        // One transient failure is absorbed by a retry.
+        env.sim.clear_faults();
+        env.sim.fail_next(1, kot_sim::FailureKind::Status500Code300);
+        let result = env.matcher.run_company("c1").await;
+        assert_eq!(result.outcome, Outcome::Matched, "{result:?}");
+        assert_eq!(
+            env.link("c1", "u1").await.account_synced_at,
+            Some(jst("13:00:00"))
+        );
+    }
+);
+
+both_engines!(
+    restricted_hours_defer_without_calling_kot,
+    |db: Db| async move {
+        let env = env(db).await;
+        env.company("c1");
+        env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+        env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+        let cases = [
+            ("08:29:59", None),
+            ("08:30:00", Some("10:00:00")),
+            ("09:59:59", Some("10:00:00")),
+            ("10:00:00", None),
+            ("17:29:59", None),
+            ("17:30:00", Some("18:30:00")),
+            ("18:29:59", Some("18:30:00")),
+            ("18:30:00", None),
+        ];
+        let mut last_sync = None;
+        for (at, deferred_until) in cases {
+            env.set_time(jst(at));
+            let calls = env.employee_list_calls();
+            let result = env.matcher.run_company("c1").await;
+            match deferred_until {
+                Some(until) => {
+                    assert_eq!(
+                        result.outcome,
+                        Outcome::Deferred {
+                            next_attempt_at: jst(until)
+                        },
+                        "at {at}"
+                    );
+                    assert_eq!(env.employee_list_calls(), calls, "no employee list at {at}");
+                    assert_eq!((result.users, result.linked), (1, 1), "at {at}");
+                }
+                None => {
+                    assert_eq!(result.outcome, Outcome::Matched, "at {at}: {result:?}");
+                    assert_eq!(env.employee_list_calls(), calls + 1, "at {at}");
+                    last_sync = Some(jst(at));
+                }
+            }
+            let u1 = env.link("c1", "u1").await;
+            assert!(u1.row.is_active(), "at {at}");
+            assert_eq!(u1.account_synced_at, last_sync, "at {at}");
+        }
+        // No request the simulator refused with 104: the matcher never tried.
+        assert!(env.sim.request_log().iter().all(|e| e.code != Some(104)));
+    }
+);
+
+both_engines!(
+    a_clock_disagreeing_with_kot_still_defers,
+    |db: Db| async move {
+        let env = env(db).await;
+        env.company("c1");
+        env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+        // The matcher thinks it is 08:29:59, KING OF TIME is already in the window.
+        env.set_time(jst("08:29:59"));
+        env.sim.set_clock(kot_sim::Clock::Fixed(jst("08:30:05")));
+        let result = env.matcher.run_company("c1").await;
+        assert!(
+            matches!(result.outcome, Outcome::Deferred { .. }),
+            "{result:?}"
+        );
+    }
+);
+
+both_engines!(
+    concurrent_runs_for_one_company_never_overlap,
+    |db: Db| async move {
+        let env = env(db).await;
+        env.company("c1");
+        env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+        env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+        env.sim.set_latency(Duration::from_millis(300));
+        let (a, b) = tokio::join!(env.matcher.run_company("c1"), env.matcher.run_company("c1"));
+        let mut outcomes = [a.outcome, b.outcome];
+        outcomes.sort_by_key(|o| format!("{o:?}"));
+        assert_eq!(outcomes, [Outcome::Busy, Outcome::Matched], "{a:?} {b:?}");
+        assert_eq!(env.employee_list_calls(), 1);
+        // The lease is given back: the next run proceeds.
+        env.sim.set_latency(Duration::ZERO);
+        assert_eq!(
+            env.matcher.run_company("c1").await.outcome,
+            Outcome::Matched
+        );
+    }
+);
+
+both_engines!(
+    a_run_that_lost_its_lease_discards_its_result,
+    |db: Db| async move {
+        let env = common::env_with(db, Duration::from_millis(150)).await;
+        env.company("c1");
+        env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+        env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+        env.sim.set_latency(Duration::from_millis(600));
+        let slow = env.matcher.run_company("c1");
+        let late = async {
+            // The first run's lease has expired by now, while it still waits for KING OF TIME.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            env.matcher.run_company("c1").await
+        };
+        let (first, second) = tokio::join!(slow, late);
+        assert_eq!(first.outcome, Outcome::Busy, "{first:?}");
+        assert!(first.reason.contains("expired"), "{}", first.reason);
+        assert_eq!(second.outcome, Outcome::Matched, "{second:?}");
+    }
+);
+
+both_engines!(
+    runs_over_every_company_go_on_past_failures,
+    |db: Db| async move {
+        let env = env(db).await;
+        for company in ["a", "b", "c", "d", "e", "f"] {
+            env.company(company);
+            env.employee(company, "E001", "社員", company);
+            env.users(company, &[("u1", "E001", "社員")]);
+        }
+        // b: token suspended in KING OF TIME; c: integration off (not listed at all).
+        env.settings.update("c", |c| c.enabled = false);
+        env.settings.update("b", |c| {
+            c.token = Some("0000000000000000ffffffffffffffff".into())
+        });
+        let report = env.matcher.run_all().await.expect("companies listed");
+        let outcomes: Vec<(String, Outcome)> = report
+            .results
+            .iter()
+            .map(|r| (r.company_id.clone(), r.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("a".to_owned(), Outcome::Matched),
+                ("b".to_owned(), Outcome::TokenRejected),
+                ("d".to_owned(), Outcome::Matched),
+                ("e".to_owned(), Outcome::Matched),
+                ("f".to_owned(), Outcome::Matched),
+            ]
+        );
+        assert!(report.started_at <= report.finished_at);
+
+        // Settings down: the fan-out cannot start, and says so.
+        env.settings.set_failing(true);
+        assert!(env.matcher.run_all().await.is_err());
+        // One company: a failed outcome, the stored table untouched.
+        let result = env.matcher.run_company("a").await;
+        assert_eq!(result.outcome, Outcome::Failed);
+        env.settings.set_failing(false);
+        assert!(env.link("a", "u1").await.row.is_active());
+    }
+);
+
+both_engines!(pages_and_state_filters, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    env.employee("c1", "E001", "社員", "一");
+    env.employee("c1", "E002", "社員", "二");
+    env.users(
+        "c1",
+        &[
+            ("u1", "E001", "一"),
+            ("u2", "", "二"),
+            ("u3", "E002", "三"),
+            ("u4", "", "四"),
+            ("u5", "X", "五"),
+        ],
+    );
+    env.matcher.run_company("c1").await;
+    let all = env.links("c1").await;
+    let ids: Vec<&str> = all.iter().map(|l| l.row.user_id.as_str()).collect();
+    assert_eq!(ids, ["u1", "u2", "u3", "u4", "u5"]);
+    let matcher = &env.matcher;
+    use kintai_matcher::StateFilter;
+    let active = matcher
+        .links_page("c1", StateFilter::Active, None, 10)
+        .await
+        .expect("page");
+    let ids: Vec<&str> = active
+        .links
+        .iter()
+        .map(|l| l.row.user_id.as_str())
+        .collect();
+    assert_eq!(ids, ["u1", "u3"]);
+    assert_eq!(active.next_after, None);
+    assert_eq!(active.last_matched_at, Some(jst("12:00:00")));
+    let inactive = matcher
+        .links_page("c1", StateFilter::Inactive, Some("u2"), 1)
+        .await
+        .expect("page");
+    let ids: Vec<&str> = inactive
+        .links
+        .iter()
+        .map(|l| l.row.user_id.as_str())
+        .collect();
+    assert_eq!(ids, ["u4"]);
+    assert_eq!(inactive.next_after.as_deref(), Some("u4"));
+    // A company never matched has an empty table.
+    let none = matcher
+        .links_page("nobody", StateFilter::All, None, 10)
+        .await
+        .expect("page");
+    assert!(none.links.is_empty() && none.last_matched_at.is_none());
+});
+
+both_engines!(the_periodic_run_matches_on_its_own, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+    env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+    let task = kintai_matcher::spawn_periodic(
+        env.matcher.clone(),
+        Duration::ZERO,
+        Duration::from_secs(3600),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !env.link_exists_active("c1", "u1").await {
+        assert!(std::time::Instant::now() < deadline, "no periodic run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    task.abort();
+    assert_eq!(
+        env.employee_list_calls(),
+        1,
+        "one run, the next one in an hour"
+    );
+});

@@ -1,0 +1,191 @@
+//! Deciding, without side effects, what a run does with each punch not yet sent (design.md,
+//! "Who is synced"): send it, verify an earlier unconfirmed POST, or hold it with a reason.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+
+use crate::model::{LedgerState, PunchRecord};
+use crate::ports::UserLink;
+use crate::working_day::{DayInput, MAX_SHIFT, working_days};
+
+/// What the run does with one punch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Eligible: POST it to this employee.
+    Send { employee_key: String },
+    /// Left in flight earlier: read the day back (from the employee and day of that POST)
+    /// first. When KING OF TIME does not have it, it is sent again to `resend_to` (the user is
+    /// still eligible), otherwise held with `hold_reason`.
+    Verify {
+        employee_key: String,
+        resend_to: Option<String>,
+        hold_reason: String,
+    },
+    /// Cannot be handled now (e.g. in flight, but the company has no usable token).
+    Wait(String),
+    /// Not eligible now.
+    Hold(String),
+}
+
+/// One punch of the plan.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub record: PunchRecord,
+    pub working_day: NaiveDate,
+    pub action: Action,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub items: Vec<Planned>,
+    /// Users eligible now, for the eligibility memory.
+    pub eligible_users: HashSet<String>,
+}
+
+/// The first instant of the JST month `now` is in, and of the month before.
+pub fn month_starts(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let today = kot_client::jst_date(&now);
+    let this = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let previous = this
+        .pred_opt()
+        .and_then(|last| NaiveDate::from_ymd_opt(last.year(), last.month(), 1))
+        .unwrap_or(this);
+    let start = |day: NaiveDate| {
+        kot_client::jst()
+            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .single()
+            .map_or(now, |at| at.to_utc())
+    };
+    (start(this), start(previous))
+}
+
+/// Where the run loads from: the previous month (month-end punches of users eligible then),
+/// minus one shift for the working-day history.
+pub fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    month_starts(now).1 - MAX_SHIFT
+}
+
+/// Plans every punch of `records` still to be sent. `company` is the company's readiness
+/// (an error with the reason when it has no usable token or is switched off).
+pub fn plan(
+    now: DateTime<Utc>,
+    records: Vec<PunchRecord>,
+    company: Result<(), &str>,
+    links: &HashMap<String, UserLink>,
+    eligible_since: &HashMap<String, DateTime<Utc>>,
+) -> Plan {
+    let (month_start, previous_month_start) = month_starts(now);
+    let mut by_user: HashMap<String, Vec<PunchRecord>> = HashMap::new();
+    for record in records {
+        by_user
+            .entry(record.punch.user_id.clone())
+            .or_default()
+            .push(record);
+    }
+    let mut plan = Plan::default();
+    for (user_id, mut history) in by_user {
+        history.sort_by(|a, b| {
+            (a.punch.punched_at, &a.punch.punch_id).cmp(&(b.punch.punched_at, &b.punch.punch_id))
+        });
+        let inputs: Vec<DayInput> = history
+            .iter()
+            .map(|r| DayInput {
+                punch_type: r.punch_type,
+                punched_at: r.punch.punched_at,
+                fixed: matches!(r.state, LedgerState::Sent | LedgerState::InFlight)
+                    .then_some(r.working_day)
+                    .flatten(),
+            })
+            .collect();
+        let days = working_days(&inputs);
+        let user = user_eligibility(company, links.get(&user_id));
+        if user.is_ok() {
+            plan.eligible_users.insert(user_id.clone());
+        }
+        // A user seen eligible for the first time starts now: only the current month is sent.
+        let since = eligible_since.get(&user_id).copied().unwrap_or(now);
+        for (record, working_day) in history.into_iter().zip(days) {
+            let candidate = match record.state {
+                LedgerState::InFlight => true,
+                LedgerState::Held | LedgerState::Pending => {
+                    record.punch.punched_at >= previous_month_start
+                }
+                _ => false,
+            };
+            if !candidate {
+                continue;
+            }
+            let in_month = record.punch.punched_at >= month_start
+                || (record.punch.punched_at >= since
+                    && record.punch.punched_at >= previous_month_start);
+            let action = match (&user, record.state) {
+                (_, LedgerState::InFlight) => match company {
+                    Err(reason) => Action::Wait(format!(
+                        "sent without a confirmed answer; verified by reading the day back once the company can be synced again ({reason})"
+                    )),
+                    Ok(()) => Action::Verify {
+                        employee_key: record.employee_key.clone(),
+                        resend_to: user.clone().ok().filter(|_| in_month),
+                        hold_reason: user.clone().err().unwrap_or_else(|| earlier_month(&record)),
+                    },
+                },
+                (Err(reason), _) => Action::Hold(reason.clone()),
+                (Ok(_), _) if !in_month => Action::Hold(earlier_month(&record)),
+                (Ok(employee_key), _) => Action::Send {
+                    employee_key: employee_key.clone(),
+                },
+            };
+            plan.items.push(Planned {
+                working_day: record
+                    .working_day
+                    .filter(|_| record.state == LedgerState::InFlight)
+                    .unwrap_or(working_day),
+                record,
+                action,
+            });
+        }
+    }
+    plan.items.sort_by(|a, b| {
+        (
+            &a.record.punch.user_id,
+            a.record.punch.punched_at,
+            &a.record.punch.punch_id,
+        )
+            .cmp(&(
+                &b.record.punch.user_id,
+                b.record.punch.punched_at,
+                &b.record.punch.punch_id,
+            ))
+    });
+    plan
+}
+
+/// The employee key to send to, or why the user's punches are held.
+fn user_eligibility(company: Result<(), &str>, link: Option<&UserLink>) -> Result<String, String> {
+    company.map_err(|reason| format!("the company cannot be synced: {reason}"))?;
+    let link = link.ok_or_else(|| {
+        "the matcher has not listed this user yet (連携状況 unknown); waiting for the next アカウント同期".to_owned()
+    })?;
+    if !link.kot_link_enabled {
+        return Err("KING OF TIME連携 is 無効 for this user".into());
+    }
+    if !link.active || link.employee_key.is_empty() {
+        let why = if link.reason.is_empty() {
+            "not linked to a KING OF TIME employee".to_owned()
+        } else {
+            link.reason.clone()
+        };
+        return Err(format!("連携状況 is 無効: {why}"));
+    }
+    Ok(link.employee_key.clone())
+}
+
+fn earlier_month(record: &PunchRecord) -> String {
+    let day = kot_client::jst_date(&record.punch.punched_at);
+    format!(
+        "punched in {}-{:02}, before the user's link started; only the current month is sent (当月分のデータ)",
+        day.year(),
+        day.month()
+    )
+}

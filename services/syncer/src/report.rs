@@ -1,0 +1,88 @@
+//! What a sync run answers: per company, the outcome, the counts and (for a dry run) the plan.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::model::PunchType;
+use crate::plan::{Action, Planned};
+
+/// What happened to one company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncOutcome {
+    Completed,
+    Partial,
+    Skipped,
+    TokenRejected,
+    Busy,
+    Failed,
+}
+
+/// One punch a dry run would send, or why it would not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedPunch {
+    pub punch_id: String,
+    pub user_id: String,
+    pub punch_type: PunchType,
+    pub working_day: NaiveDate,
+    pub punched_at: DateTime<Utc>,
+    pub would_send: bool,
+    pub reason: String,
+}
+
+/// One company's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyReport {
+    pub company_id: String,
+    pub outcome: SyncOutcome,
+    pub reason: String,
+    pub sent: u32,
+    pub held: u32,
+    pub not_synced: u32,
+    pub failed: u32,
+    pub deferred: u32,
+    pub duration: Duration,
+    pub planned: Vec<PlannedPunch>,
+}
+
+impl CompanyReport {
+    pub(crate) fn new(company_id: &str, outcome: SyncOutcome, reason: impl Into<String>) -> Self {
+        Self {
+            company_id: company_id.to_owned(),
+            outcome,
+            reason: reason.into(),
+            sent: 0,
+            held: 0,
+            not_synced: 0,
+            failed: 0,
+            deferred: 0,
+            duration: Duration::ZERO,
+            planned: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    pub results: Vec<CompanyReport>,
+    pub dry_run: bool,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+}
+
+pub(crate) fn planned_punch(item: &Planned) -> PlannedPunch {
+    let (would_send, reason) = match &item.action {
+        Action::Send { .. } => (true, String::new()),
+        Action::Verify { .. } => (false, "sent before without a confirmed answer: the day is read back first, and it is sent again only if KING OF TIME does not have it".to_owned()),
+        Action::Wait(reason) | Action::Hold(reason) => (false, reason.clone()),
+    };
+    PlannedPunch {
+        punch_id: item.record.punch.punch_id.clone(),
+        user_id: item.record.punch.user_id.clone(),
+        punch_type: item.record.punch_type,
+        working_day: item.working_day,
+        punched_at: item.record.punch.punched_at,
+        would_send,
+        reason,
+    }
+}

@@ -1,0 +1,332 @@
+//! The `punches` table: idempotent ingest and the paged listing. The upload ledger's writes are
+//! in `ledger.rs`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kintai_core::db::{from_millis, to_millis};
+use kintai_core::{Db, DbError};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::model::{LedgerState, NewPunch, Platform, PunchRecord, PunchType, StatusKind};
+use crate::translate;
+
+/// The columns `record_from_row` decodes, in order.
+pub(crate) const RECORD_COLUMNS: &str = "punch_id, user_id, status_id, status_name, status_kind, \
+    punched_at, latitude, longitude, address, platform, app_version, unsupported_app_version, \
+    received_at, punch_type, state, reason, attempts, working_day, employee_key, sent_at";
+
+/// Columns written at ingest; `sent_at` and `in_flight_at` start NULL.
+const INSERT_COLUMNS: &str = "company_id, punch_id, user_id, status_id, status_name, status_kind, \
+    punched_at, latitude, longitude, address, platform, app_version, unsupported_app_version, \
+    received_at, punch_type, state, reason, attempts, working_day, employee_key";
+const INSERT_ARITY: usize = 20;
+
+/// Rows per INSERT: 20 parameters each stays far below both engines' parameter limits.
+const INSERT_CHUNK: usize = 100;
+/// Ids per `IN (...)` lookup.
+const LOOKUP_CHUNK: usize = 500;
+
+/// The reason a freshly stored, synced-kind punch carries until a run looks at it.
+pub const AWAITING_RUN: &str = "waiting for the next sync run to check the company, the user's KING OF TIME連携 flag and the link";
+
+/// What ingest did with one punch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    Accepted(PunchType),
+    /// Stored before with the same content.
+    Duplicate(PunchType),
+    /// Stored before with other content; nothing changed.
+    Conflict,
+}
+
+/// Stores the punches of one company in one transaction. Results come back in input order;
+/// a punch id repeated within the batch is compared with its first occurrence.
+pub async fn record(
+    db: &Db,
+    company_id: &str,
+    punches: &[NewPunch],
+    received_at: DateTime<Utc>,
+) -> Result<Vec<Recorded>, DbError> {
+    // First occurrence of each id is the one offered for insertion.
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut unique: Vec<&NewPunch> = Vec::new();
+    for (position, punch) in punches.iter().enumerate() {
+        if !first.contains_key(punch.punch_id.as_str()) {
+            first.insert(&punch.punch_id, position);
+            unique.push(punch);
+        }
+    }
+
+    let mut tx = db.begin_write().await?;
+    let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for chunk in unique.chunks(INSERT_CHUNK) {
+        let placeholders = (0..chunk.len())
+            .map(|row| {
+                let params: Vec<String> = (1..=INSERT_ARITY)
+                    .map(|col| format!("${}", row * INSERT_ARITY + col))
+                    .collect();
+                format!("({})", params.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        // RETURNING tells which rows this transaction stored; a row a concurrent batch stored
+        // first is then compared like any resend.
+        let sql = format!(
+            "INSERT INTO punches ({INSERT_COLUMNS}) VALUES {placeholders} \
+             ON CONFLICT (company_id, punch_id) DO NOTHING RETURNING punch_id"
+        );
+        let mut query = sqlx::query(&sql);
+        for punch in chunk {
+            let punch_type = translate::punch_type(punch.status_kind, &punch.status_name);
+            let (state, reason) = match punch_type {
+                PunchType::NotSynced => (
+                    LedgerState::NotSynced,
+                    translate::not_synced_reason(punch.status_kind, &punch.status_name),
+                ),
+                _ => (LedgerState::Held, AWAITING_RUN.to_owned()),
+            };
+            query = query
+                .bind(company_id.to_owned())
+                .bind(punch.punch_id.clone())
+                .bind(punch.user_id.clone())
+                .bind(punch.status_id.clone())
+                .bind(punch.status_name.clone())
+                .bind(punch.status_kind.to_i64())
+                .bind(to_millis(punch.punched_at))
+                .bind(punch.latitude)
+                .bind(punch.longitude)
+                .bind(punch.address.clone())
+                .bind(punch.platform.to_i64())
+                .bind(punch.app_version.clone())
+                .bind(i64::from(punch.unsupported_app_version))
+                .bind(to_millis(received_at))
+                .bind(punch_type.to_i64())
+                .bind(state.as_str())
+                .bind(reason)
+                .bind(0_i64)
+                .bind(String::new())
+                .bind(String::new());
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            inserted.insert(row.try_get::<String, _>(0)?);
+        }
+    }
+
+    let missing: Vec<&str> = unique
+        .iter()
+        .map(|p| p.punch_id.as_str())
+        .filter(|id| !inserted.contains(*id))
+        .collect();
+    let mut stored: HashMap<String, PunchRecord> = HashMap::new();
+    for chunk in missing.chunks(LOOKUP_CHUNK) {
+        for record in fetch_by_ids(&mut tx, company_id, chunk).await? {
+            stored.insert(record.punch.punch_id.clone(), record);
+        }
+    }
+    tx.commit().await?;
+
+    let results = punches
+        .iter()
+        .enumerate()
+        .map(|(position, punch)| {
+            let is_first = first.get(punch.punch_id.as_str()) == Some(&position);
+            if is_first && inserted.contains(&punch.punch_id) {
+                return Recorded::Accepted(translate::punch_type(
+                    punch.status_kind,
+                    &punch.status_name,
+                ));
+            }
+            // The content this id has now: the stored row, or the batch's first occurrence.
+            let existing = match stored.get(&punch.punch_id) {
+                Some(record) => Some((&record.punch, record.punch_type)),
+                None => first.get(punch.punch_id.as_str()).map(|&i| {
+                    let original = &punches[i];
+                    let kind = translate::punch_type(original.status_kind, &original.status_name);
+                    (original, kind)
+                }),
+            };
+            match existing {
+                Some((original, punch_type)) if original.same_content(punch) => {
+                    Recorded::Duplicate(punch_type)
+                }
+                _ => Recorded::Conflict,
+            }
+        })
+        .collect();
+    Ok(results)
+}
+
+async fn fetch_by_ids(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    company_id: &str,
+    ids: &[&str],
+) -> Result<Vec<PunchRecord>, DbError> {
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM punches WHERE company_id = $1 AND punch_id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(company_id.to_owned());
+    for id in ids {
+        query = query.bind((*id).to_owned());
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter().map(record_from_row).collect()
+}
+
+/// One stored punch, or `None`.
+pub async fn get(
+    db: &Db,
+    company_id: &str,
+    punch_id: &str,
+) -> Result<Option<PunchRecord>, DbError> {
+    let sql =
+        format!("SELECT {RECORD_COLUMNS} FROM punches WHERE company_id = $1 AND punch_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(company_id)
+        .bind(punch_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(record_from_row).transpose()
+}
+
+/// Filters of ListPunches.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub user_id: Option<String>,
+    /// Instants on or after this (the JST start of the `from_date`).
+    pub from: Option<DateTime<Utc>>,
+    /// Instants before this (the JST start of the day after `to_date`).
+    pub until: Option<DateTime<Utc>>,
+    pub state: Option<LedgerState>,
+}
+
+/// The keyset position after which a page starts: (instant, punch id) of the previous page's
+/// last punch.
+pub type Cursor = (DateTime<Utc>, String);
+
+/// One page ordered by instant then punch id, plus the cursor of the next page if any.
+pub async fn list(
+    db: &Db,
+    company_id: &str,
+    filter: &ListFilter,
+    page_size: u32,
+    after: Option<&Cursor>,
+) -> Result<(Vec<PunchRecord>, Option<Cursor>), DbError> {
+    let mut conditions = vec!["company_id = $1".to_owned()];
+    let mut texts: Vec<(usize, String)> = Vec::new();
+    let mut numbers: Vec<(usize, i64)> = Vec::new();
+    let mut next = 2;
+    if let Some(user_id) = &filter.user_id {
+        conditions.push(format!("user_id = ${next}"));
+        texts.push((next, user_id.clone()));
+        next += 1;
+    }
+    if let Some(from) = filter.from {
+        conditions.push(format!("punched_at >= ${next}"));
+        numbers.push((next, to_millis(from)));
+        next += 1;
+    }
+    if let Some(until) = filter.until {
+        conditions.push(format!("punched_at < ${next}"));
+        numbers.push((next, to_millis(until)));
+        next += 1;
+    }
+    if let Some(state) = filter.state {
+        conditions.push(format!("state = ${next}"));
+        texts.push((next, state.as_str().to_owned()));
+        next += 1;
+    }
+    if let Some((instant, punch_id)) = after {
+        conditions.push(format!(
+            "(punched_at > ${a} OR (punched_at = ${a} AND punch_id > ${b}))",
+            a = next,
+            b = next + 1
+        ));
+        numbers.push((next, to_millis(*instant)));
+        texts.push((next + 1, punch_id.clone()));
+        next += 2;
+    }
+    // One extra row tells whether another page follows.
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM punches WHERE {} ORDER BY punched_at, punch_id LIMIT ${next}",
+        conditions.join(" AND ")
+    );
+    // Parameters must be bound in $N order.
+    let mut binds: Vec<(usize, Bind)> = texts
+        .into_iter()
+        .map(|(n, t)| (n, Bind::Text(t)))
+        .chain(numbers.into_iter().map(|(n, v)| (n, Bind::Number(v))))
+        .collect();
+    binds.sort_by_key(|(n, _)| *n);
+    let mut query = sqlx::query(&sql).bind(company_id.to_owned());
+    for (_, bind) in binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text),
+            Bind::Number(number) => query.bind(number),
+        };
+    }
+    let limit = i64::from(page_size) + 1;
+    let rows = query.bind(limit).fetch_all(db.pool()).await?;
+    let mut records = rows
+        .iter()
+        .map(record_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = records.len() > page_size as usize;
+    records.truncate(page_size as usize);
+    let cursor = more
+        .then(|| records.last())
+        .flatten()
+        .map(|last| (last.punch.punched_at, last.punch.punch_id.clone()));
+    Ok((records, cursor))
+}
+
+enum Bind {
+    Text(String),
+    Number(i64),
+}
+
+fn corrupt(column: &str, value: impl std::fmt::Display) -> DbError {
+    DbError::Other(sqlx::Error::Decode(
+        format!("punches.{column} holds {value}, which this build does not know").into(),
+    ))
+}
+
+/// Decodes the columns of [`RECORD_COLUMNS`].
+pub(crate) fn record_from_row(row: &AnyRow) -> Result<PunchRecord, DbError> {
+    let status_kind: i64 = row.try_get(4)?;
+    let platform: i64 = row.try_get(9)?;
+    let punch_type: i64 = row.try_get(13)?;
+    let state: String = row.try_get(14)?;
+    let attempts: i64 = row.try_get(16)?;
+    let working_day: String = row.try_get(17)?;
+    let sent_at: Option<i64> = row.try_get(19)?;
+    Ok(PunchRecord {
+        punch: NewPunch {
+            punch_id: row.try_get(0)?,
+            user_id: row.try_get(1)?,
+            status_id: row.try_get(2)?,
+            status_name: row.try_get(3)?,
+            status_kind: StatusKind::from_i64(status_kind)
+                .ok_or_else(|| corrupt("status_kind", status_kind))?,
+            punched_at: from_millis(row.try_get(5)?),
+            latitude: row.try_get(6)?,
+            longitude: row.try_get(7)?,
+            address: row.try_get(8)?,
+            platform: Platform::from_i64(platform).ok_or_else(|| corrupt("platform", platform))?,
+            app_version: row.try_get(10)?,
+            unsupported_app_version: row.try_get::<i64, _>(11)? != 0,
+        },
+        received_at: from_millis(row.try_get(12)?),
+        punch_type: PunchType::from_i64(punch_type)
+            .ok_or_else(|| corrupt("punch_type", punch_type))?,
+        state: LedgerState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+        reason: row.try_get(15)?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        working_day: NaiveDate::parse_from_str(&working_day, "%Y-%m-%d").ok(),
+        employee_key: row.try_get(18)?,
+        sent_at: sent_at.map(from_millis),
+    })
+}

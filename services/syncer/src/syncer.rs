@@ -1,0 +1,129 @@
+//! The syncer's logic as plain Rust: the gRPC handlers and the periodic runner call this.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use kintai_core::Db;
+use kintai_core::lease::Leases;
+
+use crate::error::SyncerError;
+use crate::ledger::LEASE_TABLE;
+use crate::model::{NewPunch, PunchRecord};
+use crate::store::{self, Cursor, ListFilter, Recorded};
+use crate::{SERVICE, SyncerDeps, schema};
+
+/// The syncer. Cloning is cheap; clones share the database pool and the dependencies.
+#[derive(Clone, Debug)]
+pub struct Syncer {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Db,
+    deps: SyncerDeps,
+    leases: Leases,
+    /// Tells this process's lease holders apart from other pods'.
+    instance: String,
+    runs: AtomicU64,
+}
+
+impl Syncer {
+    /// Applies the schema and returns a ready syncer.
+    pub async fn start(db: Db, deps: SyncerDeps) -> anyhow::Result<Self> {
+        kintai_core::migrate::migrate(&db, SERVICE, schema::MIGRATIONS).await?;
+        let leases = Leases::new(db.clone(), LEASE_TABLE, deps.options.lease_ttl);
+        let instance = format!(
+            "{}-{}-{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "syncer".into()),
+            std::process::id(),
+            Utc::now().timestamp_millis()
+        );
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                deps,
+                leases,
+                instance,
+                runs: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub(crate) fn deps(&self) -> &SyncerDeps {
+        &self.inner.deps
+    }
+
+    pub(crate) fn leases(&self) -> &Leases {
+        &self.inner.leases
+    }
+
+    pub(crate) fn clock(&self) -> &dyn crate::Clock {
+        self.inner.deps.clock.as_ref()
+    }
+
+    /// The syncer's "now" (injectable for tests).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock().now()
+    }
+
+    /// A lease holder name unique to one company run.
+    pub(crate) fn new_holder(&self) -> String {
+        let run = self.inner.runs.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{run}", self.inner.instance)
+    }
+
+    /// Stores validated punches of one company (see [`store::record`]).
+    pub async fn record(
+        &self,
+        company_id: &str,
+        punches: &[NewPunch],
+    ) -> Result<Vec<Recorded>, SyncerError> {
+        Ok(store::record(self.db(), company_id, punches, self.now()).await?)
+    }
+
+    /// One page of a company's punches and the cursor of the next.
+    pub async fn list(
+        &self,
+        company_id: &str,
+        filter: &ListFilter,
+        page_size: u32,
+        after: Option<&Cursor>,
+    ) -> Result<(Vec<PunchRecord>, Option<Cursor>), SyncerError> {
+        Ok(store::list(self.db(), company_id, filter, page_size, after).await?)
+    }
+}
+
+/// Runs a sync over every enabled company every `every`, until `shutdown` completes (the
+/// laptop mode's stand-in for the CronJob). A failed run is logged and the next one comes.
+pub fn spawn_periodic(
+    syncer: Syncer,
+    every: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut ticks = tokio::time::interval(every.max(Duration::from_secs(1)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = &mut shutdown => return,
+            }
+            match syncer.run(None, false).await {
+                Ok(report) => {
+                    tracing::info!(companies = report.results.len(), "periodic sync done")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "periodic sync failed; retried at the next tick")
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,99 @@
+//! Status → KING OF TIME punch type (manual: 連携内容; design.md, "Punch translation").
+//!
+//! The kind and name are those the status had when the punch was recorded, so renaming a status
+//! later rewrites nothing.
+
+use crate::model::{PunchType, StatusKind};
+
+/// The status names of kind 勤務中 that KING OF TIME knows as breaks. Matched exactly, as the
+/// manual's table writes them.
+pub const BREAK_START_NAME: &str = "休憩開始";
+pub const BREAK_END_NAME: &str = "休憩終了";
+
+/// What a punch of this status becomes.
+pub fn punch_type(kind: StatusKind, status_name: &str) -> PunchType {
+    match kind {
+        StatusKind::WorkStart => PunchType::ClockIn,
+        StatusKind::WorkEnd => PunchType::ClockOut,
+        StatusKind::Working if status_name == BREAK_START_NAME => PunchType::BreakStart,
+        StatusKind::Working if status_name == BREAK_END_NAME => PunchType::BreakEnd,
+        StatusKind::Working | StatusKind::OffDuty => PunchType::NotSynced,
+    }
+}
+
+/// Why a punch is not synced, in the admin's terms (the status list's "× 連携されません").
+pub fn not_synced_reason(kind: StatusKind, status_name: &str) -> String {
+    match kind {
+        StatusKind::Working => format!(
+            "× 連携されません: status 「{status_name}」 is of kind 勤務中; only the names \
+             {BREAK_START_NAME} and {BREAK_END_NAME} of that kind are sent to KING OF TIME"
+        ),
+        other => format!(
+            "× 連携されません: status 「{status_name}」 is of kind {}, which KING OF TIME does not receive",
+            other.japanese_name()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manuals_table() {
+        // 勤務開始 / 勤務終了 of any name; 勤務中 only by the two break names.
+        assert_eq!(
+            punch_type(StatusKind::WorkStart, "出勤"),
+            PunchType::ClockIn
+        );
+        assert_eq!(
+            punch_type(StatusKind::WorkStart, "直行"),
+            PunchType::ClockIn
+        );
+        assert_eq!(punch_type(StatusKind::WorkEnd, "退勤"), PunchType::ClockOut);
+        assert_eq!(punch_type(StatusKind::WorkEnd, "直帰"), PunchType::ClockOut);
+        assert_eq!(
+            punch_type(StatusKind::Working, "休憩開始"),
+            PunchType::BreakStart
+        );
+        assert_eq!(
+            punch_type(StatusKind::Working, "休憩終了"),
+            PunchType::BreakEnd
+        );
+        assert_eq!(
+            punch_type(StatusKind::Working, "作業開始"),
+            PunchType::NotSynced
+        );
+        assert_eq!(
+            punch_type(StatusKind::OffDuty, "休憩開始"),
+            PunchType::NotSynced
+        );
+        // A break name on another kind follows the kind.
+        assert_eq!(
+            punch_type(StatusKind::WorkStart, "休憩開始"),
+            PunchType::ClockIn
+        );
+    }
+
+    #[test]
+    fn codes_follow_kot_api() {
+        let codes: Vec<_> = [
+            PunchType::ClockIn,
+            PunchType::ClockOut,
+            PunchType::BreakStart,
+            PunchType::BreakEnd,
+        ]
+        .iter()
+        .map(|t| t.code().map(|c| c.as_str()))
+        .collect();
+        assert_eq!(codes, [Some("1"), Some("2"), Some("3"), Some("4")]);
+        assert_eq!(PunchType::NotSynced.code(), None);
+    }
+
+    #[test]
+    fn reasons_name_the_status() {
+        let reason = not_synced_reason(StatusKind::Working, "作業開始");
+        assert!(reason.contains("作業開始") && reason.contains("連携されません"));
+        assert!(not_synced_reason(StatusKind::OffDuty, "外出").contains("勤務外"));
+    }
+}

@@ -1,0 +1,241 @@
+//! Per-punch checks of RecordPunches: the proto input becomes a [`NewPunch`] or a rejection
+//! naming the first offending field. The rest of the batch is stored either way.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use kintai_core::validate::{MAX_NAME_CHARS, Violations};
+use kintai_proto::common::v1::StatusKind as ProtoKind;
+use kintai_proto::syncer::v1::{Platform as ProtoPlatform, PunchInput};
+
+use crate::model::{NewPunch, Platform, StatusKind};
+
+/// Longest address kept (proto: at most 200 characters).
+pub const MAX_ADDRESS_CHARS: usize = 200;
+/// How far ahead of our clock a punch may be: phones' clocks drift a little.
+pub const MAX_FUTURE: TimeDelta = TimeDelta::minutes(10);
+/// Nothing before 2000-01-01 00:00 JST is a real cyzen punch.
+pub const EARLIEST_MILLIS: i64 = 946_652_400_000;
+
+/// A version as MAJOR.MINOR.PATCH.
+pub type Version = (u32, u32, u32);
+
+/// Manual, ご利用可能なバージョン: the link works from these versions...
+pub const ANDROID_MINIMUM: Version = (3, 33, 0);
+pub const IOS_MINIMUM: Version = (3, 31, 0);
+/// ... and is supported from these.
+pub const ANDROID_SUPPORTED: Version = (3, 59, 0);
+pub const IOS_SUPPORTED: Version = (3, 56, 0);
+
+/// Why one punch of a batch was not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Path from the request, e.g. `punches[4].latitude`.
+    pub field: String,
+    pub reason: String,
+}
+
+/// Checks punch `index` of a batch against our clock's `now`.
+pub fn check_punch(
+    index: usize,
+    input: &PunchInput,
+    now: DateTime<Utc>,
+) -> Result<NewPunch, Rejection> {
+    let path = |name: &str| format!("punches[{index}].{name}");
+    let reject = |name: &str, reason: String| Rejection {
+        field: path(name),
+        reason,
+    };
+
+    let mut violations = Violations::new();
+    violations.id(&path("punch_id"), &input.punch_id);
+    violations.id(&path("user_id"), &input.user_id);
+    violations.id(&path("status_id"), &input.status_id);
+    violations.required_text(&path("status_name"), &input.status_name, MAX_NAME_CHARS);
+    if let Some((field, reason)) = violations.iter().next() {
+        return Err(Rejection {
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    let status_kind = match ProtoKind::try_from(input.status_kind) {
+        Ok(ProtoKind::WorkStart) => StatusKind::WorkStart,
+        Ok(ProtoKind::Working) => StatusKind::Working,
+        Ok(ProtoKind::WorkEnd) => StatusKind::WorkEnd,
+        Ok(ProtoKind::OffDuty) => StatusKind::OffDuty,
+        Ok(ProtoKind::Unspecified) => return Err(reject("status_kind", "is required".into())),
+        Err(_) => {
+            return Err(reject(
+                "status_kind",
+                format!("{} is not a known status kind", input.status_kind),
+            ));
+        }
+    };
+
+    let punched_at = check_instant(input.punched_at.as_ref(), now)
+        .map_err(|reason| reject("punched_at", reason))?;
+
+    let latitude = check_coordinate(input.latitude, 90.0).map_err(|r| reject("latitude", r))?;
+    let longitude = check_coordinate(input.longitude, 180.0).map_err(|r| reject("longitude", r))?;
+
+    let mut address = Violations::new();
+    address.text(&path("address"), &input.address, MAX_ADDRESS_CHARS);
+    if let Some((field, reason)) = address.iter().next() {
+        return Err(Rejection {
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    let platform = match ProtoPlatform::try_from(input.platform) {
+        Ok(ProtoPlatform::Android) => Platform::Android,
+        Ok(ProtoPlatform::Ios) => Platform::Ios,
+        Ok(ProtoPlatform::Unspecified) => {
+            return Err(reject("platform", "is required (Android or iOS)".into()));
+        }
+        Err(_) => {
+            return Err(reject(
+                "platform",
+                format!("{} is not a known platform", input.platform),
+            ));
+        }
+    };
+    let unsupported_app_version = check_app_version(platform, &input.app_version)
+        .map_err(|reason| reject("app_version", reason))?;
+
+    Ok(NewPunch {
+        punch_id: input.punch_id.clone(),
+        user_id: input.user_id.clone(),
+        status_id: input.status_id.clone(),
+        status_name: input.status_name.clone(),
+        status_kind,
+        punched_at,
+        latitude,
+        longitude,
+        address: input.address.clone(),
+        platform,
+        app_version: input.app_version.clone(),
+        unsupported_app_version,
+    })
+}
+
+/// The instant, truncated to milliseconds: present, valid, not before 2000, not more than
+/// [`MAX_FUTURE`] ahead of `now`.
+fn check_instant(
+    timestamp: Option<&prost_types::Timestamp>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, String> {
+    let timestamp = timestamp.ok_or_else(|| "is required".to_owned())?;
+    let nanos = u32::try_from(timestamp.nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000)
+        .ok_or_else(|| "has nanos outside 0..999,999,999".to_owned())?;
+    let instant = DateTime::from_timestamp(timestamp.seconds, nanos)
+        .ok_or_else(|| "is not a representable instant".to_owned())?;
+    let millis = instant.timestamp_millis();
+    if millis < EARLIEST_MILLIS {
+        return Err("is before 2000-01-01; no cyzen punch is that old".into());
+    }
+    if instant > now + MAX_FUTURE {
+        return Err(format!(
+            "is more than {} minutes in the future ({} by the server's clock is {})",
+            MAX_FUTURE.num_minutes(),
+            kot_client::format_kot_time(&instant),
+            kot_client::format_kot_time(&now),
+        ));
+    }
+    Ok(DateTime::from_timestamp_millis(millis).unwrap_or(instant))
+}
+
+fn check_coordinate(value: Option<f64>, bound: f64) -> Result<Option<f64>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_finite() && (-bound..=bound).contains(&v) => Ok(Some(v)),
+        Some(_) => Err(format!("must be between -{bound} and {bound} degrees")),
+    }
+}
+
+/// `Ok(true)` for a version that works but is below the supported range; an error below the
+/// minimum (manual: ご利用可能なバージョン) or for a malformed version.
+pub fn check_app_version(platform: Platform, text: &str) -> Result<bool, String> {
+    let version = parse_version(text)
+        .ok_or_else(|| format!("{text:?} is not a version MAJOR.MINOR.PATCH, e.g. 3.60.0"))?;
+    let (name, minimum, supported) = match platform {
+        Platform::Android => ("Android", ANDROID_MINIMUM, ANDROID_SUPPORTED),
+        Platform::Ios => ("iOS", IOS_MINIMUM, IOS_SUPPORTED),
+    };
+    if version < minimum {
+        let (a, b, c) = minimum;
+        return Err(format!(
+            "cyzen for {name} {text} cannot link with KING OF TIME; version {a}.{b}.{c} or later is required"
+        ));
+    }
+    Ok(version < supported)
+}
+
+/// Three dot-separated decimal numbers, nothing else.
+pub fn parse_version(text: &str) -> Option<Version> {
+    let mut parts = text.split('.').map(|part| {
+        if part.is_empty() || part.len() > 9 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            part.parse::<u32>().ok()
+        }
+    });
+    let version = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_strictly() {
+        assert_eq!(parse_version("3.59.0"), Some((3, 59, 0)));
+        assert_eq!(parse_version("10.0.12"), Some((10, 0, 12)));
+        for bad in [
+            "", "3", "3.59", "3.59.0.1", "3.x.0", "v3.59.0", " 3.59.0", "3..0", "-1.0.0",
+        ] {
+            assert_eq!(parse_version(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_manuals_version_ranges() {
+        use Platform::{Android, Ios};
+        assert!(check_app_version(Android, "3.32.9").is_err());
+        assert_eq!(check_app_version(Android, "3.33.0"), Ok(true));
+        assert_eq!(check_app_version(Android, "3.58.99"), Ok(true));
+        assert_eq!(check_app_version(Android, "3.59.0"), Ok(false));
+        assert!(check_app_version(Ios, "3.30.9").is_err());
+        assert_eq!(check_app_version(Ios, "3.31.0"), Ok(true));
+        assert_eq!(check_app_version(Ios, "3.56.0"), Ok(false));
+        assert_eq!(check_app_version(Ios, "4.0.0"), Ok(false));
+        let reason = check_app_version(Android, "2.0.0").unwrap_err();
+        assert!(reason.contains("3.33.0"), "{reason}");
+    }
+
+    #[test]
+    fn instants_are_bounded_and_truncated() {
+        let now = DateTime::from_timestamp(1_717_400_000, 0).unwrap();
+        let at = |seconds: i64, nanos: i32| prost_types::Timestamp { seconds, nanos };
+        assert!(check_instant(None, now).is_err());
+        assert!(check_instant(Some(&at(1, -1)), now).is_err());
+        assert!(check_instant(Some(&at(946_652_399, 0)), now).is_err());
+        assert!(check_instant(Some(&at(946_652_400, 0)), now).is_ok());
+        assert!(check_instant(Some(&at(1_717_400_600, 0)), now).is_ok());
+        assert!(check_instant(Some(&at(1_717_400_601, 0)), now).is_err());
+        assert!(check_instant(Some(&at(i64::MAX, 0)), now).is_err());
+        let truncated = check_instant(Some(&at(1_717_400_000, 123_456_789)), now).unwrap();
+        assert_eq!(truncated.timestamp_subsec_nanos(), 123_000_000);
+    }
+
+    #[test]
+    fn coordinates_are_bounded_and_finite() {
+        assert_eq!(check_coordinate(Some(90.0), 90.0), Ok(Some(90.0)));
+        assert!(check_coordinate(Some(90.0001), 90.0).is_err());
+        assert!(check_coordinate(Some(f64::NAN), 90.0).is_err());
+        assert!(check_coordinate(Some(f64::INFINITY), 180.0).is_err());
+        assert_eq!(check_coordinate(None, 90.0), Ok(None));
+    }
+}

@@ -1,0 +1,268 @@
+//! Test harness: the real syncer on a fresh database, the real KING OF TIME simulator, and
+//! in-memory settings/matcher ports (other services, not our database).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use kintai_core::Db;
+use kintai_proto::common::v1::StatusKind;
+use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
+use kintai_proto::syncer::v1::{
+    ListPunchesRequest, Platform, PunchInput, PunchRecord, RecordPunchesRequest,
+    RecordPunchesResponse, RunSyncRequest, RunSyncResponse,
+};
+use kintai_syncer::ports::memory::{MemoryLinks, MemorySettings};
+use kintai_syncer::{ManualClock, RetryPolicy, SyncOptions, Syncer, SyncerApi, SyncerDeps};
+use kot_client::{KotClient, KotConfig, RateLimit};
+use kot_sim::{NewEmployee, SimHandle, TokenOptions};
+use tonic::Request;
+
+/// "Now" of most tests: a Thursday noon in June 2024, outside the restricted hours.
+pub const NOW: &str = "2024-06-20T12:00:00";
+
+/// An instant given as JST wall time `YYYY-MM-DDTHH:MM:SS`.
+pub fn jst(local: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{local}+09:00"))
+        .unwrap()
+        .to_utc()
+}
+
+pub fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+pub struct Harness {
+    pub db: Db,
+    pub syncer: Syncer,
+    pub api: SyncerApi,
+    pub sim: SimHandle,
+    pub client: KotClient,
+    pub settings: Arc<MemorySettings>,
+    pub links: Arc<MemoryLinks>,
+    pub clock: Arc<ManualClock>,
+}
+
+/// Retries fast enough for tests, same shape as production.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        rate_limited_backoff: Duration::from_millis(20),
+        max_rate_limited: 3,
+        verify_delay: Duration::from_millis(5),
+    }
+}
+
+pub fn client_for(sim: &SimHandle) -> KotClient {
+    KotClient::new(KotConfig {
+        base_url: sim.base_url.clone(),
+        request_timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(2),
+        // The simulator's clock is frozen in tests, so its windows never drain: the client
+        // paces far faster than production to keep tests short.
+        punch_limit: RateLimit {
+            requests: 100_000,
+            per: Duration::from_secs(300),
+        },
+        ..KotConfig::default()
+    })
+    .unwrap()
+}
+
+pub async fn harness(db: Db, now: DateTime<Utc>) -> Harness {
+    let sim = kot_sim::spawn_local().await.unwrap();
+    sim.sim.set_clock(kot_sim::Clock::Fixed(now));
+    let client = client_for(&sim);
+    let clock = Arc::new(ManualClock::fixed(now));
+    let settings = Arc::new(MemorySettings::new());
+    let links = Arc::new(MemoryLinks::new());
+    let syncer = start_syncer(&db, &client, &settings, &links, &clock).await;
+    Harness {
+        api: SyncerApi::new(syncer.clone()),
+        db,
+        syncer,
+        sim,
+        client,
+        settings,
+        links,
+        clock,
+    }
+}
+
+/// Another syncer ("another pod") on the same database and world.
+pub async fn start_syncer(
+    db: &Db,
+    client: &KotClient,
+    settings: &Arc<MemorySettings>,
+    links: &Arc<MemoryLinks>,
+    clock: &Arc<ManualClock>,
+) -> Syncer {
+    let deps = SyncerDeps {
+        settings: settings.clone(),
+        links: links.clone(),
+        vendor: Arc::new(client.clone()),
+        clock: clock.clone(),
+        options: SyncOptions {
+            concurrency: 8,
+            employees_in_parallel: 4,
+            lease_ttl: Duration::from_secs(30),
+            retry: fast_retry(),
+        },
+    };
+    Syncer::start(db.clone(), deps).await.unwrap()
+}
+
+impl Harness {
+    /// Sets both clocks (ours and the simulator's).
+    pub fn set_now(&self, now: DateTime<Utc>) {
+        self.clock.set(now);
+        self.sim.sim.set_clock(kot_sim::Clock::Fixed(now));
+    }
+
+    /// A company in KING OF TIME and in settings (enabled, with a token); returns the token.
+    pub fn company(&self, company_id: &str) -> String {
+        let sim = &self.sim.sim;
+        sim.create_company(company_id).unwrap();
+        sim.add_division(company_id, "100", "本社", NaiveTime::MIN)
+            .unwrap();
+        let token = sim
+            .issue_token(company_id, TokenOptions::default())
+            .unwrap();
+        self.settings.set_company(company_id, true, Some(&token));
+        token
+    }
+
+    /// An employee with `code`, linked to cyzen user `user_id` with the flag as given.
+    pub fn employee(&self, company_id: &str, user_id: &str, code: &str, flag: bool) -> String {
+        let key = self
+            .sim
+            .sim
+            .add_employee(
+                company_id,
+                NewEmployee {
+                    code: code.into(),
+                    last_name: "市ヶ谷".into(),
+                    first_name: user_id.into(),
+                    division_code: "100".into(),
+                    resigned_on: None,
+                },
+            )
+            .unwrap();
+        self.links.link(company_id, user_id, &key, flag);
+        key
+    }
+
+    pub async fn record(
+        &self,
+        company_id: &str,
+        punches: Vec<PunchInput>,
+    ) -> RecordPunchesResponse {
+        self.api
+            .record_punches(Request::new(RecordPunchesRequest {
+                company_id: company_id.into(),
+                punches,
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn sync(&self, company_id: &str) -> RunSyncResponse {
+        self.run_sync(company_id, false).await
+    }
+
+    pub async fn run_sync(&self, company_id: &str, dry_run: bool) -> RunSyncResponse {
+        self.api
+            .run_sync(Request::new(RunSyncRequest {
+                company_id: company_id.into(),
+                dry_run,
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// Every punch of the company, all pages.
+    pub async fn punches(&self, company_id: &str) -> Vec<PunchRecord> {
+        let mut all = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let page = self
+                .api
+                .list_punches(Request::new(ListPunchesRequest {
+                    company_id: company_id.into(),
+                    page_size: 1000,
+                    page_token: page_token.clone(),
+                    ..ListPunchesRequest::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            all.extend(page.punches);
+            if page.next_page_token.is_empty() {
+                return all;
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    pub async fn punch(&self, company_id: &str, punch_id: &str) -> PunchRecord {
+        self.punches(company_id)
+            .await
+            .into_iter()
+            .find(|p| p.punch_id == punch_id)
+            .unwrap_or_else(|| panic!("punch {punch_id} not listed"))
+    }
+
+    /// The simulator's stored punches of a company as (employee key, date, JST time, code).
+    pub fn kot(&self, company_id: &str) -> Vec<(String, String, String, String)> {
+        let mut stored: Vec<_> = self
+            .sim
+            .sim
+            .punches(company_id)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.employee_key,
+                    p.date.to_string(),
+                    kot_client::format_kot_time(&p.time),
+                    p.code,
+                )
+            })
+            .collect();
+        stored.sort();
+        stored
+    }
+}
+
+/// A punch as cyzen sends it: Android 3.60.0, Tokyo coordinates.
+pub fn punch(punch_id: &str, user_id: &str, kind: StatusKind, name: &str, at: &str) -> PunchInput {
+    let at = jst(at);
+    PunchInput {
+        punch_id: punch_id.into(),
+        user_id: user_id.into(),
+        status_id: format!("st-{name}"),
+        status_name: name.into(),
+        status_kind: kind.into(),
+        punched_at: Some(prost_types::Timestamp {
+            seconds: at.timestamp(),
+            nanos: 0,
+        }),
+        latitude: Some(35.681236),
+        longitude: Some(139.767125),
+        address: "東京都千代田区丸の内一丁目".into(),
+        platform: Platform::Android.into(),
+        app_version: "3.60.0".into(),
+    }
+}
+
+pub fn clock_in(id: &str, user: &str, at: &str) -> PunchInput {
+    punch(id, user, StatusKind::WorkStart, "出勤", at)
+}
+
+pub fn clock_out(id: &str, user: &str, at: &str) -> PunchInput {
+    punch(id, user, StatusKind::WorkEnd, "退勤", at)
+}

@@ -1,0 +1,401 @@
+//! `kintai demo`: the whole product on a laptop in one command. It starts the three services and
+//! the KING OF TIME simulator in this process, sets up the manual's example company through the
+//! real gRPC APIs, records a week of punches, matches, syncs, prints what an admin and KING OF
+//! TIME see, and succeeds only if KING OF TIME holds exactly the punches that should be there.
+
+mod data;
+mod report;
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, bail};
+use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
+use kintai_proto::matcher::v1::{Link, ListLinksRequest, RunMatchRequest};
+use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
+use kintai_proto::settings::v1::*;
+use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
+use kintai_proto::syncer::v1::{
+    ListPunchesRequest, PunchInput, PunchRecord, RecordPunchesRequest, RunSyncRequest,
+};
+use tonic::transport::Channel;
+
+use crate::config::Config;
+use crate::kot::{DEV_COMPANY_CODE, DEV_TOKEN};
+use crate::serve::{DevOptions, DevStack};
+
+const STEPS: usize = 8;
+
+fn step(number: usize, text: &str) {
+    println!("[{number}/{STEPS}] {text}");
+}
+
+/// Runs the demo; `Ok(true)` when KING OF TIME holds exactly what was expected.
+pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
+    let data_dir = tempfile::Builder::new().prefix("kintai-demo-").tempdir()?;
+    let listen = if keep {
+        config.server.listen
+    } else {
+        "127.0.0.1:0".parse()?
+    };
+    step(
+        1,
+        "starting settings, matcher, syncer and the KING OF TIME simulator in this process",
+    );
+    let stack = DevStack::start(
+        config,
+        DevOptions {
+            listen,
+            data_dir: data_dir.path().to_owned(),
+            now: Some(data::demo_now()),
+            periodic: false,
+        },
+    )
+    .await?;
+    let sim = stack
+        .simulator()
+        .context("the demo needs the built-in simulator")?;
+    let channel = Channel::from_shared(format!("http://{}", stack.address()))?
+        .connect()
+        .await?;
+    let mut settings = SettingsServiceClient::new(channel.clone());
+    let mut matcher = MatcherServiceClient::new(channel.clone());
+    let mut syncer = SyncerServiceClient::new(channel);
+    let company_id = data::COMPANY_ID.to_owned();
+    println!(
+        "      serving on {} (clock set to 2024-06-07 21:00 JST, the manual's screenshot week)",
+        stack.address()
+    );
+
+    step(
+        2,
+        "admin: 勤怠連携 有効, KING OF TIME token registered after 承諾する",
+    );
+    settings
+        .update_integration(UpdateIntegrationRequest {
+            company_id: company_id.clone(),
+            enabled: true,
+            vendor: 0,
+        })
+        .await?;
+    settings
+        .register_token(RegisterTokenRequest {
+            company_id: company_id.clone(),
+            token: DEV_TOKEN.to_owned(),
+            acceptance: Some(TermsAcceptance {
+                accepted_by: "admin@cyzen-demo.example".to_owned(),
+                api_terms_accepted: true,
+                data_sharing_consented: true,
+                accepted_at: None,
+            }),
+        })
+        .await?;
+
+    step(
+        3,
+        "cyzen pushes 5 users and the statuses; admin switches KING OF TIME連携 on for 4 (一括設定)",
+    );
+    let pushed = settings
+        .upsert_users(UpsertUsersRequest {
+            company_id: company_id.clone(),
+            users: data::users(),
+        })
+        .await?;
+    for warning in &pushed.get_ref().warnings {
+        println!("      warning for {}: {}", warning.id, warning.description);
+    }
+    settings
+        .set_user_links(SetUserLinksRequest {
+            company_id: company_id.clone(),
+            links: data::ENABLED_USERS
+                .iter()
+                .map(|id| UserLinkFlag {
+                    user_id: (*id).to_owned(),
+                    enabled: true,
+                })
+                .collect(),
+        })
+        .await?;
+    settings
+        .upsert_statuses(UpsertStatusesRequest {
+            company_id: company_id.clone(),
+            statuses: data::statuses(),
+        })
+        .await?;
+    let statuses = settings
+        .list_statuses(ListStatusesRequest {
+            company_id: company_id.clone(),
+        })
+        .await?
+        .into_inner();
+    let status_rows: Vec<Vec<String>> = statuses
+        .statuses
+        .iter()
+        .map(|status| vec![status.name.clone(), status.mapping_label.clone()])
+        .collect();
+    println!(
+        "{}\n",
+        indent(&report::table(&["ステータス名", "連携"], &status_rows))
+    );
+
+    step(4, "the app records a week of punches (2024-06-03 to 06-07)");
+    let mut recorded = data::week();
+    let answer = syncer
+        .record_punches(RecordPunchesRequest {
+            company_id: company_id.clone(),
+            punches: recorded.clone(),
+        })
+        .await?;
+    let answer = answer.into_inner();
+    println!(
+        "      accepted {}, duplicates {}, rejected {}",
+        answer.accepted, answer.duplicates, answer.rejected
+    );
+    if answer.rejected > 0 {
+        bail!("the demo's punches were rejected: {:?}", answer.results);
+    }
+
+    step(
+        5,
+        "matcher: user code = employee code (約1時間ごと; here once)",
+    );
+    let matched = matcher
+        .run_match(RunMatchRequest {
+            company_id: company_id.clone(),
+        })
+        .await?
+        .into_inner();
+    for result in &matched.results {
+        println!(
+            "      {}: {} linked, {} not linked",
+            result.outcome().as_str_name(),
+            result.linked,
+            result.unlinked
+        );
+    }
+
+    step(6, "syncer: first run (数時間おき; here now)");
+    print_sync(&mut syncer, &company_id).await?;
+
+    step(
+        7,
+        "湊山 信輔 enters Friday's 18:30 clock-out late (さかのぼり退勤); the next run sends it",
+    );
+    let late = data::late_clock_out();
+    syncer
+        .record_punches(RecordPunchesRequest {
+            company_id: company_id.clone(),
+            punches: vec![late.clone()],
+        })
+        .await?;
+    recorded.push(late);
+    print_sync(&mut syncer, &company_id).await?;
+
+    step(8, "checking what KING OF TIME holds");
+    let links = all_links(&mut matcher, &company_id).await?;
+    let punches = all_punches(&mut syncer, &company_id).await?;
+    let stored = sim.punches(DEV_COMPANY_CODE);
+    let keys_by_user: BTreeMap<String, String> = links
+        .iter()
+        .filter(|link| !link.employee_key.is_empty())
+        .map(|link| (link.user_id.clone(), link.employee_key.clone()))
+        .collect();
+    let names: BTreeMap<String, String> = links
+        .iter()
+        .filter(|link| !link.employee_key.is_empty())
+        .map(|link| (link.employee_key.clone(), link.employee_name.clone()))
+        .collect();
+
+    println!(
+        "\n連携状況 (アカウント連携状況)\n{}",
+        indent(&report::links(&links))
+    );
+    println!(
+        "\nKING OF TIME タイムカード (from the simulator)\n{}",
+        indent(&report::timecard(
+            &stored,
+            &names,
+            &report::places(&recorded, &keys_by_user)
+        ))
+    );
+    println!(
+        "\nWhat happened to each punch\n{}",
+        indent(&report::summary(&punches))
+    );
+
+    let verdict = verify(&recorded, &punches, &keys_by_user, &stored);
+    match &verdict {
+        Ok(count) => println!(
+            "\nOK: KING OF TIME holds exactly the {count} punches that should be there, each once."
+        ),
+        Err(problem) => println!("\nMISMATCH: {problem}"),
+    }
+    if keep {
+        println!(
+            "\nThe server keeps running on {} (data in {}); try:\n  grpcurl -plaintext {} list\nCtrl-C stops it.",
+            stack.address(),
+            data_dir.path().display(),
+            stack.address()
+        );
+        kintai_core::server::shutdown_signal().await;
+    }
+    stack.stop().await?;
+    Ok(verdict.is_ok())
+}
+
+async fn print_sync(
+    syncer: &mut SyncerServiceClient<Channel>,
+    company_id: &str,
+) -> anyhow::Result<()> {
+    let run = syncer
+        .run_sync(RunSyncRequest {
+            company_id: company_id.to_owned(),
+            dry_run: false,
+        })
+        .await?
+        .into_inner();
+    for result in &run.results {
+        println!(
+            "      {}: sent {}, held {}, not synced {}, failed {}, deferred {}",
+            result.outcome().as_str_name(),
+            result.sent,
+            result.held,
+            result.not_synced,
+            result.failed,
+            result.deferred
+        );
+    }
+    Ok(())
+}
+
+async fn all_links(
+    matcher: &mut MatcherServiceClient<Channel>,
+    company_id: &str,
+) -> anyhow::Result<Vec<Link>> {
+    let mut links = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = matcher
+            .list_links(ListLinksRequest {
+                company_id: company_id.to_owned(),
+                state: 0,
+                page_size: 1000,
+                page_token,
+            })
+            .await?
+            .into_inner();
+        links.extend(page.links);
+        if page.next_page_token.is_empty() {
+            return Ok(links);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+async fn all_punches(
+    syncer: &mut SyncerServiceClient<Channel>,
+    company_id: &str,
+) -> anyhow::Result<Vec<PunchRecord>> {
+    let mut punches = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = syncer
+            .list_punches(ListPunchesRequest {
+                company_id: company_id.to_owned(),
+                page_size: 1000,
+                page_token,
+                ..ListPunchesRequest::default()
+            })
+            .await?
+            .into_inner();
+        punches.extend(page.punches);
+        if page.next_page_token.is_empty() {
+            return Ok(punches);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// KING OF TIME must hold, once each, exactly the recorded punches of linked users whose flag is
+/// on and whose status is synced: compared as (employee key, instant, code) multisets.
+fn verify(
+    recorded: &[PunchInput],
+    punches: &[PunchRecord],
+    keys_by_user: &BTreeMap<String, String>,
+    stored: &[kot_sim::StoredPunch],
+) -> Result<usize, String> {
+    // The two users whose codes equal employee codes must be linked, or the comparison below
+    // would pass vacuously.
+    for user_id in ["u1", "u2"] {
+        if !keys_by_user.contains_key(user_id) {
+            return Err(format!(
+                "user {user_id} was not linked to a KING OF TIME employee"
+            ));
+        }
+    }
+    let flagged: Vec<&str> = data::ENABLED_USERS.to_vec();
+    let mut expected: Vec<(String, i64, String)> = recorded
+        .iter()
+        .filter(|punch| flagged.contains(&punch.user_id.as_str()))
+        .filter_map(|punch| {
+            let key = keys_by_user.get(&punch.user_id)?;
+            let kind = kintai_proto::common::v1::StatusKind::try_from(punch.status_kind).ok()?;
+            let code = match kintai_core::punch_type::punch_type(kind, &punch.status_name) {
+                kintai_proto::common::v1::PunchType::ClockIn => "1",
+                kintai_proto::common::v1::PunchType::ClockOut => "2",
+                kintai_proto::common::v1::PunchType::BreakStart => "3",
+                kintai_proto::common::v1::PunchType::BreakEnd => "4",
+                _ => return None,
+            };
+            Some((
+                key.clone(),
+                punch.punched_at.as_ref()?.seconds,
+                code.to_owned(),
+            ))
+        })
+        .collect();
+    let mut actual: Vec<(String, i64, String)> = stored
+        .iter()
+        .map(|punch| {
+            (
+                punch.employee_key.clone(),
+                punch.time.timestamp(),
+                punch.code.clone(),
+            )
+        })
+        .collect();
+    expected.sort();
+    actual.sort();
+    if expected != actual {
+        return Err(format!(
+            "expected {} punches in KING OF TIME, found {}; missing {:?}; unexpected {:?}",
+            expected.len(),
+            actual.len(),
+            expected
+                .iter()
+                .filter(|p| !actual.contains(p))
+                .collect::<Vec<_>>(),
+            actual
+                .iter()
+                .filter(|p| !expected.contains(p))
+                .collect::<Vec<_>>()
+        ));
+    }
+    let sent = punches
+        .iter()
+        .filter(|p| p.state() == kintai_proto::syncer::v1::PunchState::Sent)
+        .count();
+    if sent != expected.len() {
+        return Err(format!(
+            "the syncer reports {sent} punches sent, KING OF TIME holds {}",
+            expected.len()
+        ));
+    }
+    Ok(expected.len())
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
