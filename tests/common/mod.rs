@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod flow;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -113,12 +115,17 @@ impl DevServer {
     }
 
     /// Sends SIGTERM and waits for the exit.
-    pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
+    pub fn terminate(self) -> (ExitStatus, Vec<String>) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
+        self.wait_exit()
+    }
+
+    /// Waits (at most 30 s) for the process to exit on its own, e.g. after a signal sent elsewhere.
+    pub fn wait_exit(mut self) -> (ExitStatus, Vec<String>) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
