@@ -13,6 +13,7 @@ mod hints;
 mod matching;
 mod model;
 mod periodic;
+mod row_codec;
 mod run;
 mod schema;
 mod settings_memory;

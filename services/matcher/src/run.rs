@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use kintai_core::Db;
-use kintai_core::lease::Leases;
+use kintai_core::lease::{Lease, Leases};
 use kot_client::AttendanceVendor;
 
 use crate::company_run::STORAGE_FAILED;
@@ -97,6 +97,30 @@ pub struct RunReport {
     pub results: Vec<CompanyResult>,
 }
 
+/// Whether a batch acquisition took a company's lease.
+enum LeaseState {
+    Taken(Lease),
+    Busy,
+    Failed,
+}
+
+/// A lease holder id unique to one run.
+fn new_holder() -> String {
+    format!(
+        "matcher-{}-{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    )
+}
+
+fn busy(company_id: &str) -> CompanyResult {
+    CompanyResult::bare(
+        company_id,
+        Outcome::Busy,
+        "another match run holds this company's lease; try again when it ends",
+    )
+}
+
 /// The matcher's logic; cheap to clone.
 #[derive(Clone)]
 pub struct Matcher {
@@ -137,14 +161,41 @@ impl Matcher {
 
     /// Every company whose integration is enabled, `concurrency` at a time. Fails only when
     /// the list of companies cannot be read.
+    ///
+    /// The leases are taken a batch of `concurrency` companies at a time, just before the
+    /// batch starts: one statement and one commit per batch instead of one per company, which
+    /// with many unchanged companies was a good part of their database work.
     pub async fn run_all(&self) -> Result<RunReport, PortError> {
         let started_at = self.now();
         let mut companies = self.deps.settings.enabled_companies().await?;
         companies.sort();
         companies.dedup();
+        let batch = self.deps.concurrency.max(1);
+        let holder = new_holder();
+        // The stream's futures own a clone of the matcher: futures borrowing `self` from
+        // inside these closures would not be provably Send for every lifetime.
+        let this = self.clone();
+        let runner = self.clone();
         let mut results: Vec<CompanyResult> = futures::stream::iter(companies)
-            .map(|company_id| async move { self.run_company(&company_id).await })
-            .buffer_unordered(self.deps.concurrency.max(1))
+            .chunks(batch)
+            .then(move |chunk| {
+                let (this, holder) = (this.clone(), holder.clone());
+                async move { this.take_leases(chunk, &holder).await }
+            })
+            .flat_map(futures::stream::iter)
+            .map(move |(company_id, lease)| {
+                let runner = runner.clone();
+                async move {
+                    match lease {
+                        LeaseState::Taken(lease) => runner.run_with_lease(&company_id, lease).await,
+                        LeaseState::Busy => busy(&company_id),
+                        LeaseState::Failed => {
+                            CompanyResult::bare(&company_id, Outcome::Failed, STORAGE_FAILED)
+                        }
+                    }
+                }
+            })
+            .buffer_unordered(batch)
             .collect()
             .await;
         results.sort_by(|a, b| a.company_id.cmp(&b.company_id));
@@ -155,29 +206,48 @@ impl Matcher {
         })
     }
 
+    /// The leases of a batch of companies, taken in one statement.
+    async fn take_leases(&self, chunk: Vec<String>, holder: &str) -> Vec<(String, LeaseState)> {
+        let taken = self
+            .store
+            .acquire_leases(&chunk, holder, self.deps.lease_ttl)
+            .await;
+        if let Err(error) = &taken {
+            tracing::error!(%error, "cannot take the companies' leases");
+        }
+        chunk
+            .into_iter()
+            .map(|company_id| {
+                let state = match &taken {
+                    Ok(taken) if taken.contains(&company_id) => LeaseState::Taken(Lease {
+                        company_id: company_id.clone(),
+                        holder: holder.to_owned(),
+                    }),
+                    Ok(_) => LeaseState::Busy,
+                    Err(_) => LeaseState::Failed,
+                };
+                (company_id, state)
+            })
+            .collect()
+    }
+
     /// Matches one company under its lease. A second run for the same company answers `Busy`
     /// at once rather than waiting: the CronJob runs hourly, and a caller that wants the fresh
     /// result can simply ask again.
     pub async fn run_company(&self, company_id: &str) -> CompanyResult {
-        let holder = format!(
-            "matcher-{}-{:016x}",
-            std::process::id(),
-            rand::random::<u64>()
-        );
-        let lease = match self.leases.try_acquire(company_id, &holder).await {
+        let lease = match self.leases.try_acquire(company_id, &new_holder()).await {
             Ok(Some(lease)) => lease,
-            Ok(None) => {
-                return CompanyResult::bare(
-                    company_id,
-                    Outcome::Busy,
-                    "another match run holds this company's lease; try again when it ends",
-                );
-            }
+            Ok(None) => return busy(company_id),
             Err(error) => {
                 tracing::error!(company_id, %error, "cannot take the company's lease");
                 return CompanyResult::bare(company_id, Outcome::Failed, STORAGE_FAILED);
             }
         };
+        self.run_with_lease(company_id, lease).await
+    }
+
+    /// Runs a company whose lease is held, and gives the lease back.
+    async fn run_with_lease(&self, company_id: &str, lease: Lease) -> CompanyResult {
         let finished = self.run_leased(company_id, &lease).await;
         if !finished.lease_released
             && let Err(error) = self.leases.release(lease).await

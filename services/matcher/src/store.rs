@@ -2,15 +2,17 @@
 //! run go in one transaction fenced by the company's lease, and only rows that changed are
 //! written, so the hourly run of an unchanged company costs one small write.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use kintai_core::db::{from_millis, to_millis};
+use kintai_core::db::to_millis;
 use kintai_core::lease::Lease;
 use kintai_core::{Db, DbError, Engine};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
-use crate::model::{CompanyRecord, Condition, Hint, HintKind, LinkRow, LinkStatus, Reason};
+use crate::model::{CompanyRecord, LinkRow};
+use crate::row_codec::{
+    STATE_ACTIVE, STATE_INACTIVE, condition_code, decode_company, decode_link, encode,
+};
 use crate::schema::LEASE_TABLE;
 
 const LINK_COLUMNS: &str = "company_id, user_id, user_code, user_name, kot_link_enabled, state, \
@@ -31,9 +33,6 @@ fn rows_per_statement(engine: Engine) -> usize {
 const COMPANY_SELECT: &str = "SELECT company_id, condition, last_run_at, last_matched_at, \
      last_reason, employees, rows_digest FROM matcher_companies WHERE company_id = $1";
 
-const STATE_ACTIVE: i64 = 1;
-const STATE_INACTIVE: i64 = 2;
-
 /// Which rows a page holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateFilter {
@@ -50,6 +49,40 @@ pub struct LinkStore {
 impl LinkStore {
     pub fn new(db: Db) -> Self {
         Self { db }
+    }
+
+    /// Takes the leases of several companies for one holder in one statement, with the
+    /// semantics of `kintai_core::lease::Leases::try_acquire` per company (a free or expired
+    /// row is taken). Answers the companies whose lease was taken.
+    pub async fn acquire_leases(
+        &self,
+        company_ids: &[String],
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<HashSet<String>, DbError> {
+        if company_ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let expires_at = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        let values: Vec<String> = (0..company_ids.len())
+            .map(|i| format!("(${}, $1, $2)", i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {LEASE_TABLE} (company_id, holder, expires_at) VALUES {} \
+             ON CONFLICT (company_id) DO UPDATE SET holder = excluded.holder, \
+             expires_at = excluded.expires_at WHERE {LEASE_TABLE}.expires_at < $3 \
+             RETURNING company_id",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(holder).bind(expires_at).bind(now);
+        for company_id in company_ids {
+            query = query.bind(company_id.as_str());
+        }
+        let rows = query.fetch_all(self.db.pool()).await?;
+        rows.iter()
+            .map(|row| row.try_get::<String, _>(0).map_err(DbError::from))
+            .collect()
     }
 
     pub async fn company(&self, company_id: &str) -> Result<Option<CompanyRecord>, DbError> {
@@ -285,155 +318,4 @@ fn upsert_sql(rows: usize) -> String {
          ON CONFLICT (company_id, user_id) DO UPDATE SET {updates}",
         values.join(", ")
     )
-}
-
-/// The status columns of a row.
-struct EncodedStatus<'a> {
-    state: i64,
-    reason: i64,
-    employee_code: &'a str,
-    employee_key: &'a str,
-    employee_name: &'a str,
-    hint_kind: i64,
-    hint_code: &'a str,
-    hint_name: &'a str,
-}
-
-fn encode(row: &LinkRow) -> EncodedStatus<'_> {
-    match &row.status {
-        LinkStatus::Active {
-            employee_code,
-            employee_key,
-            employee_name,
-        } => EncodedStatus {
-            state: STATE_ACTIVE,
-            reason: 0,
-            employee_code,
-            employee_key,
-            employee_name,
-            hint_kind: 0,
-            hint_code: "",
-            hint_name: "",
-        },
-        LinkStatus::Inactive { reason, hint } => EncodedStatus {
-            state: STATE_INACTIVE,
-            reason: reason_code(*reason),
-            employee_code: "",
-            employee_key: "",
-            employee_name: "",
-            hint_kind: hint.as_ref().map_or(0, |h| hint_code(h.kind)),
-            hint_code: hint.as_ref().map_or("", |h| h.employee_code.as_str()),
-            hint_name: hint.as_ref().map_or("", |h| h.employee_name.as_str()),
-        },
-    }
-}
-
-fn decode_link(row: &AnyRow) -> Result<LinkRow, DbError> {
-    let text = |i: usize| row.try_get::<String, _>(i);
-    let number = |i: usize| row.try_get::<i64, _>(i);
-    let status = if number(5)? == STATE_ACTIVE {
-        LinkStatus::Active {
-            employee_code: text(7)?,
-            employee_key: text(8)?,
-            employee_name: text(9)?,
-        }
-    } else {
-        let hint = hint_kind(number(10)?).map(|kind| Hint {
-            kind,
-            employee_code: text(11).unwrap_or_default(),
-            employee_name: text(12).unwrap_or_default(),
-        });
-        LinkStatus::Inactive {
-            // A code this build does not know (a newer build wrote it) reads as "not matched
-            // yet": the next run of this build rewrites it.
-            reason: reason(number(6)?).unwrap_or(Reason::NotMatchedYet),
-            hint,
-        }
-    };
-    Ok(LinkRow {
-        user_id: text(1)?,
-        user_code: text(2)?,
-        user_name: text(3)?,
-        kot_link_enabled: number(4)? != 0,
-        status,
-    })
-}
-
-fn decode_company(row: &AnyRow) -> Result<CompanyRecord, DbError> {
-    let last_matched_at: i64 = row.try_get(3)?;
-    Ok(CompanyRecord {
-        company_id: row.try_get(0)?,
-        condition: condition(row.try_get(1)?),
-        last_run_at: from_millis(row.try_get(2)?),
-        last_matched_at: (last_matched_at > 0).then(|| from_millis(last_matched_at)),
-        last_reason: row.try_get(4)?,
-        employees: u32::try_from(row.try_get::<i64, _>(5)?).unwrap_or(0),
-        rows_digest: row.try_get(6)?,
-    })
-}
-
-// Storage codes. They equal the proto numbers so that a row reads the same in SQL and in
-// grpcurl, but they are mapped explicitly: the proto may grow without rewriting rows.
-fn reason_code(reason: Reason) -> i64 {
-    match reason {
-        Reason::NoUserCode => 1,
-        Reason::NoEmployee => 2,
-        Reason::EmployeeResigned => 3,
-        Reason::DuplicateUserCode => 4,
-        Reason::IntegrationDisabled => 5,
-        Reason::TokenRejected => 6,
-        Reason::NotMatchedYet => 7,
-    }
-}
-
-fn reason(code: i64) -> Option<Reason> {
-    Some(match code {
-        1 => Reason::NoUserCode,
-        2 => Reason::NoEmployee,
-        3 => Reason::EmployeeResigned,
-        4 => Reason::DuplicateUserCode,
-        5 => Reason::IntegrationDisabled,
-        6 => Reason::TokenRejected,
-        7 => Reason::NotMatchedYet,
-        _ => return None,
-    })
-}
-
-fn hint_code(kind: HintKind) -> i64 {
-    match kind {
-        HintKind::ZeroPadding => 1,
-        HintKind::FullWidth => 2,
-        HintKind::LetterCase => 3,
-        HintKind::Whitespace => 4,
-        HintKind::LoginId => 5,
-    }
-}
-
-fn hint_kind(code: i64) -> Option<HintKind> {
-    Some(match code {
-        1 => HintKind::ZeroPadding,
-        2 => HintKind::FullWidth,
-        3 => HintKind::LetterCase,
-        4 => HintKind::Whitespace,
-        5 => HintKind::LoginId,
-        _ => return None,
-    })
-}
-
-fn condition_code(condition: Condition) -> i64 {
-    match condition {
-        Condition::Ready => 0,
-        Condition::IntegrationDisabled => 1,
-        Condition::NoToken => 2,
-        Condition::TokenRejected => 3,
-    }
-}
-
-fn condition(code: i64) -> Condition {
-    match code {
-        1 => Condition::IntegrationDisabled,
-        2 => Condition::NoToken,
-        3 => Condition::TokenRejected,
-        _ => Condition::Ready,
-    }
 }

@@ -289,3 +289,102 @@ both_engines!(the_manuals_flow_through_settings, |db: Db| async move {
     );
     assert!(run(&mut clients, "").await.is_empty());
 });
+
+both_engines!(
+    large_directories_are_read_page_by_page,
+    |db: Db| async move {
+        // More users than one ListUsers page (1,000) and than one ListLinks page.
+        const USERS: usize = 1_205;
+        let sim = Simulator::new(SimConfig {
+            clock: Clock::Fixed(noon()),
+            ..SimConfig::default()
+        });
+        sim.create_company("big").expect("company");
+        sim.add_division("big", "100", "本社", NaiveTime::MIN)
+            .expect("division");
+        let token = sim
+            .issue_token("big", TokenOptions::default())
+            .expect("token");
+        for i in 0..USERS {
+            sim.add_employee(
+                "big",
+                NewEmployee {
+                    code: format!("E{i:05}"),
+                    last_name: "社員".into(),
+                    first_name: format!("{i}"),
+                    division_code: "100".into(),
+                    resigned_on: None,
+                },
+            )
+            .expect("employee");
+        }
+        let mut clients = start(db, &sim).await;
+        let settings = &mut clients.settings;
+        settings
+            .update_integration(UpdateIntegrationRequest {
+                company_id: "c1".into(),
+                enabled: true,
+                vendor: 0,
+            })
+            .await
+            .expect("enable");
+        settings
+            .register_token(RegisterTokenRequest {
+                company_id: "c1".into(),
+                token,
+                acceptance: Some(TermsAcceptance {
+                    accepted_by: "admin".into(),
+                    api_terms_accepted: true,
+                    data_sharing_consented: true,
+                    accepted_at: None,
+                }),
+            })
+            .await
+            .expect("register token");
+        settings
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: (0..USERS)
+                    .map(|i| user(&format!("u{i:05}"), &format!("E{i:05}"), "社員"))
+                    .collect(),
+            })
+            .await
+            .expect("users");
+
+        let response = clients
+            .matcher
+            .run_match(RunMatchRequest {
+                company_id: "c1".into(),
+            })
+            .await
+            .expect("run")
+            .into_inner();
+        let result = &response.results[0];
+        assert_eq!(result.outcome(), MatchOutcome::Matched, "{result:?}");
+        assert_eq!((result.users, result.linked), (USERS as u32, USERS as u32));
+
+        let mut seen = 0;
+        let mut pages = 0;
+        let mut page_token = String::new();
+        loop {
+            let page = clients
+                .matcher
+                .list_links(ListLinksRequest {
+                    company_id: "c1".into(),
+                    state: LinkState::Active.into(),
+                    page_size: 1_000,
+                    page_token,
+                })
+                .await
+                .expect("page")
+                .into_inner();
+            seen += page.links.len();
+            pages += 1;
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        assert_eq!((seen, pages), (USERS, 2));
+    }
+);
