@@ -73,6 +73,11 @@ pub enum Command {
         /// The key's id, e.g. 2026-11.
         id: String,
     },
+    /// Print a new caller secret and the auth.callers entry that admits it.
+    NewCaller {
+        /// cyzen-platform, matcher, syncer or trigger.
+        name: String,
+    },
     /// Call RunMatch or RunSync and exit non-zero when the run failed (what a CronJob runs).
     Trigger {
         #[arg(value_enum)]

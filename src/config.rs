@@ -24,9 +24,35 @@ pub struct Config {
     pub kot: KotSection,
     pub peers: PeersConfig,
     pub crypto: CryptoConfig,
+    pub auth: AuthConfig,
     pub matcher: RunConfig,
     pub syncer: RunConfig,
     pub dev: DevConfig,
+}
+
+/// `[auth]`: caller authentication. A server with no callers serves only on loopback.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// `NAME:SHA256HEX` entries, comma-separated: the callers this server admits (names
+    /// cyzen-platform, matcher, syncer, trigger). Make one with `kintai new-caller NAME`.
+    pub callers: String,
+    /// A file with the same entries, one per line (a mounted Secret).
+    pub callers_file: String,
+    /// This process's own caller secret, presented when it calls another kintai service
+    /// (matcher and syncer → settings, syncer → matcher, trigger → matcher/syncer).
+    pub secret: String,
+    /// A file holding that secret (a mounted Secret).
+    pub secret_file: String,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("callers_file", &self.callers_file)
+            .field("secret_file", &self.secret_file)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `[matcher]` and `[syncer]`: how their runs share the work.

@@ -1,6 +1,7 @@
 //! `kintai`: one binary for every kintai-link process — a service pod, the laptop server, and
 //! the CronJobs' trigger.
 
+mod auth;
 mod cli;
 mod config;
 mod demo;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Command::Trigger { .. }
         | Command::KotSim { .. }
         | Command::NewTokenKey { .. }
+        | Command::NewCaller { .. }
         | Command::Demo { .. } => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
@@ -77,7 +79,9 @@ async fn run(command: Command, mut config: Config) -> ExitCode {
         Command::Trigger { .. } => "kintai-trigger".to_owned(),
         Command::KotSim { .. } => "kintai-kot-sim".to_owned(),
         Command::Demo { .. } => "kintai-demo".to_owned(),
-        Command::ReencryptTokens { .. } | Command::NewTokenKey { .. } => "kintai-admin".to_owned(),
+        Command::ReencryptTokens { .. }
+        | Command::NewTokenKey { .. }
+        | Command::NewCaller { .. } => "kintai-admin".to_owned(),
     };
     let _telemetry = match kintai_core::telemetry::init(&config.telemetry, &process_name) {
         Ok(guard) => guard,
@@ -97,7 +101,14 @@ async fn run(command: Command, mut config: Config) -> ExitCode {
             target,
             dry_run,
         } => {
-            return trigger::trigger(run, company, &target, dry_run).await;
+            let credentials = match auth::client_credentials(&config) {
+                Ok(credentials) => credentials,
+                Err(error) => {
+                    eprintln!("kintai: {error}");
+                    return ExitCode::from(EXIT_CONFIG as u8);
+                }
+            };
+            return trigger::trigger(run, company, &target, dry_run, credentials).await;
         }
         Command::KotSim { listen } => kot::run_simulator(listen).await,
         Command::Demo { keep } => match demo::demo(&config, keep).await {
@@ -106,6 +117,10 @@ async fn run(command: Command, mut config: Config) -> ExitCode {
             Err(error) => Err(error),
         },
         Command::ReencryptTokens { .. } => serve::reencrypt_tokens(&config).await,
+        Command::NewCaller { name } => {
+            println!("{}", auth::new_caller(&name));
+            Ok(())
+        }
         Command::NewTokenKey { id } => {
             println!("{}", kintai_settings::crypto::KeyRing::generate_entry(&id));
             Ok(())

@@ -18,6 +18,9 @@ use kot_client::AttendanceVendor;
 use kot_sim::Simulator;
 use tokio::net::TcpListener;
 
+use kintai_core::auth::ClientCredentials;
+
+use crate::auth;
 use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
 use crate::kot;
@@ -43,9 +46,15 @@ impl kintai_syncer::Clock for ProcessClock {
 /// One service per process, as a pod runs it.
 pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<()> {
     // Bind first: a taken port is reported before any slower start-up work.
+    let callers = auth::callers(config)?;
+    let credentials = auth::client_credentials(config)?;
     let listener = bind(config.server.listen).await?;
+    auth::guard_open_server(listener.local_addr()?, &callers)?;
     let db = open(config, service.as_str(), None).await?;
     let mut server = GrpcServer::new(config.server.clone());
+    if let Some(callers) = callers {
+        server.authenticate(callers);
+    }
     let max = config.server.max_message_bytes;
     let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot::production_base_url(config))?;
     let now: NowFn = Arc::new(Utc::now);
@@ -60,13 +69,20 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
         }
         ServiceName::Matcher => {
             let settings_url = peer(&config.peers.settings_url, "peers.settings_url")?;
-            let deps = matcher_deps(config, &settings_url, vendor, now)?;
+            let deps = matcher_deps(config, &settings_url, vendor, now, credentials)?;
             server.add_service(kintai_matcher::service(db.clone(), max, deps).await?);
         }
         ServiceName::Syncer => {
             let settings_url = peer(&config.peers.settings_url, "peers.settings_url")?;
             let matcher_url = peer(&config.peers.matcher_url, "peers.matcher_url")?;
-            let deps = syncer_deps(config, &settings_url, &matcher_url, vendor, now)?;
+            let deps = syncer_deps(
+                config,
+                &settings_url,
+                &matcher_url,
+                vendor,
+                now,
+                credentials,
+            )?;
             let syncer = Syncer::start(db.clone(), deps).await?;
             server.add_service(syncer_server(syncer, max));
         }
@@ -100,8 +116,11 @@ pub struct DevStack {
 
 impl DevStack {
     pub async fn start(config: &Config, options: DevOptions) -> anyhow::Result<Self> {
+        let callers = auth::callers(config)?;
+        let credentials = auth::client_credentials(config)?;
         let listener = bind(options.listen).await?;
         let address = listener.local_addr()?;
+        auth::guard_open_server(address, &callers)?;
         let keys = key_ring(config, Some(&options.data_dir))?;
         let now: NowFn = match options.now {
             Some(start) => {
@@ -155,16 +174,32 @@ impl DevStack {
         };
         let matcher_api = kintai_matcher::api(
             matcher_db.clone(),
-            matcher_deps(config, &settings_url, vendor.clone(), now.clone())?,
+            matcher_deps(
+                config,
+                &settings_url,
+                vendor.clone(),
+                now.clone(),
+                credentials.clone(),
+            )?,
         )
         .await?;
         let syncer = Syncer::start(
             syncer_db.clone(),
-            syncer_deps(config, &settings_url, &matcher_url, vendor, now)?,
+            syncer_deps(
+                config,
+                &settings_url,
+                &matcher_url,
+                vendor,
+                now,
+                credentials,
+            )?,
         )
         .await?;
 
         let mut server = GrpcServer::new(config.server.clone());
+        if let Some(callers) = callers {
+            server.authenticate(callers);
+        }
         server
             .add_service(kintai_settings::service(settings_db.clone(), max, settings_deps).await?)
             .add_service(kintai_matcher::server(matcher_api.clone(), max))
@@ -263,8 +298,12 @@ fn matcher_deps(
     settings_url: &str,
     vendor: Arc<dyn AttendanceVendor>,
     now: NowFn,
+    credentials: ClientCredentials,
 ) -> anyhow::Result<kintai_matcher::MatcherDeps> {
-    let settings = Arc::new(kintai_matcher::GrpcSettings::connect_lazy(settings_url)?);
+    let settings = Arc::new(kintai_matcher::GrpcSettings::with_credentials(
+        lazy_channel(settings_url)?,
+        credentials,
+    ));
     let mut deps = kintai_matcher::MatcherDeps::new(settings, vendor);
     deps.clock = now;
     deps.concurrency = config.matcher.concurrency;
@@ -278,14 +317,17 @@ fn syncer_deps(
     matcher_url: &str,
     vendor: Arc<dyn AttendanceVendor>,
     now: NowFn,
+    credentials: ClientCredentials,
 ) -> anyhow::Result<SyncerDeps> {
     Ok(SyncerDeps {
-        settings: Arc::new(kintai_syncer::ports::GrpcSettings::new(lazy_channel(
-            settings_url,
-        )?)),
-        links: Arc::new(kintai_syncer::ports::GrpcLinks::new(lazy_channel(
-            matcher_url,
-        )?)),
+        settings: Arc::new(kintai_syncer::ports::GrpcSettings::with_credentials(
+            lazy_channel(settings_url)?,
+            credentials.clone(),
+        )),
+        links: Arc::new(kintai_syncer::ports::GrpcLinks::with_credentials(
+            lazy_channel(matcher_url)?,
+            credentials,
+        )),
         vendor,
         clock: Arc::new(ProcessClock(now)),
         options: SyncOptions {

@@ -19,6 +19,7 @@ pub async fn trigger(
     company: Option<String>,
     target: &str,
     dry_run: bool,
+    credentials: kintai_core::auth::ClientCredentials,
 ) -> ExitCode {
     let uri = if target.contains("://") {
         target.to_owned()
@@ -42,7 +43,7 @@ pub async fn trigger(
     let company_id = company.unwrap_or_default();
     match run {
         RunKind::Match => {
-            let mut client = MatcherServiceClient::new(channel);
+            let mut client = MatcherServiceClient::with_interceptor(channel, credentials);
             match client.run_match(RunMatchRequest { company_id }).await {
                 Ok(response) => {
                     let mut failed = 0;
@@ -65,7 +66,7 @@ pub async fn trigger(
             }
         }
         RunKind::Sync => {
-            let mut client = SyncerServiceClient::new(channel);
+            let mut client = SyncerServiceClient::with_interceptor(channel, credentials);
             match client
                 .run_sync(RunSyncRequest {
                     company_id,

@@ -3,6 +3,7 @@
 //! benchmarks.
 
 use async_trait::async_trait;
+use kintai_core::auth::{AuthChannel, ClientCredentials};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
 use kintai_proto::settings::v1::{
     GetCredentialsRequest, GetIntegrationRequest, ListCompaniesRequest, ListUsersRequest,
@@ -76,13 +77,18 @@ pub trait SettingsPort: Send + Sync {
 /// The settings service over gRPC.
 #[derive(Clone, Debug)]
 pub struct GrpcSettings {
-    client: SettingsServiceClient<Channel>,
+    client: SettingsServiceClient<AuthChannel>,
 }
 
 impl GrpcSettings {
     pub fn new(channel: Channel) -> Self {
+        Self::with_credentials(channel, ClientCredentials::none())
+    }
+
+    /// A client that presents the matcher's caller credentials to settings.
+    pub fn with_credentials(channel: Channel, credentials: ClientCredentials) -> Self {
         Self {
-            client: SettingsServiceClient::new(channel),
+            client: SettingsServiceClient::with_interceptor(channel, credentials),
         }
     }
 

@@ -2,6 +2,7 @@
 //! PostgreSQL), gRPC server wiring (health, reflection, limits, graceful drain), telemetry, and
 //! the conversion of domain errors into gRPC statuses.
 
+pub mod auth;
 pub mod db;
 pub mod grpc_error;
 pub mod lease;

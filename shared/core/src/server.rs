@@ -47,6 +47,7 @@ const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 /// Collects the services of one process, then serves them.
 pub struct GrpcServer {
     config: ServerConfig,
+    auth: crate::auth::AuthLayer,
     routes: RoutesBuilder,
     names: Vec<&'static str>,
     databases: Vec<Db>,
@@ -56,6 +57,7 @@ impl GrpcServer {
     pub fn new(config: ServerConfig) -> Self {
         Self {
             config,
+            auth: crate::auth::AuthLayer::new(None),
             routes: RoutesBuilder::default(),
             names: Vec::new(),
             databases: Vec::new(),
@@ -85,6 +87,12 @@ impl GrpcServer {
         self
     }
 
+    /// Requires callers to authenticate (see [`crate::auth`]); without it the server is open.
+    pub fn authenticate(&mut self, callers: crate::auth::Callers) -> &mut Self {
+        self.auth = crate::auth::AuthLayer::new(Some(callers));
+        self
+    }
+
     /// A database the process needs: health is SERVING only while every one of them answers.
     pub fn require_database(&mut self, db: Db) -> &mut Self {
         self.databases.push(db);
@@ -100,6 +108,7 @@ impl GrpcServer {
     ) -> anyhow::Result<()> {
         let GrpcServer {
             config,
+            auth,
             mut routes,
             names,
             databases,
@@ -143,6 +152,7 @@ impl GrpcServer {
         tracing::info!(address = %local, services = ?names, "serving gRPC");
         let server = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .layer(auth)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
                 let _ = drain_rx.await;

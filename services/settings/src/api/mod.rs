@@ -133,9 +133,8 @@ impl SettingsService for SettingsApi {
             .await
             .map(Response::new)
     }
-    // Caller authentication (issue 9) will restrict this RPC to the matcher and syncer; until it
-    // lands, anyone who can reach the port can read a token, so the port must stay private
-    // (loopback in `kintai dev`, a NetworkPolicy in Kubernetes).
+    // Only the matcher and syncer callers reach this handler (kintai_core::auth's policy); a
+    // server without callers serves on loopback only.
     async fn get_credentials(
         &self,
         request: Request<GetCredentialsRequest>,

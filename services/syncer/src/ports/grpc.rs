@@ -1,6 +1,7 @@
 //! The ports over gRPC: the settings and matcher services' tonic clients.
 
 use async_trait::async_trait;
+use kintai_core::auth::{AuthChannel, ClientCredentials};
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{LinkState, ListLinksRequest};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
@@ -20,13 +21,18 @@ const PAGE_SIZE: u32 = 1_000;
 /// The settings service over gRPC.
 #[derive(Debug, Clone)]
 pub struct GrpcSettings {
-    client: SettingsServiceClient<Channel>,
+    client: SettingsServiceClient<AuthChannel>,
 }
 
 impl GrpcSettings {
     pub fn new(channel: Channel) -> Self {
+        Self::with_credentials(channel, ClientCredentials::none())
+    }
+
+    /// A client that presents the syncer's caller credentials to settings.
+    pub fn with_credentials(channel: Channel, credentials: ClientCredentials) -> Self {
         Self {
-            client: SettingsServiceClient::new(channel),
+            client: SettingsServiceClient::with_interceptor(channel, credentials),
         }
     }
 }
@@ -135,13 +141,18 @@ impl GrpcSettings {
 /// The matcher service over gRPC.
 #[derive(Debug, Clone)]
 pub struct GrpcLinks {
-    client: MatcherServiceClient<Channel>,
+    client: MatcherServiceClient<AuthChannel>,
 }
 
 impl GrpcLinks {
     pub fn new(channel: Channel) -> Self {
+        Self::with_credentials(channel, ClientCredentials::none())
+    }
+
+    /// A client that presents the syncer's caller credentials to the matcher.
+    pub fn with_credentials(channel: Channel, credentials: ClientCredentials) -> Self {
         Self {
-            client: MatcherServiceClient::new(channel),
+            client: MatcherServiceClient::with_interceptor(channel, credentials),
         }
     }
 }
