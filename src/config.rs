@@ -30,6 +30,22 @@ pub struct Config {
     pub dev: DevConfig,
 }
 
+impl std::fmt::Debug for CryptoConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CryptoConfig")
+            .field(
+                "token_keys",
+                &if self.token_keys.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("token_key_file", &self.token_key_file)
+            .finish()
+    }
+}
+
 /// `[auth]`: caller authentication. A server with no callers serves only on loopback.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -76,7 +92,7 @@ impl Default for RunConfig {
 }
 
 /// `[crypto]`: the keys that seal KING OF TIME tokens at rest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CryptoConfig {
     /// `ID:BASE64KEY` entries (32-byte AES-256 keys), comma-separated, oldest first: the last one
@@ -88,7 +104,7 @@ pub struct CryptoConfig {
 }
 
 /// `[database]`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://USER@HOST/DB`; empty means a SQLite file per service in
@@ -98,6 +114,28 @@ pub struct DatabaseConfig {
     /// Folder for SQLite files and the laptop-mode key file; empty means the user's data folder
     /// (or `./.kintai` when there is none).
     pub data_dir: String,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
+}
+
+/// A URL with its password replaced, for Debug output.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("REDACTED"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "<unparsable>".to_owned(),
+    }
 }
 
 impl Default for DatabaseConfig {
@@ -344,6 +382,22 @@ mod tests {
         let flagged = Config::load(Some(&file), &overrides).unwrap();
         assert_eq!(flagged.server.listen.port(), 7000);
         assert_eq!(flagged.server.drain_timeout_secs, 3);
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut config = Config::default();
+        config.database.url = "postgres://kintai:hunter2@db/kintai".to_owned();
+        config.crypto.token_keys = "k1:c2VjcmV0LWtleS1tYXRlcmlhbC0wMTIzNDU2Nzg5YWI=".to_owned();
+        config.auth.secret = "caller-secret-value".to_owned();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("c2VjcmV0"), "{debug}");
+        assert!(!debug.contains("caller-secret-value"), "{debug}");
+        assert!(
+            debug.contains("postgres://kintai:REDACTED@db/kintai"),
+            "{debug}"
+        );
     }
 
     #[test]

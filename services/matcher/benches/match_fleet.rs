@@ -259,19 +259,22 @@ fn build_fleet(
     })
 }
 
-/// The baseline: every company's employee list, nothing else.
+/// The baseline: every company's employee list, nothing else. Each call is a task of its own,
+/// as each company's run is in `Matcher::run_all`, so that both spread their CPU work (reading
+/// the lists) over the runtime's threads alike.
 async fn bare_calls(fleet: &Fleet, concurrency: usize) -> usize {
     let vendor = fleet.vendor.clone();
     futures::stream::iter(fleet.tokens.clone())
         .map(move |token| {
             let vendor = vendor.clone();
-            async move {
+            let call = tokio::spawn(async move {
                 let token = Token::new(token);
                 AttendanceVendor::list_employees(vendor.as_ref(), &token, true)
                     .await
                     .map(|e| e.len())
                     .unwrap_or(0)
-            }
+            });
+            async move { call.await.unwrap_or(0) }
         })
         .buffer_unordered(concurrency)
         .fold(0, |sum, n| async move { sum + n })

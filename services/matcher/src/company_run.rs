@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::channel::oneshot;
 use kintai_core::DbError;
 use kintai_core::lease::Lease;
 use kot_client::{
@@ -12,7 +13,7 @@ use kot_client::{
 
 use crate::matching::{carry_over, match_users, rows_digest};
 use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
-use crate::run::{CompanyResult, Matcher, Outcome};
+use crate::run::{CompanyResult, Known, Matcher, Outcome, UnchangedWriter};
 
 /// A run's result, and whether storing it also gave the lease back.
 pub(crate) struct Finished {
@@ -30,7 +31,12 @@ impl Finished {
 }
 
 impl Matcher {
-    pub(crate) async fn run_leased(&self, company_id: &str, lease: &Lease) -> Finished {
+    pub(crate) async fn run_leased(
+        &self,
+        company_id: &str,
+        lease: &Lease,
+        known: Option<Known>,
+    ) -> Finished {
         let settings = &self.deps.settings;
         let (integration, mut users) =
             match tokio::try_join!(settings.integration(company_id), settings.users(company_id)) {
@@ -40,11 +46,17 @@ impl Matcher {
         // Settings lists each user once, ordered by id; the table relies on both.
         users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         users.dedup_by(|a, b| a.user_id == b.user_id);
+        let (record, writer) = match known {
+            Some(known) => (known.record, Some((known.writer, known.slot))),
+            None => (None, None),
+        };
         let run = Run {
             matcher: self,
             lease,
             company_id,
             users,
+            record,
+            writer,
         };
 
         let condition = integration.condition();
@@ -149,6 +161,11 @@ struct Run<'a> {
     lease: &'a Lease,
     company_id: &'a str,
     users: Vec<DirectoryUser>,
+    /// The company's record as read under the lease before the run, when known.
+    record: Option<Option<CompanyRecord>>,
+    /// Stores an unchanged company together with others, in a run over every company; and
+    /// the signal that the run waits only for that write (see [`Known::slot`]).
+    writer: Option<(UnchangedWriter, oneshot::Sender<()>)>,
 }
 
 /// What the company record says about a run.
@@ -175,8 +192,22 @@ impl Run<'_> {
             outcome: Outcome::Matched,
             reason: String::new(),
         };
+        // The hourly run of an unchanged company whose record is known: the stored rows already
+        // are these rows, and the record goes with other companies' in a shared transaction.
+        if let (Some(_), Some(Some(before))) = (&self.writer, &self.record)
+            && before.rows_digest == digest
+            && let Some((writer, slot)) = self.writer
+        {
+            let record = next_record(company_id, Some(before), &summary, digest, matcher);
+            let _ = slot.send(());
+            let stored = writer.finish(record).await;
+            return finished(company_id, stored, &rows, summary);
+        }
+        // Until this run's own write ends, it counts against the concurrency.
+        let _slot = self.writer;
+        let known = self.record;
         let stored = async {
-            let Some(mut finish) = matcher.store.begin_finish(lease).await? else {
+            let Some(mut finish) = matcher.store.begin_finish(lease, known).await? else {
                 return Ok(None);
             };
             // The hourly run of an unchanged company: the stored rows already are these rows,
@@ -226,8 +257,9 @@ impl Run<'_> {
             reason,
         };
         let mut rows = Vec::new();
+        let known = self.record;
         let stored = async {
-            let Some(mut finish) = matcher.store.begin_finish(lease).await? else {
+            let Some(mut finish) = matcher.store.begin_finish(lease, known).await? else {
                 return Ok(None);
             };
             let previous = finish.load_links().await?;

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use kintai_core::Db;
+use futures::channel::{mpsc, oneshot};
 use kintai_core::lease::{Lease, Leases};
+use kintai_core::{Db, DbError};
 use kot_client::AttendanceVendor;
 
 use crate::company_run::STORAGE_FAILED;
+use crate::model::CompanyRecord;
 use crate::schema::LEASE_TABLE;
 use crate::settings_port::{PortError, SettingsPort};
 use crate::store::LinkStore;
@@ -97,11 +99,91 @@ pub struct RunReport {
     pub results: Vec<CompanyResult>,
 }
 
-/// Whether a batch acquisition took a company's lease.
+/// Whether a batch acquisition took a company's lease, and then the company's record as read
+/// under it (`None` when that read failed; `Some(None)` when the company has no record yet).
 enum LeaseState {
-    Taken(Lease),
+    Taken(Lease, Option<Option<CompanyRecord>>),
     Busy,
     Failed,
+}
+
+/// What a run over every company knows about a company before its run: its record, read
+/// under the lease in one statement for the batch, and the writer that stores the record of
+/// an unchanged company together with other companies' (see [`UnchangedWriter`]).
+pub(crate) struct Known {
+    pub record: Option<Option<CompanyRecord>>,
+    pub writer: UnchangedWriter,
+    /// Fired (or dropped) when the run has nothing left to do but wait for its shared write:
+    /// its place among the `concurrency` companies goes to the next company then.
+    pub slot: oneshot::Sender<()>,
+}
+
+/// A store request of one unchanged company: its new record, and where the answer goes
+/// (`Ok(true)`: stored and lease given back; `Ok(false)`: the lease was lost, nothing stored).
+type UnchangedRequest = (CompanyRecord, oneshot::Sender<Result<bool, String>>);
+
+/// Stores the records of unchanged companies (the hourly run's usual case, whose only write is
+/// the record) in shared transactions: while one transaction is being written, the companies
+/// that finish meanwhile queue and go together in the next one ([`LinkStore::finish_unchanged`],
+/// fenced by each company's lease as a company's own transaction is). For the leases of one
+/// holder only: a run over every company makes one.
+#[derive(Clone)]
+pub(crate) struct UnchangedWriter {
+    requests: mpsc::UnboundedSender<UnchangedRequest>,
+}
+
+/// Companies per shared transaction at most.
+const UNCHANGED_PER_TRANSACTION: usize = 256;
+
+impl UnchangedWriter {
+    /// The writer, and the loop that writes for it until every clone of the writer is gone.
+    fn new(
+        store: LinkStore,
+        holder: String,
+    ) -> (Self, impl std::future::Future<Output = ()> + Send) {
+        let (sender, mut requests) = mpsc::unbounded::<UnchangedRequest>();
+        let write = async move {
+            while let Some(first) = requests.next().await {
+                let mut batch = vec![first];
+                while batch.len() < UNCHANGED_PER_TRANSACTION {
+                    match requests.try_recv() {
+                        Ok(request) => batch.push(request),
+                        Err(_) => break,
+                    }
+                }
+                let (records, replies): (Vec<CompanyRecord>, Vec<_>) = batch.into_iter().unzip();
+                let stored = store.finish_unchanged(&holder, &records).await;
+                if let Err(error) = &stored {
+                    tracing::error!(companies = records.len(), %error, "cannot store the records of unchanged companies");
+                }
+                for (record, reply) in records.iter().zip(replies) {
+                    let answer = match &stored {
+                        Ok(held) => Ok(held.contains(&record.company_id)),
+                        Err(error) => Err(error.to_string()),
+                    };
+                    // A run that went away needs no answer.
+                    let _ = reply.send(answer);
+                }
+            }
+        };
+        (Self { requests: sender }, write)
+    }
+
+    /// Stores an unchanged company's record and gives its lease back: `Some(())`, or `None`
+    /// when the lease was lost (nothing stored), as [`LinkStore::begin_finish`] would.
+    pub(crate) async fn finish(&self, record: CompanyRecord) -> Result<Option<()>, DbError> {
+        let (reply, answer) = oneshot::channel();
+        let failed = |reason: String| DbError::Other(sqlx::Error::Protocol(reason));
+        self.requests
+            .unbounded_send((record, reply))
+            .map_err(|_| failed("the writer of unchanged companies stopped".into()))?;
+        match answer.await {
+            Ok(Ok(true)) => Ok(Some(())),
+            Ok(Ok(false)) => Ok(None),
+            Ok(Err(reason)) => Err(failed(reason)),
+            Err(_) => Err(failed("the writer of unchanged companies stopped".into())),
+        }
+    }
 }
 
 /// A lease holder id unique to one run.
@@ -119,6 +201,41 @@ fn busy(company_id: &str) -> CompanyResult {
         Outcome::Busy,
         "another match run holds this company's lease; try again when it ends",
     )
+}
+
+/// A company of a run over every company, once it no longer counts against `concurrency`.
+enum Started {
+    Running(String, AbortOnDrop<CompanyResult>),
+    Done(CompanyResult),
+}
+
+impl Started {
+    async fn result(self) -> CompanyResult {
+        match self {
+            Self::Done(result) => result,
+            Self::Running(company_id, mut run) => match (&mut run.0).await {
+                Ok(result) => result,
+                Err(error) => {
+                    tracing::error!(company_id, %error, "the company's run panicked");
+                    CompanyResult::bare(
+                        &company_id,
+                        Outcome::Failed,
+                        "the company's run failed unexpectedly; the operators have the details in the logs",
+                    )
+                }
+            },
+        }
+    }
+}
+
+/// A spawned company run that ends with the run over every company: dropping that run (a
+/// cancelled caller) stops its companies' runs as it did before they were tasks.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The matcher's logic; cheap to clone.
@@ -162,9 +279,12 @@ impl Matcher {
     /// Every company whose integration is enabled, `concurrency` at a time. Fails only when
     /// the list of companies cannot be read.
     ///
-    /// The leases are taken a batch of `concurrency` companies at a time, just before the
-    /// batch starts: one statement and one commit per batch instead of one per company, which
-    /// with many unchanged companies was a good part of their database work.
+    /// The leases are taken a batch of `concurrency` companies at a time, while the batch
+    /// before runs: one statement and one commit per batch instead of one per company, which
+    /// with many unchanged companies was a good part of their database work. The companies'
+    /// records are read under those leases in one statement per batch too, and the runs of
+    /// unchanged companies store their records together ([`UnchangedWriter`]). Each company
+    /// runs as a task of its own.
     pub async fn run_all(&self) -> Result<RunReport, PortError> {
         let started_at = self.now();
         let mut companies = self.deps.settings.enabled_companies().await?;
@@ -176,28 +296,69 @@ impl Matcher {
         // inside these closures would not be provably Send for every lifetime.
         let this = self.clone();
         let runner = self.clone();
-        let mut results: Vec<CompanyResult> = futures::stream::iter(companies)
+        let (writer, write_unchanged) = UnchangedWriter::new(self.store.clone(), holder.clone());
+        let runs = futures::stream::iter(companies)
             .chunks(batch)
-            .then(move |chunk| {
+            // The next batch's leases are taken (in a task of their own) while this batch
+            // runs, so that its companies start as soon as this batch's finish.
+            .map(move |chunk| {
                 let (this, holder) = (this.clone(), holder.clone());
-                async move { this.take_leases(chunk, &holder).await }
+                let ids = chunk.clone();
+                let take = AbortOnDrop(tokio::spawn(async move {
+                    this.take_leases(chunk, &holder).await
+                }));
+                async move {
+                    let mut take = take;
+                    (&mut take.0).await.unwrap_or_else(|error| {
+                        tracing::error!(%error, "taking the companies' leases panicked");
+                        ids.into_iter()
+                            .map(|company_id| (company_id, LeaseState::Failed))
+                            .collect()
+                    })
+                }
             })
+            .buffered(2)
             .flat_map(futures::stream::iter)
             .map(move |(company_id, lease)| {
-                let runner = runner.clone();
+                let (runner, writer) = (runner.clone(), writer.clone());
                 async move {
                     match lease {
-                        LeaseState::Taken(lease) => runner.run_with_lease(&company_id, lease).await,
-                        LeaseState::Busy => busy(&company_id),
-                        LeaseState::Failed => {
-                            CompanyResult::bare(&company_id, Outcome::Failed, STORAGE_FAILED)
+                        LeaseState::Taken(lease, record) => {
+                            // A task of its own, so that the companies' CPU work (reading the
+                            // employee list, matching, the database client) spreads over the
+                            // runtime's threads instead of sharing this one task's.
+                            let (slot, freed) = oneshot::channel();
+                            let id = company_id.clone();
+                            let run = tokio::spawn(async move {
+                                let known = Known {
+                                    record,
+                                    writer,
+                                    slot,
+                                };
+                                runner.run_with_lease(&id, lease, Some(known)).await
+                            });
+                            // Fired when the run waits for its shared write, or dropped when it
+                            // ends (a panic included).
+                            let _ = freed.await;
+                            Started::Running(company_id, AbortOnDrop(run))
                         }
+                        LeaseState::Busy => Started::Done(busy(&company_id)),
+                        LeaseState::Failed => Started::Done(CompanyResult::bare(
+                            &company_id,
+                            Outcome::Failed,
+                            STORAGE_FAILED,
+                        )),
                     }
                 }
             })
             .buffer_unordered(batch)
-            .collect()
-            .await;
+            .collect::<Vec<Started>>();
+        let results = async {
+            let started = runs.await;
+            futures::future::join_all(started.into_iter().map(Started::result)).await
+        };
+        // The company runs own the last clones of the writer, so the write loop ends with them.
+        let (mut results, ()) = futures::join!(results, write_unchanged);
         results.sort_by(|a, b| a.company_id.cmp(&b.company_id));
         Ok(RunReport {
             started_at,
@@ -215,14 +376,33 @@ impl Matcher {
         if let Err(error) = &taken {
             tracing::error!(%error, "cannot take the companies' leases");
         }
+        // The records of the companies taken, read under their leases: their runs then need
+        // not read them in their write transactions.
+        let mut records = match &taken {
+            Ok(taken) if !taken.is_empty() => {
+                let ids: Vec<String> = taken.iter().cloned().collect();
+                match self.store.companies(&ids).await {
+                    Ok(records) => Some(records),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot read the companies' records; each run reads its own");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         chunk
             .into_iter()
             .map(|company_id| {
                 let state = match &taken {
-                    Ok(taken) if taken.contains(&company_id) => LeaseState::Taken(Lease {
-                        company_id: company_id.clone(),
-                        holder: holder.to_owned(),
-                    }),
+                    Ok(taken) if taken.contains(&company_id) => {
+                        let record = records.as_mut().map(|records| records.remove(&company_id));
+                        let lease = Lease {
+                            company_id: company_id.clone(),
+                            holder: holder.to_owned(),
+                        };
+                        LeaseState::Taken(lease, record)
+                    }
                     Ok(_) => LeaseState::Busy,
                     Err(_) => LeaseState::Failed,
                 };
@@ -243,12 +423,17 @@ impl Matcher {
                 return CompanyResult::bare(company_id, Outcome::Failed, STORAGE_FAILED);
             }
         };
-        self.run_with_lease(company_id, lease).await
+        self.run_with_lease(company_id, lease, None).await
     }
 
     /// Runs a company whose lease is held, and gives the lease back.
-    async fn run_with_lease(&self, company_id: &str, lease: Lease) -> CompanyResult {
-        let finished = self.run_leased(company_id, &lease).await;
+    async fn run_with_lease(
+        &self,
+        company_id: &str,
+        lease: Lease,
+        known: Option<Known>,
+    ) -> CompanyResult {
+        let finished = self.run_leased(company_id, &lease, known).await;
         if !finished.lease_released
             && let Err(error) = self.leases.release(lease).await
         {

@@ -30,6 +30,9 @@ fn rows_per_statement(engine: Engine) -> usize {
     }
 }
 
+/// Company ids per statement when reading records or giving leases back for many companies.
+const IDS_PER_STATEMENT: usize = 64;
+
 const COMPANY_SELECT: &str = "SELECT company_id, condition, last_run_at, last_matched_at, \
      last_reason, employees, rows_digest FROM matcher_companies WHERE company_id = $1";
 
@@ -93,6 +96,86 @@ impl LinkStore {
         row.as_ref().map(decode_company).transpose()
     }
 
+    /// The records of several companies in one statement (companies without one are absent).
+    pub async fn companies(
+        &self,
+        company_ids: &[String],
+    ) -> Result<HashMap<String, CompanyRecord>, DbError> {
+        let mut records = HashMap::with_capacity(company_ids.len());
+        for chunk in company_ids.chunks(IDS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT company_id, condition, last_run_at, last_matched_at, last_reason, \
+                 employees, rows_digest FROM matcher_companies WHERE company_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for company_id in chunk {
+                query = query.bind(company_id.as_str());
+            }
+            for row in query.fetch_all(self.db.pool()).await? {
+                let record = decode_company(&row)?;
+                records.insert(record.company_id.clone(), record);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Stores the new records of several companies whose rows are unchanged, each fenced by
+    /// its lease exactly as [`Self::begin_finish`] + [`Finish::commit`] would: one write
+    /// transaction gives back the leases `holder` still holds and writes the records of those
+    /// companies only. Answers the companies whose lease was held (and so whose record was
+    /// written); the others' leases were lost and their results must be discarded.
+    pub async fn finish_unchanged(
+        &self,
+        holder: &str,
+        records: &[CompanyRecord],
+    ) -> Result<HashSet<String>, DbError> {
+        if records.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let engine = self.db.engine();
+        let mut tx = self.begin_write_tx().await?;
+        let mut held = HashSet::with_capacity(records.len());
+        for chunk in records.chunks(IDS_PER_STATEMENT) {
+            let sql = format!(
+                "DELETE FROM {LEASE_TABLE} WHERE holder = $1 AND company_id IN ({}) \
+                 RETURNING company_id",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(holder);
+            for record in chunk {
+                query = query.bind(record.company_id.as_str());
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                held.insert(row.try_get::<String, _>(0)?);
+            }
+        }
+        let kept: Vec<&CompanyRecord> = records
+            .iter()
+            .filter(|record| held.contains(&record.company_id))
+            .collect();
+        upsert_records(&mut tx, engine, &kept).await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// A write transaction (see [`Self::begin_finish`] for PostgreSQL's asynchronous commit).
+    async fn begin_write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, DbError> {
+        Ok(match self.db.engine() {
+            Engine::Sqlite => self.db.begin_write().await?,
+            // The table is derived data that the next run recomputes, so a commit lost in a
+            // server crash costs only that recomputation, while waiting for the WAL flush of
+            // every commit would dominate a run over many companies. One round trip: the
+            // setting travels with BEGIN.
+            Engine::Postgres => {
+                self.db
+                    .pool()
+                    .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+                    .await?
+            }
+        })
+    }
+
     /// One page of a company's rows after `after_user_id`, ordered by user id.
     pub async fn page(
         &self,
@@ -133,23 +216,16 @@ impl LinkStore {
 
     /// Starts storing a run's result: one write transaction that first gives the lease back
     /// (which is the fence: a run whose lease expired and was taken over finds no row of its
-    /// own, and gets `None`), then reads the company's record. Dropping the [`Finish`]
-    /// without committing keeps the lease and writes nothing.
-    pub async fn begin_finish(&self, lease: &Lease) -> Result<Option<Finish>, DbError> {
+    /// own, and gets `None`), then reads the company's record, unless the caller read it
+    /// already under the same lease (`known`). Dropping the [`Finish`] without committing
+    /// keeps the lease and writes nothing.
+    pub async fn begin_finish(
+        &self,
+        lease: &Lease,
+        known: Option<Option<CompanyRecord>>,
+    ) -> Result<Option<Finish>, DbError> {
         let engine = self.db.engine();
-        let mut tx = match engine {
-            Engine::Sqlite => self.db.begin_write().await?,
-            // The table is derived data that the next run recomputes, so a commit lost in a
-            // server crash costs only that recomputation, while waiting for the WAL flush of
-            // every company's commit would dominate a run over many companies. One round trip:
-            // the setting travels with BEGIN.
-            Engine::Postgres => {
-                self.db
-                    .pool()
-                    .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
-                    .await?
-            }
-        };
+        let mut tx = self.begin_write_tx().await?;
         // A taker waits for our row lock (PostgreSQL) or the write lock (SQLite) meanwhile.
         let held = sqlx::query(&format!(
             "DELETE FROM {LEASE_TABLE} WHERE company_id = $1 AND holder = $2"
@@ -164,13 +240,19 @@ impl LinkStore {
             tx.rollback().await?;
             return Ok(None);
         }
-        let record = sqlx::query(COMPANY_SELECT)
-            .bind(&lease.company_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(decode_company)
-            .transpose()?;
+        // Read under the lease before this transaction, the record is still what it was: only
+        // the lease's holder writes it, and had the lease been lost the DELETE above would
+        // have found no row.
+        let record = match known {
+            Some(record) => record,
+            None => sqlx::query(COMPANY_SELECT)
+                .bind(&lease.company_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .as_ref()
+                .map(decode_company)
+                .transpose()?,
+        };
         Ok(Some(Finish {
             tx,
             engine,
@@ -217,27 +299,60 @@ impl Finish {
             let chunk = rows_per_statement(self.engine);
             write_changes(&mut self.tx, company_id, previous, rows, chunk).await?;
         }
-        sqlx::query(
+        upsert_records(&mut self.tx, self.engine, &[record]).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Upserts company records, several per statement.
+async fn upsert_records(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    engine: Engine,
+    records: &[&CompanyRecord],
+) -> Result<(), DbError> {
+    const COLUMNS: usize = 7;
+    // As for link rows: SQLite's parameter binding is quadratic in the parameter count.
+    let per_statement = match engine {
+        Engine::Sqlite => 16,
+        Engine::Postgres => 100,
+    };
+    for chunk in records.chunks(per_statement) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", placeholders(r * COLUMNS + 1, COLUMNS)))
+            .collect();
+        let sql = format!(
             "INSERT INTO matcher_companies \
              (company_id, condition, last_run_at, last_matched_at, last_reason, employees, rows_digest) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             VALUES {} \
              ON CONFLICT (company_id) DO UPDATE SET condition = excluded.condition, \
              last_run_at = excluded.last_run_at, last_matched_at = excluded.last_matched_at, \
              last_reason = excluded.last_reason, employees = excluded.employees, \
              rows_digest = excluded.rows_digest",
-        )
-        .bind(company_id)
-        .bind(condition_code(record.condition))
-        .bind(to_millis(record.last_run_at))
-        .bind(record.last_matched_at.map_or(0, to_millis))
-        .bind(record.last_reason.as_str())
-        .bind(i64::from(record.employees))
-        .bind(record.rows_digest)
-        .execute(&mut *self.tx)
-        .await?;
-        self.tx.commit().await?;
-        Ok(())
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for record in chunk {
+            query = query
+                .bind(record.company_id.as_str())
+                .bind(condition_code(record.condition))
+                .bind(to_millis(record.last_run_at))
+                .bind(record.last_matched_at.map_or(0, to_millis))
+                .bind(record.last_reason.as_str())
+                .bind(i64::from(record.employees))
+                .bind(record.rows_digest);
+        }
+        query.execute(&mut **tx).await?;
     }
+    Ok(())
+}
+
+/// `$first, $first+1, …` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Upserts the rows that differ from `previous` and deletes the users no longer listed.

@@ -81,6 +81,12 @@ impl Db {
         let options = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
+            // No ping before every acquire: it was a round trip per use of the pool. sqlx still
+            // pings each connection when it goes back to the pool and closes one that does not
+            // answer; a connection that breaks in between fails its query with an error (the
+            // caller's operation fails and is retried on its own schedule); and the server's
+            // health task queries the pool every few seconds.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
