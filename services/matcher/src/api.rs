@@ -68,14 +68,8 @@ impl MatcherService for MatcherApi {
         let request = request.into_inner();
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        let page_size = paging::page_size(request.page_size)
-            .map_err(|why| violations.add("page_size", why))
-            .unwrap_or(paging::DEFAULT_PAGE_SIZE);
-        let after = paging::decode_token(&request.page_token, 1)
-            .map_err(|why| violations.add("page_token", why))
-            .ok()
-            .flatten()
-            .and_then(|parts| parts.into_iter().next());
+        let page_request =
+            paging::PageRequest::parse(request.page_size, &request.page_token, 1, &mut violations);
         let filter = match LinkState::try_from(request.state) {
             Ok(LinkState::Unspecified) => StateFilter::All,
             Ok(LinkState::Active) => StateFilter::Active,
@@ -89,7 +83,16 @@ impl MatcherService for MatcherApi {
 
         let page = self
             .matcher
-            .links_page(&request.company_id, filter, after.as_deref(), page_size)
+            .links_page(
+                &request.company_id,
+                filter,
+                page_request
+                    .after
+                    .as_ref()
+                    .and_then(|key| key.first())
+                    .map(String::as_str),
+                page_request.limit,
+            )
             .await
             .map_err(|error| db_status("list links", error))?;
         Ok(Response::new(ListLinksResponse {

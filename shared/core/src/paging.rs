@@ -40,6 +40,56 @@ pub fn decode_token(token: &str, expected_parts: usize) -> Result<Option<Vec<Str
     Ok(Some(parts))
 }
 
+/// A list RPC's page request, checked: the size to fetch and where to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    /// The key parts of the previous page's last row; `None` on the first page.
+    pub after: Option<Vec<String>>,
+}
+
+impl PageRequest {
+    /// Checks `page_size` and decodes `page_token` (of `key_parts` parts), adding a violation for
+    /// each field that is wrong.
+    pub fn parse(
+        page_size: u32,
+        page_token: &str,
+        key_parts: usize,
+        violations: &mut crate::validate::Violations,
+    ) -> Self {
+        let limit = page_size_or(page_size, violations);
+        let after = decode_token(page_token, key_parts).unwrap_or_else(|why| {
+            violations.add("page_token", why);
+            None
+        });
+        Self { limit, after }
+    }
+
+    /// The cursor of a single-part key: empty (before every key) on the first page.
+    pub fn after_key(&self) -> String {
+        self.after
+            .as_ref()
+            .and_then(|parts| parts.first().cloned())
+            .unwrap_or_default()
+    }
+
+    /// The next page's token for a single-part key: the last row's key when the page came back
+    /// full, else empty.
+    pub fn next_token(&self, rows: usize, last_key: Option<&str>) -> String {
+        match last_key {
+            Some(key) if rows == self.limit as usize => encode_token(&[key]),
+            _ => String::new(),
+        }
+    }
+}
+
+fn page_size_or(requested: u32, violations: &mut crate::validate::Violations) -> u32 {
+    page_size(requested).unwrap_or_else(|why| {
+        violations.add("page_size", why);
+        0
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +104,24 @@ mod tests {
         assert_eq!(decode_token("", 2).unwrap(), None);
         assert!(decode_token("!!!", 2).is_err());
         assert!(decode_token(&token, 1).is_err());
+    }
+
+    #[test]
+    fn page_requests_check_both_fields_and_say_where_to_go_next() {
+        let mut violations = crate::validate::Violations::new();
+        let first = PageRequest::parse(0, "", 1, &mut violations);
+        assert!(violations.is_empty());
+        assert_eq!(
+            (first.limit, first.after_key()),
+            (DEFAULT_PAGE_SIZE, String::new())
+        );
+        let page = PageRequest::parse(2, &encode_token(&["u1"]), 1, &mut violations);
+        assert_eq!(page.after_key(), "u1");
+        assert_eq!(page.next_token(2, Some("u3")), encode_token(&["u3"]));
+        assert_eq!(page.next_token(1, Some("u3")), "");
+        PageRequest::parse(5000, "!!", 1, &mut violations);
+        let fields: Vec<&str> = violations.iter().map(|(field, _)| field).collect();
+        assert_eq!(fields, ["page_size", "page_token"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use kintai_core::grpc_error::db_status;
-use kintai_core::paging;
+use kintai_core::paging::PageRequest;
 use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations, batch_too_large};
 use kintai_proto::common::v1::ItemWarning;
 use kintai_proto::settings::v1::*;
@@ -145,25 +145,19 @@ impl SettingsApi {
     ) -> Result<ListUsersResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        let limit = paging::page_size(request.page_size).unwrap_or_else(|why| {
-            violations.add("page_size", why);
-            0
-        });
-        let after = paging::decode_token(&request.page_token, 1).unwrap_or_else(|why| {
-            violations.add("page_token", why);
-            None
-        });
+        let page_request =
+            PageRequest::parse(request.page_size, &request.page_token, 1, &mut violations);
         violations.check()?;
-        let after = after
-            .and_then(|parts| parts.into_iter().next())
-            .unwrap_or_default();
-        let page = users::list(&self.db, &request.company_id, &after, limit)
-            .await
-            .map_err(|e| db_status("list users", e))?;
-        let next_page_token = match page.last() {
-            Some(last) if page.len() == limit as usize => paging::encode_token(&[&last.user_id]),
-            _ => String::new(),
-        };
+        let page = users::list(
+            &self.db,
+            &request.company_id,
+            &page_request.after_key(),
+            page_request.limit,
+        )
+        .await
+        .map_err(|e| db_status("list users", e))?;
+        let next_page_token =
+            page_request.next_token(page.len(), page.last().map(|last| last.user_id.as_str()));
         let users = page
             .into_iter()
             .map(|user| User {

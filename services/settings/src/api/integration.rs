@@ -1,7 +1,7 @@
 //! Company integration: the switch, the token, credentials for the matcher and syncer.
 
 use kintai_core::grpc_error::db_status;
-use kintai_core::paging;
+use kintai_core::paging::PageRequest;
 use kintai_core::validate::Violations;
 use kintai_proto::common::v1::Vendor;
 use kintai_proto::settings::v1::*;
@@ -193,25 +193,19 @@ impl SettingsApi {
         request: ListCompaniesRequest,
     ) -> Result<ListCompaniesResponse, Status> {
         let mut violations = Violations::new();
-        let limit = paging::page_size(request.page_size).unwrap_or_else(|why| {
-            violations.add("page_size", why);
-            0
-        });
-        let after = paging::decode_token(&request.page_token, 1).unwrap_or_else(|why| {
-            violations.add("page_token", why);
-            None
-        });
+        let page_request =
+            PageRequest::parse(request.page_size, &request.page_token, 1, &mut violations);
         violations.check()?;
-        let after = after
-            .and_then(|parts| parts.into_iter().next())
-            .unwrap_or_default();
-        let page = companies::list(&self.db, request.enabled_only, &after, limit)
-            .await
-            .map_err(|e| db_status("list companies", e))?;
-        let next_page_token = match page.last() {
-            Some(last) if page.len() == limit as usize => paging::encode_token(&[&last.company_id]),
-            _ => String::new(),
-        };
+        let page = companies::list(
+            &self.db,
+            request.enabled_only,
+            &page_request.after_key(),
+            page_request.limit,
+        )
+        .await
+        .map_err(|e| db_status("list companies", e))?;
+        let next_page_token =
+            page_request.next_token(page.len(), page.last().map(|last| last.company_id.as_str()));
         let companies = page
             .iter()
             .map(|company| CompanySummary {
