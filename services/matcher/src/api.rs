@@ -181,6 +181,7 @@ fn proto_reason(reason: Reason) -> ProtoReason {
         Reason::EmployeeResigned => ProtoReason::EmployeeResigned,
         Reason::DuplicateUserCode => ProtoReason::DuplicateUserCode,
         Reason::IntegrationDisabled => ProtoReason::IntegrationDisabled,
+        Reason::NoToken => ProtoReason::NoToken,
         Reason::TokenRejected => ProtoReason::TokenRejected,
         Reason::NotMatchedYet => ProtoReason::NotMatchedYet,
     }
@@ -211,8 +212,9 @@ fn reason_text(reason: Reason, user_code: &str) -> String {
         Reason::DuplicateUserCode => format!(
             "several cyzen users have the ユーザーコード {user_code:?}, so none of them is linked; give each user their own code"
         ),
-        Reason::IntegrationDisabled => {
-            "勤怠連携 is 無効 or has no KING OF TIME token, so no user is linked".to_owned()
+        Reason::IntegrationDisabled => "勤怠連携 is 無効, so no user is linked".to_owned(),
+        Reason::NoToken => {
+            "no KING OF TIME token is registered (トークン発行), so no user is linked".to_owned()
         }
         Reason::TokenRejected => {
             "KING OF TIME rejected the company's token; register a new token (トークン発行)"

@@ -22,6 +22,7 @@ pub enum Reason {
     EmployeeResigned,
     DuplicateUserCode,
     IntegrationDisabled,
+    NoToken,
     TokenRejected,
     NotMatchedYet,
 }
@@ -94,9 +95,8 @@ impl Condition {
     pub fn overriding_reason(self) -> Option<Reason> {
         match self {
             Self::Ready => None,
-            // The proto has no "no token" reason: without a token the integration cannot work,
-            // which is what "integration off" tells the administrator.
-            Self::IntegrationDisabled | Self::NoToken => Some(Reason::IntegrationDisabled),
+            Self::IntegrationDisabled => Some(Reason::IntegrationDisabled),
+            Self::NoToken => Some(Reason::NoToken),
             Self::TokenRejected => Some(Reason::TokenRejected),
         }
     }

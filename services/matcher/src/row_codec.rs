@@ -107,6 +107,7 @@ fn reason_code(reason: Reason) -> i64 {
         Reason::IntegrationDisabled => 5,
         Reason::TokenRejected => 6,
         Reason::NotMatchedYet => 7,
+        Reason::NoToken => 8,
     }
 }
 
@@ -119,6 +120,7 @@ fn reason(code: i64) -> Option<Reason> {
         5 => Reason::IntegrationDisabled,
         6 => Reason::TokenRejected,
         7 => Reason::NotMatchedYet,
+        8 => Reason::NoToken,
         _ => return None,
     })
 }

@@ -169,6 +169,21 @@ both_engines!(
             assert_eq!(link.account_synced_at, None);
         }
 
+        // On again but without a token: a reason of its own, still nothing called.
+        let mut token_before = None;
+        env.settings.update("c1", |c| {
+            c.enabled = true;
+            token_before = c.token.take();
+        });
+        let result = env.matcher.run_company("c1").await;
+        assert_eq!(result.outcome, Outcome::Skipped, "{result:?}");
+        assert_eq!(env.employee_list_calls(), calls);
+        for link in env.links("c1").await {
+            assert_eq!(reason(&link), Some(Reason::NoToken));
+        }
+        env.settings
+            .update("c1", |c| c.token = token_before.clone());
+
         // Back on: the link made before is still there, with its old sync time.
         env.settings.update("c1", |c| c.enabled = true);
         let u1 = env.link("c1", "u1").await;
