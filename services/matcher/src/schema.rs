@@ -11,10 +11,16 @@ use kintai_core::migrate::Migration;
 //
 // PostgreSQL compares user ids with the "C" collation so that keyset paging orders them by
 // bytes, as SQLite does, whatever the server's locale.
-const V1_SQLITE: &str = "
+// One DDL text for both engines; only the user id's collation differs.
+macro_rules! v1 {
+    ($user_id_collation:literal) => {
+        concat!(
+            "
 CREATE TABLE matcher_links (
     company_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
+    user_id TEXT ",
+            $user_id_collation,
+            " NOT NULL,
     user_code TEXT NOT NULL,
     user_name TEXT NOT NULL,
     kot_link_enabled BIGINT NOT NULL,
@@ -39,37 +45,13 @@ CREATE TABLE matcher_companies (
     rows_digest BIGINT NOT NULL
 );
 CREATE TABLE matcher_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
-";
+"
+        )
+    };
+}
 
-const V1_POSTGRES: &str = r#"
-CREATE TABLE matcher_links (
-    company_id TEXT NOT NULL,
-    user_id TEXT COLLATE "C" NOT NULL,
-    user_code TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    kot_link_enabled BIGINT NOT NULL,
-    state BIGINT NOT NULL,
-    reason BIGINT NOT NULL,
-    employee_code TEXT NOT NULL,
-    employee_key TEXT NOT NULL,
-    employee_name TEXT NOT NULL,
-    hint_kind BIGINT NOT NULL,
-    hint_employee_code TEXT NOT NULL,
-    hint_employee_name TEXT NOT NULL,
-    PRIMARY KEY (company_id, user_id)
-);
-CREATE INDEX matcher_links_by_state ON matcher_links (company_id, state, user_id);
-CREATE TABLE matcher_companies (
-    company_id TEXT PRIMARY KEY,
-    condition BIGINT NOT NULL,
-    last_run_at BIGINT NOT NULL,
-    last_matched_at BIGINT NOT NULL,
-    last_reason TEXT NOT NULL,
-    employees BIGINT NOT NULL,
-    rows_digest BIGINT NOT NULL
-);
-CREATE TABLE matcher_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
-"#;
+const V1_SQLITE: &str = v1!("");
+const V1_POSTGRES: &str = v1!("COLLATE \"C\"");
 
 /// The lease table's name, for `kintai_core::lease::Leases`.
 pub const LEASE_TABLE: &str = "matcher_leases";

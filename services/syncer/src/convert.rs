@@ -34,7 +34,7 @@ pub fn punch_type(value: PunchType) -> common::PunchType {
     }
 }
 
-fn status_kind(value: StatusKind) -> common::StatusKind {
+pub fn status_kind(value: StatusKind) -> common::StatusKind {
     match value {
         StatusKind::WorkStart => common::StatusKind::WorkStart,
         StatusKind::Working => common::StatusKind::Working,

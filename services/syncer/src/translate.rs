@@ -3,21 +3,21 @@
 //! The kind and name are those the status had when the punch was recorded, so renaming a status
 //! later rewrites nothing.
 
+use kintai_core::punch_type::{BREAK_END_NAME, BREAK_START_NAME};
+use kintai_proto::common::v1 as common;
+
+use crate::convert;
 use crate::model::{PunchType, StatusKind};
 
-/// The status names of kind 勤務中 that KING OF TIME knows as breaks. Matched exactly, as the
-/// manual's table writes them.
-pub const BREAK_START_NAME: &str = "休憩開始";
-pub const BREAK_END_NAME: &str = "休憩終了";
-
-/// What a punch of this status becomes.
+/// What a punch of this status becomes. The rule itself lives in `kintai_core::punch_type`,
+/// shared with the settings service's status list, so the two can never disagree.
 pub fn punch_type(kind: StatusKind, status_name: &str) -> PunchType {
-    match kind {
-        StatusKind::WorkStart => PunchType::ClockIn,
-        StatusKind::WorkEnd => PunchType::ClockOut,
-        StatusKind::Working if status_name == BREAK_START_NAME => PunchType::BreakStart,
-        StatusKind::Working if status_name == BREAK_END_NAME => PunchType::BreakEnd,
-        StatusKind::Working | StatusKind::OffDuty => PunchType::NotSynced,
+    match kintai_core::punch_type::punch_type(convert::status_kind(kind), status_name) {
+        common::PunchType::ClockIn => PunchType::ClockIn,
+        common::PunchType::ClockOut => PunchType::ClockOut,
+        common::PunchType::BreakStart => PunchType::BreakStart,
+        common::PunchType::BreakEnd => PunchType::BreakEnd,
+        common::PunchType::NotSynced | common::PunchType::Unspecified => PunchType::NotSynced,
     }
 }
 

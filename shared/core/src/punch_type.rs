@@ -31,16 +31,6 @@ pub fn mapping_label(punch_type: PunchType) -> &'static str {
     }
 }
 
-/// Why a status is not synced, in an administrator's words.
-pub fn not_synced_reason(kind: StatusKind, name: &str) -> String {
-    match kind {
-        StatusKind::Working => format!(
-            "status \"{name}\" is of kind 勤務中; only 勤務中 statuses named {BREAK_START_NAME} or {BREAK_END_NAME} are synced"
-        ),
-        _ => format!("status \"{name}\" is of a kind that KING OF TIME does not receive"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
