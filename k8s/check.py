@@ -124,7 +124,7 @@ def known_settings() -> set[str]:
     sources = [
         ROOT / "src/config.rs",
         ROOT / "shared/core/src/server.rs",
-        ROOT / "shared/core/src/telemetry.rs",
+        ROOT / "shared/core/src/telemetry/mod.rs",
     ]
     text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
     structs: dict[str, list[str]] = {}

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
         | Command::NewCaller { .. }
         | Command::Demo { .. } => Overrides::default(),
     };
-    let config = match Config::load(cli.config.as_deref(), &overrides) {
+    let mut config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("kintai: {error}");
@@ -65,15 +65,30 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(cli.command, config))
+    let telemetry = match runtime.block_on(start_telemetry(&cli.command, &mut config)) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("kintai: {error}");
+            return ExitCode::from(EXIT_CONFIG as u8);
+        }
+    };
+    let code = runtime.block_on(run(cli.command, config));
+    // Flushed here, with the runtime's workers free to drive the exporters' gRPC channel.
+    telemetry.shutdown();
+    code
 }
 
-async fn run(command: Command, mut config: Config) -> ExitCode {
+/// Logs (and, when configured, the exporters) under this process's name. Inside the runtime:
+/// the exporters' channel is spawned on it.
+async fn start_telemetry(
+    command: &Command,
+    config: &mut Config,
+) -> anyhow::Result<kintai_core::telemetry::TelemetryGuard> {
     // The demo prints its own progress; routine log lines would drown it.
     if matches!(command, Command::Demo { .. }) && config.telemetry.log_filter == "info" {
         config.telemetry.log_filter = "warn".to_owned();
     }
-    let process_name = match &command {
+    let process_name = match command {
         Command::Serve { service, .. } => format!("kintai-{}", service.as_str()),
         Command::Dev { .. } => "kintai-dev".to_owned(),
         Command::Trigger { .. } => "kintai-trigger".to_owned(),
@@ -83,13 +98,10 @@ async fn run(command: Command, mut config: Config) -> ExitCode {
         | Command::NewTokenKey { .. }
         | Command::NewCaller { .. } => "kintai-admin".to_owned(),
     };
-    let _telemetry = match kintai_core::telemetry::init(&config.telemetry, &process_name) {
-        Ok(guard) => guard,
-        Err(error) => {
-            eprintln!("kintai: {error}");
-            return ExitCode::from(EXIT_CONFIG as u8);
-        }
-    };
+    kintai_core::telemetry::init(&config.telemetry, &process_name)
+}
+
+async fn run(command: Command, config: Config) -> ExitCode {
     let result = match command {
         Command::Serve { service, .. } => serve::serve_one(service, &config).await,
         Command::Dev { start_at, .. } => {

@@ -8,13 +8,42 @@ use kintai_proto::matcher::v1::{MatchOutcome, RunMatchRequest};
 use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
 use kintai_proto::syncer::v1::{RunSyncRequest, SyncOutcome};
 use tonic::transport::Endpoint;
+use tracing::Instrument;
 
 use crate::cli::RunKind;
 
 /// Exit code when the target cannot be reached (sysexits EX_UNAVAILABLE).
 const EXIT_UNREACHABLE: u8 = 69;
 
+/// Runs the trigger inside its own span: the root of the run's trace when telemetry is exported.
 pub async fn trigger(
+    run: RunKind,
+    company: Option<String>,
+    target: &str,
+    dry_run: bool,
+    credentials: kintai_core::auth::ClientCredentials,
+) -> ExitCode {
+    let span = tracing::info_span!(
+        "kintai trigger",
+        otel.name = %format!("kintai trigger {}", run_name(run)),
+        run = run_name(run),
+        company_id = company.as_deref().unwrap_or(""),
+        dry_run,
+        failed_companies = tracing::field::Empty,
+    );
+    call(run, company, target, dry_run, credentials)
+        .instrument(span)
+        .await
+}
+
+fn run_name(run: RunKind) -> &'static str {
+    match run {
+        RunKind::Match => "match",
+        RunKind::Sync => "sync",
+    }
+}
+
+async fn call(
     run: RunKind,
     company: Option<String>,
     target: &str,
@@ -43,7 +72,8 @@ pub async fn trigger(
     let company_id = company.unwrap_or_default();
     match run {
         RunKind::Match => {
-            let mut client = MatcherServiceClient::with_interceptor(channel, credentials);
+            let mut client =
+                MatcherServiceClient::new(kintai_core::peer::peer_channel(channel, credentials));
             match client.run_match(RunMatchRequest { company_id }).await {
                 Ok(response) => {
                     let mut failed = 0;
@@ -66,7 +96,8 @@ pub async fn trigger(
             }
         }
         RunKind::Sync => {
-            let mut client = SyncerServiceClient::with_interceptor(channel, credentials);
+            let mut client =
+                SyncerServiceClient::new(kintai_core::peer::peer_channel(channel, credentials));
             match client
                 .run_sync(RunSyncRequest {
                     company_id,
@@ -100,6 +131,7 @@ pub async fn trigger(
 }
 
 fn finish(run: &str, failed_companies: usize) -> ExitCode {
+    tracing::Span::current().record("failed_companies", failed_companies);
     if failed_companies == 0 {
         println!("{run} run finished");
         ExitCode::SUCCESS

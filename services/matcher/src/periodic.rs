@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use crate::run::{Matcher, Outcome};
 
 /// Runs every enabled company every `interval`, the first time after `first_delay` (so that a
@@ -19,7 +21,9 @@ pub fn spawn_periodic(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match matcher.run_all().await {
+            // One trace per run, the companies' spans its children, as RunMatch's are.
+            let span = tracing::info_span!("periodic match", otel.name = "periodic match");
+            match matcher.run_all().instrument(span).await {
                 Ok(report) => {
                     let failed = report
                         .results

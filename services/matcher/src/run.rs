@@ -3,14 +3,17 @@
 //! stops the others.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use futures::channel::{mpsc, oneshot};
 use kintai_core::lease::{Lease, Leases};
+use kintai_core::telemetry::metrics;
 use kintai_core::{Db, DbError};
 use kot_client::AttendanceVendor;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
 
 use crate::company_run::STORAGE_FAILED;
 use crate::model::CompanyRecord;
@@ -63,6 +66,20 @@ pub enum Outcome {
     TokenRejected,
     Busy,
     Failed,
+}
+
+impl Outcome {
+    /// A short label for spans and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Matched => "matched",
+            Self::Deferred { .. } => "deferred",
+            Self::Skipped => "skipped",
+            Self::TokenRejected => "token_rejected",
+            Self::Busy => "busy",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +203,56 @@ impl UnchangedWriter {
     }
 }
 
+/// One company's run as traced and measured: its `match company` span, a child of the span
+/// current where the run starts (RunMatch's), so that the company's settings and KING OF TIME
+/// calls are its children; and when it started.
+struct CompanyTrace {
+    span: Span,
+    started: Instant,
+}
+
+impl CompanyTrace {
+    fn start(company_id: &str) -> Self {
+        let span = tracing::info_span!(
+            "match company",
+            otel.name = "match company",
+            otel.status_code = Empty,
+            company_id,
+            outcome = Empty,
+            users = Empty,
+            linked = Empty,
+            unlinked = Empty,
+            employees = Empty,
+        );
+        Self {
+            span,
+            started: Instant::now(),
+        }
+    }
+
+    /// Records the result on the span, and the run's duration; once per company.
+    fn finish(self, result: &CompanyResult) {
+        let outcome = result.outcome.as_str();
+        let span = &self.span;
+        span.record("outcome", outcome);
+        span.record("users", result.users);
+        span.record("linked", result.linked);
+        span.record("unlinked", result.unlinked);
+        span.record("employees", result.employees);
+        if result.outcome == Outcome::Failed {
+            span.record("otel.status_code", "ERROR");
+        }
+        metrics::record_run("matcher", outcome, self.started.elapsed().as_secs_f64());
+    }
+}
+
+/// A result known without running the company (its lease was busy or could not be taken),
+/// traced and measured as a run of its own.
+fn settled(result: CompanyResult) -> Started {
+    CompanyTrace::start(&result.company_id).finish(&result);
+    Started::Done(result)
+}
+
 /// A lease holder id unique to one run.
 fn new_holder() -> String {
     format!(
@@ -205,7 +272,8 @@ fn busy(company_id: &str) -> CompanyResult {
 
 /// A company of a run over every company, once it no longer counts against `concurrency`.
 enum Started {
-    Running(String, AbortOnDrop<CompanyResult>),
+    /// The company, when its run started (for a run that panics), and the run.
+    Running(String, Instant, AbortOnDrop<CompanyResult>),
     Done(CompanyResult),
 }
 
@@ -213,10 +281,12 @@ impl Started {
     async fn result(self) -> CompanyResult {
         match self {
             Self::Done(result) => result,
-            Self::Running(company_id, mut run) => match (&mut run.0).await {
+            Self::Running(company_id, started, mut run) => match (&mut run.0).await {
                 Ok(result) => result,
                 Err(error) => {
                     tracing::error!(company_id, %error, "the company's run panicked");
+                    let outcome = Outcome::Failed.as_str();
+                    metrics::record_run("matcher", outcome, started.elapsed().as_secs_f64());
                     CompanyResult::bare(
                         &company_id,
                         Outcome::Failed,
@@ -304,9 +374,14 @@ impl Matcher {
             .map(move |chunk| {
                 let (this, holder) = (this.clone(), holder.clone());
                 let ids = chunk.clone();
-                let take = AbortOnDrop(tokio::spawn(async move {
-                    this.take_leases(chunk, &holder).await
-                }));
+                let span = tracing::info_span!(
+                    "take leases",
+                    otel.name = "take leases",
+                    companies = chunk.len(),
+                );
+                let take = AbortOnDrop(tokio::spawn(
+                    async move { this.take_leases(chunk, &holder).await }.instrument(span),
+                ));
                 async move {
                     let mut take = take;
                     (&mut take.0).await.unwrap_or_else(|error| {
@@ -329,21 +404,29 @@ impl Matcher {
                             // runtime's threads instead of sharing this one task's.
                             let (slot, freed) = oneshot::channel();
                             let id = company_id.clone();
-                            let run = tokio::spawn(async move {
-                                let known = Known {
-                                    record,
-                                    writer,
-                                    slot,
-                                };
-                                runner.run_with_lease(&id, lease, Some(known)).await
-                            });
+                            let trace = CompanyTrace::start(&company_id);
+                            let (span, started) = (trace.span.clone(), trace.started);
+                            let run = tokio::spawn(
+                                async move {
+                                    let known = Known {
+                                        record,
+                                        writer,
+                                        slot,
+                                    };
+                                    let result =
+                                        runner.run_with_lease(&id, lease, Some(known)).await;
+                                    trace.finish(&result);
+                                    result
+                                }
+                                .instrument(span),
+                            );
                             // Fired when the run waits for its shared write, or dropped when it
                             // ends (a panic included).
                             let _ = freed.await;
-                            Started::Running(company_id, AbortOnDrop(run))
+                            Started::Running(company_id, started, AbortOnDrop(run))
                         }
-                        LeaseState::Busy => Started::Done(busy(&company_id)),
-                        LeaseState::Failed => Started::Done(CompanyResult::bare(
+                        LeaseState::Busy => settled(busy(&company_id)),
+                        LeaseState::Failed => settled(CompanyResult::bare(
                             &company_id,
                             Outcome::Failed,
                             STORAGE_FAILED,
@@ -415,6 +498,16 @@ impl Matcher {
     /// at once rather than waiting: the CronJob runs hourly, and a caller that wants the fresh
     /// result can simply ask again.
     pub async fn run_company(&self, company_id: &str) -> CompanyResult {
+        let trace = CompanyTrace::start(company_id);
+        let result = self
+            .lease_and_run(company_id)
+            .instrument(trace.span.clone())
+            .await;
+        trace.finish(&result);
+        result
+    }
+
+    async fn lease_and_run(&self, company_id: &str) -> CompanyResult {
         let lease = match self.leases.try_acquire(company_id, &new_holder()).await {
             Ok(Some(lease)) => lease,
             Ok(None) => return busy(company_id),

@@ -3,7 +3,8 @@
 //! benchmarks.
 
 use async_trait::async_trait;
-use kintai_core::auth::{AuthChannel, ClientCredentials};
+use kintai_core::auth::ClientCredentials;
+use kintai_core::peer::{PeerChannel, peer_channel};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
 use kintai_proto::settings::v1::{
     GetCredentialsRequest, GetIntegrationRequest, ListCompaniesRequest, ListUsersRequest,
@@ -77,7 +78,7 @@ pub trait SettingsPort: Send + Sync {
 /// The settings service over gRPC.
 #[derive(Clone, Debug)]
 pub struct GrpcSettings {
-    client: SettingsServiceClient<AuthChannel>,
+    client: SettingsServiceClient<PeerChannel>,
 }
 
 impl GrpcSettings {
@@ -88,7 +89,7 @@ impl GrpcSettings {
     /// A client that presents the matcher's caller credentials to settings.
     pub fn with_credentials(channel: Channel, credentials: ClientCredentials) -> Self {
         Self {
-            client: SettingsServiceClient::with_interceptor(channel, credentials),
+            client: SettingsServiceClient::new(peer_channel(channel, credentials)),
         }
     }
 

@@ -3,10 +3,13 @@
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use kintai_core::db::from_millis;
 use kintai_core::paging;
+use kintai_core::telemetry::metrics;
 use kintai_core::validate::{Violations, batch_too_large};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::*;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use crate::convert;
 use crate::store::{ListFilter, Recorded};
@@ -45,6 +48,14 @@ impl SyncerService for SyncerApi {
         if request.punches.len() > MAX_BATCH {
             return Err(batch_too_large("punches", request.punches.len(), MAX_BATCH));
         }
+        let span = tracing::info_span!(
+            "record punches",
+            company_id = %request.company_id,
+            punches = request.punches.len(),
+            accepted = Empty,
+            duplicates = Empty,
+            rejected = Empty,
+        );
         let now = self.syncer.now();
         let mut results: Vec<PunchResult> = Vec::with_capacity(request.punches.len());
         let mut valid = Vec::new();
@@ -72,6 +83,7 @@ impl SyncerService for SyncerApi {
         let recorded = self
             .syncer
             .record(&request.company_id, &valid)
+            .instrument(span.clone())
             .await
             .map_err(Status::from)?;
         for (position, outcome) in valid_positions.into_iter().zip(recorded) {
@@ -99,12 +111,23 @@ impl SyncerService for SyncerApi {
             let n = results.iter().filter(|r| r.outcome() == outcome).count();
             u32::try_from(n).unwrap_or(u32::MAX)
         };
-        Ok(Response::new(RecordPunchesResponse {
+        let response = RecordPunchesResponse {
             accepted: count(RecordOutcome::Accepted),
             duplicates: count(RecordOutcome::Duplicate),
             rejected: count(RecordOutcome::Rejected),
             results,
-        }))
+        };
+        for (result, n) in [
+            ("accepted", response.accepted),
+            ("duplicate", response.duplicates),
+            ("rejected", response.rejected),
+        ] {
+            metrics::record_punches(metrics::PunchResult::Received(result), u64::from(n));
+        }
+        span.record("accepted", response.accepted);
+        span.record("duplicates", response.duplicates);
+        span.record("rejected", response.rejected);
+        Ok(Response::new(response))
     }
 
     async fn run_sync(

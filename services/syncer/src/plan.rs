@@ -20,12 +20,30 @@ pub enum Action {
     Verify {
         employee_key: String,
         resend_to: Option<String>,
-        hold_reason: String,
+        hold_reason: HoldReason,
     },
     /// Cannot be handled now (e.g. in flight, but the company has no usable token).
     Wait(String),
     /// Not eligible now.
-    Hold(String),
+    Hold(HoldReason),
+}
+
+/// Why a punch is held: a short code for metrics, and the text the ledger and the admins see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldReason {
+    /// One of `company_not_ready`, `user_not_listed`, `link_off`, `not_linked`,
+    /// `earlier_month`.
+    pub code: &'static str,
+    pub text: String,
+}
+
+impl HoldReason {
+    fn new(code: &'static str, text: impl Into<String>) -> Self {
+        Self {
+            code,
+            text: text.into(),
+        }
+    }
 }
 
 /// One punch of the plan.
@@ -162,13 +180,27 @@ pub fn plan(
 }
 
 /// The employee key to send to, or why the user's punches are held.
-fn user_eligibility(company: Result<(), &str>, link: Option<&UserLink>) -> Result<String, String> {
-    company.map_err(|reason| format!("the company cannot be synced: {reason}"))?;
+fn user_eligibility(
+    company: Result<(), &str>,
+    link: Option<&UserLink>,
+) -> Result<String, HoldReason> {
+    company.map_err(|reason| {
+        HoldReason::new(
+            "company_not_ready",
+            format!("the company cannot be synced: {reason}"),
+        )
+    })?;
     let link = link.ok_or_else(|| {
-        "the matcher has not listed this user yet (連携状況 unknown); waiting for the next アカウント同期".to_owned()
+        HoldReason::new(
+            "user_not_listed",
+            "the matcher has not listed this user yet (連携状況 unknown); waiting for the next アカウント同期",
+        )
     })?;
     if !link.kot_link_enabled {
-        return Err("KING OF TIME連携 is 無効 for this user".into());
+        return Err(HoldReason::new(
+            "link_off",
+            "KING OF TIME連携 is 無効 for this user",
+        ));
     }
     if !link.active || link.employee_key.is_empty() {
         let why = if link.reason.is_empty() {
@@ -176,16 +208,22 @@ fn user_eligibility(company: Result<(), &str>, link: Option<&UserLink>) -> Resul
         } else {
             link.reason.clone()
         };
-        return Err(format!("連携状況 is 無効: {why}"));
+        return Err(HoldReason::new(
+            "not_linked",
+            format!("連携状況 is 無効: {why}"),
+        ));
     }
     Ok(link.employee_key.clone())
 }
 
-fn earlier_month(record: &PunchRecord) -> String {
+fn earlier_month(record: &PunchRecord) -> HoldReason {
     let day = kot_client::jst_date(&record.punch.punched_at);
-    format!(
-        "punched in {}-{:02}, before the user's link started; only the current month is sent (当月分のデータ)",
-        day.year(),
-        day.month()
+    HoldReason::new(
+        "earlier_month",
+        format!(
+            "punched in {}-{:02}, before the user's link started; only the current month is sent (当月分のデータ)",
+            day.year(),
+            day.month()
+        ),
     )
 }

@@ -18,6 +18,20 @@ pub enum SyncOutcome {
     Failed,
 }
 
+impl SyncOutcome {
+    /// The lowercase name used in spans and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Partial => "partial",
+            Self::Skipped => "skipped",
+            Self::TokenRejected => "token_rejected",
+            Self::Busy => "busy",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 /// One punch a dry run would send, or why it would not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedPunch {
@@ -74,7 +88,8 @@ pub(crate) fn planned_punch(item: &Planned) -> PlannedPunch {
     let (would_send, reason) = match &item.action {
         Action::Send { .. } => (true, String::new()),
         Action::Verify { .. } => (false, "sent before without a confirmed answer: the day is read back first, and it is sent again only if KING OF TIME does not have it".to_owned()),
-        Action::Wait(reason) | Action::Hold(reason) => (false, reason.clone()),
+        Action::Wait(reason) => (false, reason.clone()),
+        Action::Hold(reason) => (false, reason.text.clone()),
     };
     PlannedPunch {
         punch_id: item.record.punch.punch_id.clone(),

@@ -6,7 +6,10 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
+use kintai_core::telemetry::metrics::{self, PunchResult};
 use tokio::sync::Semaphore;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use crate::error::SyncerError;
 use crate::ledger::{self, PlannedState};
@@ -55,6 +58,42 @@ impl Syncer {
     }
 
     async fn sync_company(&self, company_id: &str, dry_run: bool) -> CompanyReport {
+        let span = tracing::info_span!(
+            "sync company",
+            company_id,
+            dry_run,
+            otel.status_code = Empty,
+            outcome = Empty,
+            sent = Empty,
+            held = Empty,
+            failed = Empty,
+            deferred = Empty,
+            not_synced = Empty,
+        );
+        let report = self
+            .sync_company_in_span(company_id, dry_run)
+            .instrument(span.clone())
+            .await;
+        span.record("outcome", report.outcome.as_str());
+        span.record("sent", report.sent);
+        span.record("held", report.held);
+        span.record("failed", report.failed);
+        span.record("deferred", report.deferred);
+        span.record("not_synced", report.not_synced);
+        if report.outcome == SyncOutcome::Failed {
+            span.record("otel.status_code", "ERROR");
+        }
+        if !dry_run {
+            metrics::record_run(
+                "syncer",
+                report.outcome.as_str(),
+                report.duration.as_secs_f64(),
+            );
+        }
+        report
+    }
+
+    async fn sync_company_in_span(&self, company_id: &str, dry_run: bool) -> CompanyReport {
         let started = Instant::now();
         let mut report = if dry_run {
             self.plan_company(company_id, true).await
@@ -172,7 +211,12 @@ impl Syncer {
             ledger::count_not_synced(self.db(), company_id, plan::month_starts(now).0).await?;
         for item in &plan.items {
             match &item.action {
-                Action::Hold(_) => report.held += 1,
+                Action::Hold(reason) => {
+                    report.held += 1;
+                    if !dry_run {
+                        metrics::record_punches(PunchResult::Held(reason.code), 1);
+                    }
+                }
                 Action::Wait(_) => report.deferred += 1,
                 _ => {}
             }
@@ -295,7 +339,7 @@ impl Syncer {
 fn state_change(item: &plan::Planned) -> Option<PlannedState> {
     let (state, reason) = match &item.action {
         Action::Send { .. } => (LedgerState::Pending, String::new()),
-        Action::Hold(reason) => (LedgerState::Held, reason.clone()),
+        Action::Hold(reason) => (LedgerState::Held, reason.text.clone()),
         Action::Verify { .. } | Action::Wait(_) => return None,
     };
     let record = &item.record;

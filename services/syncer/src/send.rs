@@ -26,12 +26,14 @@ pub(crate) enum Stop {
     Failed(String),
 }
 
-/// What became of one punch in this run.
+/// What became of one punch in this run; held and failed carry their metric reason code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Done {
     Sent,
-    Failed,
-    Held,
+    /// `refused` (KING OF TIME said no), `retries_exhausted` (errors on every attempt) or
+    /// `not_stored_after_retries` (every unconfirmed attempt read back as missing).
+    Failed(&'static str),
+    Held(&'static str),
     /// Left for a later run (unverified, stopped, or waiting for the restricted hours to end).
     Deferred,
 }
@@ -56,10 +58,21 @@ impl Tally {
     fn count(&mut self, done: Done) {
         match done {
             Done::Sent => self.sent += 1,
-            Done::Failed => self.failed += 1,
-            Done::Held => self.held += 1,
+            Done::Failed(_) => self.failed += 1,
+            Done::Held(_) => self.held += 1,
             Done::Deferred => self.deferred += 1,
         }
+    }
+}
+
+/// Counts the punch in the exported metrics (a no-op without an OTLP endpoint).
+fn record_done(done: Done) {
+    use kintai_core::telemetry::metrics;
+    match done {
+        Done::Sent => metrics::record_punches(metrics::PunchResult::Sent, 1),
+        Done::Failed(reason) => metrics::record_punches(metrics::PunchResult::Failed(reason), 1),
+        Done::Held(reason) => metrics::record_punches(metrics::PunchResult::Held(reason), 1),
+        Done::Deferred => {}
     }
 }
 
@@ -118,6 +131,7 @@ impl CompanySender<'_> {
                 }
             };
             tally.count(done);
+            record_done(done);
             if done == Done::Deferred {
                 let rest = items.len() - position - 1;
                 tally.deferred += u32::try_from(rest).unwrap_or(u32::MAX);
@@ -155,9 +169,9 @@ impl CompanySender<'_> {
                         self.send(record, employee_key, day).await
                     }
                     None => {
-                        self.not_stored(record, LedgerState::Held, hold_reason)
+                        self.not_stored(record, LedgerState::Held, &hold_reason.text)
                             .await?;
-                        Ok(Done::Held)
+                        Ok(Done::Held(hold_reason.code))
                     }
                 },
                 Verified::Unknown(reason) => {
@@ -211,7 +225,7 @@ impl CompanySender<'_> {
     ) -> Result<Done, DbError> {
         let Some(code) = record.punch_type.code() else {
             // Never planned: only synced kinds are loaded. Kept total rather than panicking.
-            return Ok(Done::Held);
+            return Ok(Done::Held("not_synced_kind"));
         };
         let punch_id = record.punch.punch_id.as_str();
         let request = TimeRecordRequest {
@@ -276,7 +290,7 @@ impl CompanySender<'_> {
                             );
                             self.not_stored(record, LedgerState::Failed, &reason)
                                 .await?;
-                            return Ok(Done::Failed);
+                            return Ok(Done::Failed("not_stored_after_retries"));
                         }
                         Verified::Missing => {
                             let reason =
@@ -340,7 +354,7 @@ impl CompanySender<'_> {
                     let reason = format!("KING OF TIME refused the punch: {error}");
                     self.not_stored(record, LedgerState::Failed, &reason)
                         .await?;
-                    return Ok(Done::Failed);
+                    return Ok(Done::Failed("refused"));
                 }
                 KotError::InvalidConfig { reason } => {
                     self.not_stored(
@@ -359,7 +373,7 @@ impl CompanySender<'_> {
                             format!("KING OF TIME kept failing after {attempts} attempts: {error}");
                         self.not_stored(record, LedgerState::Failed, &reason)
                             .await?;
-                        return Ok(Done::Failed);
+                        return Ok(Done::Failed("retries_exhausted"));
                     }
                     let reason = format!("attempt {attempts} failed ({error}); retrying");
                     self.not_stored(record, LedgerState::Pending, &reason)

@@ -8,6 +8,7 @@ pub mod grpc_error;
 pub mod lease;
 pub mod migrate;
 pub mod paging;
+pub mod peer;
 pub mod punch_type;
 pub mod server;
 pub mod telemetry;

@@ -152,6 +152,7 @@ impl GrpcServer {
         tracing::info!(address = %local, services = ?names, "serving gRPC");
         let server = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .layer(crate::telemetry::ServerTraceLayer)
             .layer(auth)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {

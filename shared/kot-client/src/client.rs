@@ -6,12 +6,15 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use reqwest::{Method, header};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
 use url::Url;
 
 use crate::config::KotConfig;
 use crate::error::KotError;
 use crate::limiter::{Budget, Limiters};
 use crate::range::split_range;
+use crate::telemetry;
 use crate::token::Token;
 use crate::transport::{decode, describe, error_in_success, transport_error};
 use crate::types::{
@@ -132,23 +135,25 @@ impl KotClient {
         let body = serde_json::to_vec(punch).map_err(|e| KotError::NotSent {
             reason: format!("encoding punch: {e}"),
         })?;
-        let bytes = self
-            .send(
-                token,
+        let call = Call {
+            body: Some(body),
+            ..Call::new(
                 Budget::Punch,
                 Method::POST,
                 url,
-                Some(body),
                 "/daily-workings/timerecord/{employeeKey}",
             )
-            .await?;
-        // The punch is stored at this point; an unreadable answer must not look like a failure
-        // that is safe to retry.
-        serde_json::from_slice(&bytes).map_err(|e| {
-            error_in_success(&bytes).unwrap_or_else(|| KotError::OutcomeUnknown {
-                reason: format!("punch answer unreadable: {e}"),
+        };
+        // The punch is stored once a 2xx came; an unreadable answer must not look like a
+        // failure that is safe to retry.
+        self.send(token, call, |bytes| {
+            serde_json::from_slice(bytes).map_err(|e| {
+                error_in_success(bytes).unwrap_or_else(|| KotError::OutcomeUnknown {
+                    reason: format!("punch answer unreadable: {e}"),
+                })
             })
         })
+        .await
     }
 
     /// `GET /daily-workings/timerecord` for `employee_keys` from `start` to `end` inclusive.
@@ -205,29 +210,29 @@ impl KotClient {
             url.query_pairs_mut()
                 .append_pair("employeeKeys", &join_keys(employee_keys));
         }
-        let bytes = self
-            .send(
-                token,
-                Budget::Punch,
-                Method::GET,
-                url,
-                None,
-                "/daily-workings/timerecord/{date}",
-            )
-            .await?;
-        // Documented as one day; an array of days is accepted too, in case it is the list shape.
-        if let Ok(day) = serde_json::from_slice::<DailyTimeRecords>(&bytes) {
-            return Ok(day);
-        }
-        let days: Vec<DailyTimeRecords> = decode(&bytes)?;
-        let mut merged = DailyTimeRecords {
-            date,
-            daily_workings: Vec::new(),
-        };
-        for day in days.into_iter().filter(|d| d.date == date) {
-            merged.daily_workings.extend(day.daily_workings);
-        }
-        Ok(merged)
+        let call = Call::new(
+            Budget::Punch,
+            Method::GET,
+            url,
+            "/daily-workings/timerecord/{date}",
+        );
+        self.send(token, call, |bytes| {
+            // Documented as one day; an array of days is accepted too, in case it is the list
+            // shape.
+            if let Ok(day) = serde_json::from_slice::<DailyTimeRecords>(bytes) {
+                return Ok(day);
+            }
+            let days: Vec<DailyTimeRecords> = decode(bytes)?;
+            let mut merged = DailyTimeRecords {
+                date,
+                daily_workings: Vec::new(),
+            };
+            for day in days.into_iter().filter(|d| d.date == date) {
+                merged.daily_workings.extend(day.daily_workings);
+            }
+            Ok(merged)
+        })
+        .await
     }
 
     /// `GET /tokens/{token}/available`. `Ok(false)` is KING OF TIME saying the token exists but
@@ -243,37 +248,23 @@ impl KotClient {
     /// `POST /tokens/{token}`: issues a new token with the same settings and suspends this one.
     pub async fn refresh_token(&self, token: &Token) -> Result<Token, KotError> {
         let url = self.url(&["tokens", token.expose()]);
-        let bytes = self
-            .send(
-                token,
-                Budget::General,
-                Method::POST,
-                url,
-                None,
-                "/tokens/{token}",
-            )
-            .await?;
+        let call = Call::new(Budget::General, Method::POST, url, "/tokens/{token}");
         // The old token is suspended by now: losing the answer means losing the new token.
-        let issued: IssuedToken =
-            serde_json::from_slice(&bytes).map_err(|e| KotError::OutcomeUnknown {
-                reason: format!("token answer unreadable: {e}"),
-            })?;
+        let issued: IssuedToken = self
+            .send(token, call, |bytes| {
+                serde_json::from_slice(bytes).map_err(|e| KotError::OutcomeUnknown {
+                    reason: format!("token answer unreadable: {e}"),
+                })
+            })
+            .await?;
         Ok(Token::new(issued.token))
     }
 
     /// `DELETE /tokens/{token}`: suspends the token.
     pub async fn delete_token(&self, token: &Token) -> Result<(), KotError> {
         let url = self.url(&["tokens", token.expose()]);
-        self.send(
-            token,
-            Budget::General,
-            Method::DELETE,
-            url,
-            None,
-            "/tokens/{token}",
-        )
-        .await
-        .map(drop)
+        let call = Call::new(Budget::General, Method::DELETE, url, "/tokens/{token}");
+        self.send(token, call, |_| Ok(())).await
     }
 
     /// The base URL with `segments` appended, each percent-encoded as one path segment (an
@@ -293,24 +284,54 @@ impl KotClient {
         url: Url,
         endpoint: &'static str,
     ) -> Result<T, KotError> {
-        let bytes = self
-            .send(token, budget, Method::GET, url, None, endpoint)
-            .await?;
-        decode(&bytes)
+        let call = Call::new(budget, Method::GET, url, endpoint);
+        self.send(token, call, decode).await
     }
 
-    /// Paces, sends, and classifies. `endpoint` is the path template used in logs: URLs are
-    /// never logged because `/tokens/{token}` carries the secret.
-    async fn send(
+    /// Paces, sends, classifies, and reads a successful answer with `read`, all in one
+    /// `kot.request` span, so that the span and the metrics see the decoded outcome (a 2xx may
+    /// still carry code 303, or be unreadable).
+    async fn send<T>(
         &self,
         token: &Token,
-        budget: Budget,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-        endpoint: &'static str,
+        call: Call,
+        read: impl FnOnce(&[u8]) -> Result<T, KotError>,
+    ) -> Result<T, KotError> {
+        let (budget, endpoint, method) = (call.budget, call.endpoint, call.method.clone());
+        let span = telemetry::request_span(&method, endpoint, budget);
+        async {
+            let waiting = Instant::now();
+            self.inner.limiters.acquire(token, budget).await;
+            telemetry::record_wait(&span, budget, waiting.elapsed());
+            let started = Instant::now();
+            let answer = self.exchange(token, call, &span).await;
+            let took = started.elapsed();
+            let result = answer.and_then(|bytes| {
+                read(&bytes).inspect_err(|_| telemetry::record_error_code(&span, &bytes))
+            });
+            telemetry::record_outcome(&span, &method, endpoint, &result, took);
+            result
+        }
+        .instrument(span.clone())
+        .await
+    }
+
+    /// One HTTP exchange: the body of a 2xx answer, or the error. `call.endpoint` is the path
+    /// template used in logs: URLs are never logged because `/tokens/{token}` carries the
+    /// secret.
+    async fn exchange(
+        &self,
+        token: &Token,
+        call: Call,
+        span: &tracing::Span,
     ) -> Result<Vec<u8>, KotError> {
-        self.inner.limiters.acquire(token, budget).await;
+        let Call {
+            method,
+            url,
+            body,
+            endpoint,
+            ..
+        } = call;
         let mut request = self
             .inner
             .http
@@ -327,6 +348,7 @@ impl KotClient {
             .await
             .map_err(|e| transport_error(&e, secret))?;
         let status = response.status().as_u16();
+        telemetry::record_status(span, status);
         let bytes = response
             .bytes()
             .await
@@ -337,9 +359,32 @@ impl KotClient {
         if (200..300).contains(&status) {
             Ok(bytes.to_vec())
         } else {
+            telemetry::record_error_code(span, &bytes);
             let error = KotError::from_response(status, &bytes, secret);
             tracing::debug!(%method, endpoint, status, error = %error, "king of time refused");
             Err(error)
+        }
+    }
+}
+
+/// One request as [`KotClient::send`] takes it. `endpoint` is the path template (e.g.
+/// `/tokens/{token}`) that logs, spans and metrics show instead of the URL.
+struct Call {
+    budget: Budget,
+    method: Method,
+    url: Url,
+    body: Option<Vec<u8>>,
+    endpoint: &'static str,
+}
+
+impl Call {
+    fn new(budget: Budget, method: Method, url: Url, endpoint: &'static str) -> Self {
+        Self {
+            budget,
+            method,
+            url,
+            body: None,
+            endpoint,
         }
     }
 }

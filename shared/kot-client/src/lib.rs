@@ -11,6 +11,7 @@ mod config;
 mod error;
 mod limiter;
 mod range;
+pub mod telemetry;
 mod time;
 mod token;
 mod transport;

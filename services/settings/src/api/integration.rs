@@ -2,6 +2,7 @@
 
 use kintai_core::grpc_error::db_status;
 use kintai_core::paging::PageRequest;
+use kintai_core::telemetry::metrics::record_token_rejected;
 use kintai_core::validate::Violations;
 use kintai_proto::common::v1::Vendor;
 use kintai_proto::settings::v1::*;
@@ -165,6 +166,7 @@ impl SettingsApi {
         .await
         .map_err(|e| db_status("store token", e))?;
         tracing::info!(%company_id, token = %token, accepted_by = %acceptance.accepted_by, "token verified and stored");
+        record_token_rejected(&company_id, false);
         let company = self.load(&company_id).await?;
         Ok(RegisterTokenResponse {
             integration: Some(integration(&company_id, company.as_ref())),
@@ -182,6 +184,7 @@ impl SettingsApi {
             .await
             .map_err(|e| db_status("delete token", e))?;
         tracing::info!(company_id = %request.company_id, "token deleted");
+        record_token_rejected(&request.company_id, false);
         let company = self.load(&request.company_id).await?;
         Ok(DeleteTokenResponse {
             integration: Some(integration(&request.company_id, company.as_ref())),
@@ -248,6 +251,8 @@ impl SettingsApi {
                 format!("company {company_id}: no KING OF TIME token is registered"),
             ));
         };
+        // Every run asks here first, so the gauge is current even after a restart.
+        record_token_rejected(&company_id, stored.health == TokenHealth::Rejected);
         if stored.health == TokenHealth::Rejected {
             return Err(refused(
                 Code::FailedPrecondition,
@@ -301,6 +306,7 @@ impl SettingsApi {
         .map_err(|e| db_status("mark token rejected", e))?;
         if marked {
             tracing::warn!(company_id = %request.company_id, fingerprint = %request.token_fingerprint, %reason, "token marked rejected");
+            record_token_rejected(&request.company_id, true);
         } else {
             tracing::info!(company_id = %request.company_id, "rejection report about a token that is no longer stored; ignored");
         }

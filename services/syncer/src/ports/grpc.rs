@@ -1,7 +1,8 @@
 //! The ports over gRPC: the settings and matcher services' tonic clients.
 
 use async_trait::async_trait;
-use kintai_core::auth::{AuthChannel, ClientCredentials};
+use kintai_core::auth::ClientCredentials;
+use kintai_core::peer::{PeerChannel, peer_channel};
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{LinkState, ListLinksRequest};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
@@ -21,7 +22,7 @@ const PAGE_SIZE: u32 = 1_000;
 /// The settings service over gRPC.
 #[derive(Debug, Clone)]
 pub struct GrpcSettings {
-    client: SettingsServiceClient<AuthChannel>,
+    client: SettingsServiceClient<PeerChannel>,
 }
 
 impl GrpcSettings {
@@ -32,7 +33,7 @@ impl GrpcSettings {
     /// A client that presents the syncer's caller credentials to settings.
     pub fn with_credentials(channel: Channel, credentials: ClientCredentials) -> Self {
         Self {
-            client: SettingsServiceClient::with_interceptor(channel, credentials),
+            client: SettingsServiceClient::new(peer_channel(channel, credentials)),
         }
     }
 }
@@ -141,7 +142,7 @@ impl GrpcSettings {
 /// The matcher service over gRPC.
 #[derive(Debug, Clone)]
 pub struct GrpcLinks {
-    client: MatcherServiceClient<AuthChannel>,
+    client: MatcherServiceClient<PeerChannel>,
 }
 
 impl GrpcLinks {
@@ -152,7 +153,7 @@ impl GrpcLinks {
     /// A client that presents the syncer's caller credentials to the matcher.
     pub fn with_credentials(channel: Channel, credentials: ClientCredentials) -> Self {
         Self {
-            client: MatcherServiceClient::with_interceptor(channel, credentials),
+            client: MatcherServiceClient::new(peer_channel(channel, credentials)),
         }
     }
 }

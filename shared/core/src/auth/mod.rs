@@ -87,10 +87,6 @@ impl Callers {
     }
 }
 
-/// A channel to another kintai service that presents this process's credentials.
-pub type AuthChannel =
-    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, ClientCredentials>;
-
 /// The secret this process presents when it calls another kintai service; none when the
 /// servers run without authentication (laptop mode on loopback).
 #[derive(Clone, Default)]
