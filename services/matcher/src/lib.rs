@@ -19,6 +19,7 @@ mod schema;
 mod settings_memory;
 mod settings_port;
 mod store;
+mod trace;
 mod view;
 
 pub use api::MatcherApi;

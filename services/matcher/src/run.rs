@@ -12,14 +12,14 @@ use kintai_core::lease::{Lease, Leases};
 use kintai_core::telemetry::metrics;
 use kintai_core::{Db, DbError};
 use kot_client::AttendanceVendor;
-use tracing::field::Empty;
-use tracing::{Instrument, Span};
+use tracing::Instrument;
 
 use crate::company_run::STORAGE_FAILED;
 use crate::model::CompanyRecord;
 use crate::schema::LEASE_TABLE;
 use crate::settings_port::{PortError, SettingsPort};
 use crate::store::LinkStore;
+use crate::trace::CompanyTrace;
 
 /// Where "now" comes from: injectable, so restricted-hours tests can stand at 08:29:59 JST.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -200,49 +200,6 @@ impl UnchangedWriter {
             Ok(Err(reason)) => Err(failed(reason)),
             Err(_) => Err(failed("the writer of unchanged companies stopped".into())),
         }
-    }
-}
-
-/// One company's run as traced and measured: its `match company` span, a child of the span
-/// current where the run starts (RunMatch's), so that the company's settings and KING OF TIME
-/// calls are its children; and when it started.
-struct CompanyTrace {
-    span: Span,
-    started: Instant,
-}
-
-impl CompanyTrace {
-    fn start(company_id: &str) -> Self {
-        let span = tracing::info_span!(
-            "match company",
-            otel.name = "match company",
-            otel.status_code = Empty,
-            company_id,
-            outcome = Empty,
-            users = Empty,
-            linked = Empty,
-            unlinked = Empty,
-            employees = Empty,
-        );
-        Self {
-            span,
-            started: Instant::now(),
-        }
-    }
-
-    /// Records the result on the span, and the run's duration; once per company.
-    fn finish(self, result: &CompanyResult) {
-        let outcome = result.outcome.as_str();
-        let span = &self.span;
-        span.record("outcome", outcome);
-        span.record("users", result.users);
-        span.record("linked", result.linked);
-        span.record("unlinked", result.unlinked);
-        span.record("employees", result.employees);
-        if result.outcome == Outcome::Failed {
-            span.record("otel.status_code", "ERROR");
-        }
-        metrics::record_run("matcher", outcome, self.started.elapsed().as_secs_f64());
     }
 }
 
