@@ -20,6 +20,7 @@ mod settings_memory;
 mod settings_port;
 mod store;
 mod trace;
+mod unchanged;
 mod view;
 
 pub use api::MatcherApi;
