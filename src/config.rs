@@ -26,7 +26,7 @@ pub struct Config {
     pub crypto: CryptoConfig,
     pub auth: AuthConfig,
     pub matcher: RunConfig,
-    pub syncer: RunConfig,
+    pub syncer: SyncerConfig,
     pub dev: DevConfig,
 }
 
@@ -87,6 +87,34 @@ impl Default for RunConfig {
         Self {
             concurrency: 32,
             lease_ttl_secs: 300,
+        }
+    }
+}
+
+/// `[syncer]`: how sync runs share the work and how long a punch may wait.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncerConfig {
+    /// Companies handled at once in a run over every company.
+    pub concurrency: usize,
+    /// How long a company's lease outlives its holder: a live run renews it every third of
+    /// this, so after a crash the company waits about this long.
+    pub lease_ttl_secs: u64,
+    /// Punches still not in KING OF TIME this long after they arrived are reported (RunSync's
+    /// `undelivered`, the `kintai.punches.undelivered` gauge).
+    pub undelivered_after_secs: u64,
+    /// The longest wait between two attempts of one punch after transient failures (the wait
+    /// starts at 1 s and doubles).
+    pub retry_max_backoff_secs: u64,
+}
+
+impl Default for SyncerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 32,
+            lease_ttl_secs: 30,
+            undelivered_after_secs: 4 * 3600,
+            retry_max_backoff_secs: 30 * 60,
         }
     }
 }
@@ -287,12 +315,29 @@ impl Config {
                 return bad(setting, "is not a URL (e.g. http://kintai-settings:50051)");
             }
         }
-        for (setting, run) in [("matcher", &self.matcher), ("syncer", &self.syncer)] {
-            if run.concurrency == 0 || run.lease_ttl_secs < 5 {
+        for (setting, concurrency, lease_ttl_secs) in [
+            (
+                "matcher",
+                self.matcher.concurrency,
+                self.matcher.lease_ttl_secs,
+            ),
+            (
+                "syncer",
+                self.syncer.concurrency,
+                self.syncer.lease_ttl_secs,
+            ),
+        ] {
+            if concurrency == 0 || lease_ttl_secs < 5 {
                 return Err(ConfigError(format!(
                     "{setting}.concurrency must be at least 1 and {setting}.lease_ttl_secs at least 5"
                 )));
             }
+        }
+        if self.syncer.undelivered_after_secs == 0 || self.syncer.retry_max_backoff_secs == 0 {
+            return bad(
+                "syncer.undelivered_after_secs / syncer.retry_max_backoff_secs",
+                "must be positive",
+            );
         }
         if self.dev.match_interval_secs == 0 || self.dev.sync_interval_secs == 0 {
             return bad(

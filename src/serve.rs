@@ -58,6 +58,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
     let max = config.server.max_message_bytes;
     let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot::production_base_url(config))?;
     let now: NowFn = Arc::new(Utc::now);
+    let mut running_syncer = None;
     match service {
         ServiceName::Settings => {
             let deps = SettingsDeps {
@@ -84,13 +85,38 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
                 credentials,
             )?;
             let syncer = Syncer::start(db.clone(), deps).await?;
-            server.add_service(syncer_server(syncer, max));
+            server.add_service(syncer_server(syncer.clone(), max));
+            running_syncer = Some(syncer);
         }
     };
     server.require_database(db.clone());
-    server.serve(listener, shutdown_signal()).await?;
+    let stopping = running_syncer.clone();
+    let signal = async move {
+        shutdown_signal().await;
+        // At once: the sync runs stop starting POSTs, so the RunSync calls the server drains end
+        // soon, their POSTs recorded and their leases given back.
+        if let Some(syncer) = &stopping {
+            syncer.shut_down();
+        }
+    };
+    server.serve(listener, signal).await?;
+    if let Some(syncer) = running_syncer {
+        drain_syncer(&syncer, config).await;
+    }
     db.close().await;
     Ok(())
+}
+
+/// Waits for the sync runs that no caller waits for any more (a caller gave up, the periodic
+/// run), within the drain timeout.
+async fn drain_syncer(syncer: &Syncer, config: &Config) {
+    syncer.shut_down();
+    let limit = Duration::from_secs(config.server.drain_timeout_secs);
+    if !syncer.drained(limit).await {
+        tracing::warn!(
+            "sync runs still going after the drain timeout; their leases expire by themselves"
+        );
+    }
 }
 
 /// How `kintai dev` or `kintai demo` runs the one-process stack.
@@ -111,6 +137,8 @@ pub struct DevStack {
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     background: Vec<tokio::task::JoinHandle<()>>,
+    syncer: Syncer,
+    drain_timeout: Duration,
     databases: Vec<Db>,
 }
 
@@ -222,7 +250,7 @@ impl DevStack {
                 match_every,
             ));
             background.push(kintai_syncer::spawn_periodic(
-                syncer,
+                syncer.clone(),
                 sync_every,
                 std::future::pending(),
             ));
@@ -238,6 +266,8 @@ impl DevStack {
             stop,
             server,
             background,
+            syncer,
+            drain_timeout: Duration::from_secs(config.server.drain_timeout_secs),
             databases: vec![settings_db, matcher_db, syncer_db],
         })
     }
@@ -252,11 +282,18 @@ impl DevStack {
 
     /// Health NOT_SERVING, drain, close the databases and the simulator.
     pub async fn stop(self) -> anyhow::Result<()> {
+        // Sync runs stop starting POSTs first; the periodic loops stop; then the server drains.
+        self.syncer.shut_down();
         for task in &self.background {
             task.abort();
         }
         let _ = self.stop.send(());
         self.server.await.context("the server task failed")??;
+        if !self.syncer.drained(self.drain_timeout).await {
+            tracing::warn!(
+                "sync runs still going after the drain timeout; their leases expire by themselves"
+            );
+        }
         for db in self.databases {
             db.close().await;
         }
@@ -333,6 +370,11 @@ fn syncer_deps(
         options: SyncOptions {
             concurrency: config.syncer.concurrency,
             lease_ttl: Duration::from_secs(config.syncer.lease_ttl_secs),
+            undelivered_after: Duration::from_secs(config.syncer.undelivered_after_secs),
+            retry: kintai_syncer::RetryPolicy {
+                max_backoff: Duration::from_secs(config.syncer.retry_max_backoff_secs),
+                ..kintai_syncer::RetryPolicy::default()
+            },
             ..SyncOptions::default()
         },
     })

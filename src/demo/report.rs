@@ -164,6 +164,7 @@ pub fn summary(punches: &[PunchRecord]) -> String {
                 PunchState::Pending => "pending 未送信",
                 PunchState::InFlight => "in flight 送信中",
                 PunchState::Failed => "failed 失敗",
+                PunchState::Expired => "expired 対象外",
                 PunchState::Unspecified => "?",
             };
             vec![label.to_owned(), count.to_string(), reason]

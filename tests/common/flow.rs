@@ -38,10 +38,15 @@ pub async fn sim_punches(admin_url: &str) -> Vec<(String, String)> {
 
 /// Alternating 出勤 / 退勤 every 30 minutes from 2024-06-01 00:00 JST.
 pub fn punches() -> Vec<PunchInput> {
-    (0..PUNCHES)
+    punches_every(PUNCHES, 1_800)
+}
+
+/// `count` alternating 出勤 / 退勤, `step_secs` apart from 2024-06-01 00:00 JST.
+pub fn punches_every(count: usize, step_secs: i64) -> Vec<PunchInput> {
+    (0..count)
         .map(|i| {
             let clock_in = i % 2 == 0;
-            let seconds = 1_717_167_600 + (i as i64) * 1_800; // 2024-06-01T00:00:00+09:00
+            let seconds = 1_717_167_600 + (i as i64) * step_secs; // 2024-06-01T00:00:00+09:00
             PunchInput {
                 punch_id: format!("p{i:04}"),
                 user_id: "u1".into(),
@@ -106,6 +111,12 @@ pub async fn prepare_simulator(sim: &SimProcess, latency_millis: u64) {
 /// Company c1 enabled with the simulator's token, user u1 linked to U000123 with its flag on,
 /// and the punches recorded.
 pub async fn company_with_punches(url: &str) {
+    company_with(url, punches()).await;
+}
+
+/// As [`company_with_punches`], with the given punches.
+pub async fn company_with(url: &str, punches: Vec<PunchInput>) {
+    let count = punches.len();
     let mut settings = SettingsServiceClient::connect(url.to_owned())
         .await
         .unwrap();
@@ -166,16 +177,21 @@ pub async fn company_with_punches(url: &str) {
         .unwrap()
         .record_punches(RecordPunchesRequest {
             company_id: "c1".into(),
-            punches: punches(),
+            punches,
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(recorded.accepted as usize, PUNCHES);
+    assert_eq!(recorded.accepted as usize, count);
 }
 
-/// Asserts the simulator holds every punch exactly once.
+/// Asserts the simulator holds every punch of [`punches`] exactly once.
 pub async fn assert_each_punch_once(admin_url: &str) {
+    assert_each_once(admin_url, PUNCHES).await;
+}
+
+/// Asserts the simulator holds `count` distinct punches, none twice.
+pub async fn assert_each_once(admin_url: &str, count: usize) {
     let stored = sim_punches(admin_url).await;
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     for punch in &stored {
@@ -183,5 +199,5 @@ pub async fn assert_each_punch_once(admin_url: &str) {
     }
     let doubled: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "sent twice: {doubled:?}");
-    assert_eq!(stored.len(), PUNCHES, "every punch once");
+    assert_eq!(stored.len(), count, "every punch once");
 }

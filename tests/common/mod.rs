@@ -126,7 +126,23 @@ impl DevServer {
     }
 
     /// Waits (at most 30 s) for the process to exit on its own, e.g. after a signal sent elsewhere.
-    pub fn wait_exit(mut self) -> (ExitStatus, Vec<String>) {
+    pub fn wait_exit(self) -> (ExitStatus, Vec<String>) {
+        let (status, logs, _) = self.wait_exit_keeping_data();
+        (status, logs)
+    }
+
+    /// As [`DevServer::wait_exit`], handing back the data dir for a restart.
+    pub fn wait_exit_keeping_data(mut self) -> (ExitStatus, Vec<String>, tempfile::TempDir) {
+        let (status, logs) = self.wait_for_exit();
+        let placeholder = tempfile::tempdir().unwrap();
+        (
+            status,
+            logs,
+            std::mem::replace(&mut self.data_dir, placeholder),
+        )
+    }
+
+    fn wait_for_exit(&mut self) -> (ExitStatus, Vec<String>) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

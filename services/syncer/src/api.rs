@@ -210,10 +210,19 @@ impl SyncerService for SyncerApi {
             next_page_token,
         }))
     }
+
+    async fn retry_punches(
+        &self,
+        request: Request<RetryPunchesRequest>,
+    ) -> Result<Response<RetryPunchesResponse>, Status> {
+        crate::api_retry::retry_punches(&self.syncer, request.into_inner())
+            .await
+            .map(Response::new)
+    }
 }
 
 /// An optional `YYYY-MM-DD` day; exactly that form.
-fn day_bound(violations: &mut Violations, field: &str, text: &str) -> Option<NaiveDate> {
+pub(crate) fn day_bound(violations: &mut Violations, field: &str, text: &str) -> Option<NaiveDate> {
     if text.is_empty() {
         return None;
     }
@@ -227,7 +236,7 @@ fn day_bound(violations: &mut Violations, field: &str, text: &str) -> Option<Nai
 }
 
 /// The first instant of a JST day.
-fn jst_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn jst_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
     kot_client::jst()
         .from_local_datetime(&day.and_time(NaiveTime::MIN))
         .single()

@@ -51,6 +51,7 @@ pub fn state(value: LedgerState) -> proto::PunchState {
         LedgerState::Sent => proto::PunchState::Sent,
         LedgerState::NotSynced => proto::PunchState::NotSynced,
         LedgerState::Failed => proto::PunchState::Failed,
+        LedgerState::Expired => proto::PunchState::Expired,
     }
 }
 
@@ -64,6 +65,7 @@ pub fn state_filter(value: i32) -> Result<Option<LedgerState>, ()> {
         proto::PunchState::Sent => Ok(Some(LedgerState::Sent)),
         proto::PunchState::NotSynced => Ok(Some(LedgerState::NotSynced)),
         proto::PunchState::Failed => Ok(Some(LedgerState::Failed)),
+        proto::PunchState::Expired => Ok(Some(LedgerState::Expired)),
     }
 }
 
@@ -88,6 +90,10 @@ pub fn record(value: PunchRecord) -> proto::PunchRecord {
         address: value.punch.address,
         unsupported_app_version: value.punch.unsupported_app_version,
         received_at: Some(timestamp(value.received_at)),
+        next_attempt_at: value.next_attempt_at.map(timestamp),
+        last_error: value.last_error,
+        retry_requested_by: value.retry_requested_by,
+        retry_requested_at: value.retry_requested_at.map(timestamp),
     }
 }
 
@@ -124,6 +130,7 @@ pub fn company(value: CompanyReport) -> proto::CompanySyncResult {
         not_synced: value.not_synced,
         failed: value.failed,
         deferred: value.deferred,
+        undelivered: value.undelivered,
         duration: Some(duration(value.duration)),
         planned: value.planned.into_iter().map(planned).collect(),
     }

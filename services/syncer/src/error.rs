@@ -10,6 +10,9 @@ pub enum SyncerError {
     /// The settings or matcher service could not answer.
     #[error("a dependency did not answer: {0}")]
     Dependency(String),
+    /// A bug (e.g. a run that panicked); logged where it happened.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<SyncerError> for Status {
@@ -20,6 +23,9 @@ impl From<SyncerError> for Status {
                 tracing::warn!(%cause, "dependency unavailable");
                 Status::unavailable("the settings service cannot be reached; retry later")
             }
+            SyncerError::Internal(_) => Status::internal(
+                "the run failed unexpectedly; the operators have the details in the logs",
+            ),
         }
     }
 }

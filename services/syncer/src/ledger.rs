@@ -1,6 +1,8 @@
-//! The upload ledger's writes: every state change of a punch after ingest, and the per-user
-//! eligibility memory. Each change is its own committed statement, so a crash leaves every punch
-//! in the last state that was true (design.md, "Exactly once").
+//! The upload ledger's company-wide reads and writes: what a run loads, the plan's held/pending
+//! decisions, the per-user eligibility memory, expiry, operators' retries and the undelivered
+//! count. The per-punch changes of the send phase are in `punch_ledger.rs`. Each change is its own
+//! committed statement, so a crash leaves every punch in the last state that was true
+//! (design.md, "Exactly once").
 
 use std::collections::{HashMap, HashSet};
 
@@ -164,104 +166,6 @@ pub async fn apply_plan(
     Ok(())
 }
 
-/// Commits "in flight" just before the POST, fenced by the lease: it succeeds only while
-/// `holder` still holds the company's lease and the punch is still pending. `false` means
-/// the POST must not happen.
-pub async fn mark_in_flight(
-    db: &Db,
-    company_id: &str,
-    punch_id: &str,
-    employee_key: &str,
-    working_day: NaiveDate,
-    holder: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    // The lease's expiry is on the machine's clock (kintai_core::lease), not the test clock.
-    let lease_now = Utc::now().timestamp_millis();
-    let updated = sqlx::query(&format!(
-        "UPDATE punches SET state = $1, attempts = attempts + 1, employee_key = $2, \
-         working_day = $3, in_flight_at = $4, \
-         reason = 'sent to KING OF TIME; waiting for its answer (verified by reading the day back if none comes)' \
-         WHERE company_id = $5 AND punch_id = $6 AND state = $7 \
-         AND EXISTS (SELECT 1 FROM {LEASE_TABLE} WHERE company_id = $5 AND holder = $8 AND expires_at > $9)"
-    ))
-    .bind(LedgerState::InFlight.as_str())
-    .bind(employee_key)
-    .bind(working_day.to_string())
-    .bind(to_millis(now))
-    .bind(company_id)
-    .bind(punch_id)
-    .bind(LedgerState::Pending.as_str())
-    .bind(holder)
-    .bind(lease_now)
-    .execute(db.pool())
-    .await?
-    .rows_affected();
-    Ok(updated == 1)
-}
-
-/// In flight → sent: KING OF TIME confirmed it (201, or found when reading the day back).
-pub async fn mark_sent(
-    db: &Db,
-    company_id: &str,
-    punch_id: &str,
-    at: DateTime<Utc>,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE punches SET state = $1, reason = '', sent_at = $2 \
-         WHERE company_id = $3 AND punch_id = $4 AND state = $5",
-    )
-    .bind(LedgerState::Sent.as_str())
-    .bind(to_millis(at))
-    .bind(company_id)
-    .bind(punch_id)
-    .bind(LedgerState::InFlight.as_str())
-    .execute(db.pool())
-    .await?;
-    Ok(())
-}
-
-/// In flight → `state` (pending, held or failed) when KING OF TIME certainly does not have it.
-pub async fn mark_not_stored(
-    db: &Db,
-    company_id: &str,
-    punch_id: &str,
-    state: LedgerState,
-    reason: &str,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE punches SET state = $1, reason = $2 \
-         WHERE company_id = $3 AND punch_id = $4 AND state = $5",
-    )
-    .bind(state.as_str())
-    .bind(reason)
-    .bind(company_id)
-    .bind(punch_id)
-    .bind(LedgerState::InFlight.as_str())
-    .execute(db.pool())
-    .await?;
-    Ok(())
-}
-
-/// Leaves an unconfirmed punch in flight with a reason an admin understands.
-pub async fn note_in_flight(
-    db: &Db,
-    company_id: &str,
-    punch_id: &str,
-    reason: &str,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE punches SET reason = $1 WHERE company_id = $2 AND punch_id = $3 AND state = $4",
-    )
-    .bind(reason)
-    .bind(company_id)
-    .bind(punch_id)
-    .bind(LedgerState::InFlight.as_str())
-    .execute(db.pool())
-    .await?;
-    Ok(())
-}
-
 /// Other punches already confirmed with the same employee, day, second and type: a read-back
 /// match counts for this punch only beyond those.
 pub async fn count_sent_alike(
@@ -301,4 +205,49 @@ pub async fn hold_pending(db: &Db, company_id: &str, reason: &str) -> Result<(),
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+/// Held or pending punches older than `cutoff` (the start of the previous JST month) will never
+/// be sent: they become expired, with the reason.
+pub async fn expire_older(
+    db: &Db,
+    company_id: &str,
+    cutoff: DateTime<Utc>,
+    reason: &str,
+) -> Result<u64, DbError> {
+    let expired = sqlx::query(
+        "UPDATE punches SET state = $1, reason = $2, next_attempt_at = NULL \
+         WHERE company_id = $3 AND state IN ($4, $5) AND punched_at < $6",
+    )
+    .bind(LedgerState::Expired.as_str())
+    .bind(reason)
+    .bind(company_id)
+    .bind(LedgerState::Held.as_str())
+    .bind(LedgerState::Pending.as_str())
+    .bind(to_millis(cutoff))
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    Ok(expired)
+}
+
+/// Punches KING OF TIME should have by now but does not (pending, or awaiting read-back) that
+/// were received before `received_before`.
+pub async fn count_undelivered(
+    db: &Db,
+    company_id: &str,
+    received_before: DateTime<Utc>,
+) -> Result<u32, DbError> {
+    let count: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM punches WHERE company_id = $1 AND state IN ($2, $3) \
+         AND received_at < $4",
+    )
+    .bind(company_id)
+    .bind(LedgerState::Pending.as_str())
+    .bind(LedgerState::InFlight.as_str())
+    .bind(to_millis(received_before))
+    .fetch_one(db.pool())
+    .await?
+    .try_get(0)?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }

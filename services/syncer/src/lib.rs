@@ -7,6 +7,8 @@
 //! - [`ports`] are how the settings and matcher services are reached.
 
 mod api;
+mod api_retry;
+mod backoff;
 pub mod clock;
 mod convert;
 mod error;
@@ -14,12 +16,15 @@ mod ledger;
 pub mod model;
 mod plan;
 pub mod ports;
+mod punch_ledger;
 mod report;
+pub mod retry;
 mod run;
 mod schema;
 mod send;
 pub mod store;
 mod syncer;
+mod tally;
 pub mod translate;
 pub mod validate;
 mod verify;
@@ -29,6 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use api::SyncerApi;
+pub use backoff::RetryPolicy;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::SyncerError;
 pub use report::{CompanyReport, PlannedPunch, RunReport, SyncOutcome};
@@ -44,36 +50,6 @@ use crate::ports::{LinksPort, SettingsPort};
 /// Name under which the service's schema history is kept.
 pub const SERVICE: &str = "syncer";
 
-/// Retries within one run. Past them a punch is failed with KING OF TIME's message.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// POSTs of one punch in one run (5xx, network errors, unconfirmed answers).
-    pub max_attempts: u32,
-    /// Backoff before the second attempt; doubled each time up to `max_backoff`.
-    pub base_backoff: Duration,
-    pub max_backoff: Duration,
-    /// Pause after a 303 (Too Many Requests) before the company continues.
-    pub rate_limited_backoff: Duration,
-    /// 303 answers one company's run accepts before it stops and leaves the rest for later.
-    pub max_rate_limited: u32,
-    /// Wait after an unconfirmed POST (timeout, reset) before reading the day back, so a
-    /// request still travelling is not mistaken for a lost one.
-    pub verify_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 5,
-            base_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(30),
-            rate_limited_backoff: Duration::from_secs(30),
-            max_rate_limited: 5,
-            verify_delay: Duration::from_secs(2),
-        }
-    }
-}
-
 /// Tuning of sync runs.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -82,18 +58,23 @@ pub struct SyncOptions {
     /// Employees of one company posted at once (each employee's punches stay in time order);
     /// the client's per-token pacing keeps the company within KING OF TIME's limits.
     pub employees_in_parallel: usize,
-    /// Per-company lease; renewed while the run goes on, so it only has to outlive one POST.
+    /// Per-company lease; renewed every third of it while the run goes on, so it only has to
+    /// outlive one renewal: a crashed run blocks its company for about this long.
     pub lease_ttl: Duration,
     pub retry: RetryPolicy,
+    /// Punches still not in KING OF TIME this long after they arrived are reported
+    /// (`undelivered` in RunSync, the `kintai.punches.undelivered` gauge).
+    pub undelivered_after: Duration,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
         Self {
-            concurrency: 64,
+            concurrency: 32,
             employees_in_parallel: 4,
-            lease_ttl: Duration::from_secs(300),
+            lease_ttl: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            undelivered_after: Duration::from_secs(4 * 3600),
         }
     }
 }

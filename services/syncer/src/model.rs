@@ -124,17 +124,21 @@ pub enum LedgerState {
     Sent,
     /// The status is not synced (× 連携されません).
     NotSynced,
+    /// KING OF TIME refused it in its own words; only an operator's RetryPunches sends it again.
     Failed,
+    /// Never sent: punched before the months KING OF TIME receives from us.
+    Expired,
 }
 
 impl LedgerState {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Held,
         Self::Pending,
         Self::InFlight,
         Self::Sent,
         Self::NotSynced,
         Self::Failed,
+        Self::Expired,
     ];
 
     /// The stored form: words, so an operator reading the table needs no decoder.
@@ -146,6 +150,7 @@ impl LedgerState {
             Self::Sent => "sent",
             Self::NotSynced => "not_synced",
             Self::Failed => "failed",
+            Self::Expired => "expired",
         }
     }
 
@@ -209,4 +214,13 @@ pub struct PunchRecord {
     pub working_day: Option<NaiveDate>,
     pub employee_key: String,
     pub sent_at: Option<DateTime<Utc>>,
+    /// After a transient failure: not tried again before this.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Transient failures since the punch last made progress (the backoff's exponent).
+    pub failures: u32,
+    /// What KING OF TIME or the network answered last, when something failed.
+    pub last_error: String,
+    /// An operator's RetryPunches: who (as they said) and when.
+    pub retry_requested_by: String,
+    pub retry_requested_at: Option<DateTime<Utc>>,
 }

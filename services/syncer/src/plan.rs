@@ -137,7 +137,11 @@ pub fn plan(
             let in_month = record.punch.punched_at >= month_start
                 || (record.punch.punched_at >= since
                     && record.punch.punched_at >= previous_month_start);
+            let retry_later = record.next_attempt_at.filter(|at| *at > now);
             let action = match (&user, record.state) {
+                (_, LedgerState::InFlight) if retry_later.is_some() && company.is_ok() => {
+                    Action::Wait(record.reason.clone())
+                }
                 (_, LedgerState::InFlight) => match company {
                     Err(reason) => Action::Wait(format!(
                         "sent without a confirmed answer; verified by reading the day back once the company can be synced again ({reason})"
@@ -150,6 +154,11 @@ pub fn plan(
                 },
                 (Err(reason), _) => Action::Hold(reason.clone()),
                 (Ok(_), _) if !in_month => Action::Hold(earlier_month(&record)),
+                // A transient failure earlier: not before its retry time. The reason the
+                // failure wrote (next attempt, last error) stays as it is.
+                (Ok(_), LedgerState::Pending) if retry_later.is_some() => {
+                    Action::Wait(record.reason.clone())
+                }
                 (Ok(employee_key), _) => Action::Send {
                     employee_key: employee_key.clone(),
                 },
@@ -214,6 +223,14 @@ fn user_eligibility(
         ));
     }
     Ok(link.employee_key.clone())
+}
+
+/// Why a punch older than `oldest_sendable` (the start of the previous JST month) is never sent.
+pub fn expired_reason(oldest_sendable: DateTime<Utc>) -> String {
+    let cutoff = kot_client::jst_date(&oldest_sendable);
+    format!(
+        "never sent: punched before {cutoff}; KING OF TIME receives the current month (当月分のデータ) and the month before only for users who were linked then"
+    )
 }
 
 fn earlier_month(record: &PunchRecord) -> HoldReason {

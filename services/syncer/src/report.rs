@@ -55,6 +55,8 @@ pub struct CompanyReport {
     pub not_synced: u32,
     pub failed: u32,
     pub deferred: u32,
+    /// Pending or unconfirmed punches received longer ago than `SyncOptions::undelivered_after`.
+    pub undelivered: u32,
     pub duration: Duration,
     pub planned: Vec<PlannedPunch>,
 }
@@ -70,6 +72,7 @@ impl CompanyReport {
             not_synced: 0,
             failed: 0,
             deferred: 0,
+            undelivered: 0,
             duration: Duration::ZERO,
             planned: Vec::new(),
         }

@@ -2,8 +2,8 @@
 //! then post the eligible punches (or, for a dry run, only say what would happen).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kintai_core::telemetry::metrics::{self, PunchResult};
@@ -16,12 +16,19 @@ use crate::ledger::{self, PlannedState};
 use crate::model::LedgerState;
 use crate::plan::{self, Action, Plan};
 use crate::ports::PortError;
+use crate::punch_ledger::PunchLedger;
 use crate::report::{CompanyReport, RunReport, SyncOutcome, planned_punch};
-use crate::send::{CompanySender, Stop, Tally};
+use crate::send::{CompanySender, Stop};
 use crate::syncer::Syncer;
+use crate::tally::Tally;
 
 impl Syncer {
     /// Syncs one company, or every enabled company when `company_id` is `None`.
+    ///
+    /// Each company runs as a task of its own, detached from the caller: a caller that goes
+    /// away (a gRPC deadline, a closed connection) does not abort a run half-way, which would
+    /// leave punches in flight and the lease taken. Shutdown stops runs cleanly instead
+    /// ([`Syncer::shut_down`]).
     pub async fn run(
         &self,
         company_id: Option<&str>,
@@ -38,16 +45,26 @@ impl Syncer {
                 .map_err(|error| SyncerError::Dependency(error.to_string()))?,
         };
         let concurrency = self.deps().options.concurrency.max(1);
-        let permits = Semaphore::new(concurrency);
-        let runs = companies.iter().map(|company| {
-            let permits = &permits;
-            async move {
+        let permits = Arc::new(Semaphore::new(concurrency));
+        let runs = companies.into_iter().map(|company| {
+            let (syncer, permits) = (self.clone(), permits.clone());
+            let run = self.spawn(async move {
                 // A closed semaphore cannot happen (never closed); run unbounded rather than fail.
                 let _permit = permits.acquire().await.ok();
-                self.sync_company(company, dry_run).await
-            }
+                syncer.sync_company(&company, dry_run).await
+            });
+            async move { run.await.map_err(|error| error.to_string()) }
         });
-        let mut results: Vec<CompanyReport> = futures::future::join_all(runs).await;
+        let mut results = Vec::new();
+        for result in futures::future::join_all(runs).await {
+            match result {
+                Ok(report) => results.push(report),
+                Err(error) => {
+                    tracing::error!(%error, "a company's sync run panicked");
+                    return Err(SyncerError::Internal(error));
+                }
+            }
+        }
         results.sort_by(|a, b| a.company_id.cmp(&b.company_id));
         Ok(RunReport {
             results,
@@ -108,9 +125,32 @@ impl Syncer {
                 "internal storage error; the operators have the details in the logs",
             )
         });
+        if report.outcome != SyncOutcome::Busy {
+            self.count_undelivered(&mut report).await;
+        }
         report.duration = started.elapsed();
         tracing::info!(company_id, outcome = ?report.outcome, sent = report.sent, held = report.held, failed = report.failed, deferred = report.deferred, "company synced");
         report
+    }
+
+    /// Punches still not in KING OF TIME long after they arrived: the operators' early warning.
+    async fn count_undelivered(&self, report: &mut CompanyReport) {
+        let limit = chrono::TimeDelta::from_std(self.deps().options.undelivered_after)
+            .unwrap_or(chrono::TimeDelta::MAX);
+        let before = self
+            .clock()
+            .now()
+            .checked_sub_signed(limit)
+            .unwrap_or_default();
+        match ledger::count_undelivered(self.db(), &report.company_id, before).await {
+            Ok(count) => {
+                report.undelivered = count;
+                metrics::record_undelivered(&report.company_id, u64::from(count));
+            }
+            Err(error) => {
+                tracing::warn!(company_id = %report.company_id, %error, "cannot count undelivered punches")
+            }
+        }
     }
 
     async fn sync_under_lease(&self, company_id: &str) -> Result<CompanyReport, SyncerError> {
@@ -201,6 +241,11 @@ impl Syncer {
         } else {
             HashMap::new()
         };
+        let previous_month_start = plan::month_starts(now).1;
+        if !dry_run {
+            let reason = plan::expired_reason(previous_month_start);
+            ledger::expire_older(self.db(), company_id, previous_month_start, &reason).await?;
+        }
         let records = ledger::load(self.db(), company_id, plan::window_start(now)).await?;
         let known = ledger::eligible_since(self.db(), company_id).await?;
         let readiness = credentials.as_ref().map(|_| ()).map_err(String::as_str);
@@ -250,13 +295,16 @@ impl Syncer {
         };
         let deps = self.deps();
         let sender = CompanySender {
-            db: self.db(),
-            company_id,
+            ledger: PunchLedger {
+                db: self.db(),
+                company_id,
+            },
             holder,
             token: &credentials.token,
             vendor: deps.vendor.as_ref(),
             clock: deps.clock.as_ref(),
             retry: &deps.options.retry,
+            cancel: self.cancel(),
             stop: Mutex::new(None),
             rate_limited: AtomicU32::new(0),
         };
@@ -322,10 +370,15 @@ impl Syncer {
                 report.outcome = SyncOutcome::Failed;
                 report.reason = reason;
             }
+            Some(Stop::ShuttingDown) => {
+                report.outcome = SyncOutcome::Partial;
+                report.reason =
+                    "the syncer is shutting down; the rest is sent by the next run".into();
+            }
             None if report.deferred > 0 => {
                 report.outcome = SyncOutcome::Partial;
                 report.reason = format!(
-                    "{} punches wait for a later run (e.g. read-back outside the restricted hours)",
+                    "{} punches wait for a later attempt (a retry time, or a read-back outside the restricted hours)",
                     report.deferred
                 );
             }

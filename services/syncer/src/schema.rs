@@ -52,9 +52,31 @@ CREATE TABLE syncer_eligibility (
 CREATE TABLE syncer_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
 ";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "punches, eligibility and leases",
-    sqlite: V1,
-    postgres: V1,
-}];
+// V2, delivery that never gives a punch up: the retry state of a punch. `next_attempt_at` (NULL:
+// the next run may try) is when a pending punch is posted again, or an unconfirmed one read back,
+// after a transient failure; `last_error` is what KING OF TIME or the network answered last;
+// `failures` counts transient failures (POSTs and read-backs) since the punch last made progress,
+// the exponent of its backoff; `retry_requested_*` record an operator's RetryPunches.
+// ALTER TABLE ... ADD COLUMN with a constant default is instant on both engines.
+const V2: &str = "\
+ALTER TABLE punches ADD COLUMN next_attempt_at BIGINT;
+ALTER TABLE punches ADD COLUMN failures BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE punches ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE punches ADD COLUMN retry_requested_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE punches ADD COLUMN retry_requested_at BIGINT;
+";
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "punches, eligibility and leases",
+        sqlite: V1,
+        postgres: V1,
+    },
+    Migration {
+        version: 2,
+        name: "retry state of a punch",
+        sqlite: V2,
+        postgres: V2,
+    },
+];

@@ -1,20 +1,30 @@
 //! Posting one company's punches, exactly once (design.md, "Exactly once"): "in flight" is
-//! committed before each POST and "sent" after it; an unconfirmed POST is verified by reading
-//! the employee's day back (time to the second + code) before anything is sent again.
+//! committed before each POST and "sent" after it. What an answer means decides the rest:
+//! - 201: stored.
+//! - KING OF TIME's own refusal (a 4xx with its error body) or a request that never left: not
+//!   stored, so the punch may be posted again — or, for a validation refusal, it failed.
+//! - anything else (any 5xx, a gateway page, a timeout, a reset, an unreadable answer): unknown,
+//!   so the employee's day is read back before the punch is posted again.
+//!
+//! Nothing is given up for a transient reason: the punch is retried with a growing, jittered
+//! wait, within the run while the wait is short and by a later run otherwise.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use kintai_core::{Db, DbError};
+use kintai_core::DbError;
 use kot_client::{AttendanceVendor, KotError, TimeRecordRequest, Token};
+use tokio_util::sync::CancellationToken;
 
 use crate::RetryPolicy;
 use crate::clock::Clock;
-use crate::ledger;
 use crate::model::{LedgerState, PunchRecord};
-use crate::plan::{Action, Planned};
+use crate::plan::{Action, HoldReason, Planned};
+use crate::punch_ledger::{PunchLedger, RetryAt};
+use crate::tally::{Done, Tally, record_done};
+use crate::verify::Verified;
 
 /// Why a company's run stopped before its end.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,81 +34,36 @@ pub(crate) enum Stop {
     LeaseLost,
     RateLimited,
     Failed(String),
+    /// The process is shutting down: the POSTs out finish, no new one starts.
+    ShuttingDown,
 }
 
-/// What became of one punch in this run; held and failed carry their metric reason code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Done {
-    Sent,
-    /// `refused` (KING OF TIME said no), `retries_exhausted` (errors on every attempt) or
-    /// `not_stored_after_retries` (every unconfirmed attempt read back as missing).
-    Failed(&'static str),
-    Held(&'static str),
-    /// Left for a later run (unverified, stopped, or waiting for the restricted hours to end).
-    Deferred,
-}
-
-/// Counts of one company's run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Tally {
-    pub sent: u32,
-    pub failed: u32,
-    pub held: u32,
-    pub deferred: u32,
-}
-
-impl Tally {
-    pub fn add(&mut self, other: Tally) {
-        self.sent += other.sent;
-        self.failed += other.failed;
-        self.held += other.held;
-        self.deferred += other.deferred;
-    }
-
-    fn count(&mut self, done: Done) {
-        match done {
-            Done::Sent => self.sent += 1,
-            Done::Failed(_) => self.failed += 1,
-            Done::Held(_) => self.held += 1,
-            Done::Deferred => self.deferred += 1,
-        }
-    }
-}
-
-/// Counts the punch in the exported metrics (a no-op without an OTLP endpoint).
-fn record_done(done: Done) {
-    use kintai_core::telemetry::metrics;
-    match done {
-        Done::Sent => metrics::record_punches(metrics::PunchResult::Sent, 1),
-        Done::Failed(reason) => metrics::record_punches(metrics::PunchResult::Failed(reason), 1),
-        Done::Held(reason) => metrics::record_punches(metrics::PunchResult::Held(reason), 1),
-        Done::Deferred => {}
-    }
-}
-
-/// Result of reading the day back for an unconfirmed punch.
-pub(crate) enum Verified {
-    Stored,
-    Missing,
-    Unknown(String),
-    TokenRejected(String),
+/// What a failed attempt leads to.
+enum Step {
+    Done(Done),
+    /// Post the punch again now.
+    Again,
 }
 
 /// One company's send phase, shared by the tasks posting its employees' punches.
 pub(crate) struct CompanySender<'a> {
-    pub db: &'a Db,
-    pub company_id: &'a str,
+    pub ledger: PunchLedger<'a>,
     pub holder: &'a str,
     pub token: &'a Token,
     pub vendor: &'a dyn AttendanceVendor,
     pub clock: &'a dyn Clock,
     pub retry: &'a RetryPolicy,
+    /// Cancelled when the process shuts down.
+    pub cancel: &'a CancellationToken,
     pub stop: Mutex<Option<Stop>>,
     pub rate_limited: AtomicU32,
 }
 
 impl CompanySender<'_> {
     pub fn stopped(&self) -> Option<Stop> {
+        if self.cancel.is_cancelled() {
+            self.halt(Stop::ShuttingDown);
+        }
         self.stop
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -114,6 +79,17 @@ impl CompanySender<'_> {
         stop.get_or_insert(why);
     }
 
+    /// Waits `wait` unless the process shuts down first (then `false`).
+    async fn pause(&self, wait: Duration) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => true,
+            () = self.cancel.cancelled() => {
+                self.halt(Stop::ShuttingDown);
+                false
+            }
+        }
+    }
+
     /// Posts one employee's punches in time order. After a punch that cannot be settled now,
     /// the employee's later punches wait too, so KING OF TIME receives them in order.
     pub async fn employee(&self, items: &[&Planned]) -> Tally {
@@ -122,13 +98,10 @@ impl CompanySender<'_> {
             let done = if self.stopped().is_some() {
                 Done::Deferred
             } else {
-                match self.item(planned).await {
-                    Ok(done) => done,
-                    Err(error) => {
-                        tracing::error!(company_id = %self.company_id, punch_id = %planned.record.punch.punch_id, %error, "ledger write failed; the punch is settled by a later run");
-                        Done::Deferred
-                    }
-                }
+                self.item(planned).await.unwrap_or_else(|error| {
+                    tracing::error!(company_id = %self.ledger.company_id, punch_id = %planned.record.punch.punch_id, %error, "ledger write failed; the punch is settled by a later run");
+                    Done::Deferred
+                })
             };
             tally.count(done);
             record_done(done);
@@ -145,79 +118,64 @@ impl CompanySender<'_> {
         let record = &planned.record;
         let day = planned.working_day;
         match &planned.action {
-            Action::Send { employee_key } => self.send(record, employee_key, day).await,
+            Action::Send { employee_key } => self.post(record, employee_key, day).await,
             Action::Verify {
                 employee_key,
                 resend_to,
                 hold_reason,
-            } => match self.verify(record, employee_key, day).await? {
-                Verified::Stored => {
-                    ledger::mark_sent(
-                        self.db,
-                        self.company_id,
-                        &record.punch.punch_id,
-                        self.clock.now(),
-                    )
-                    .await?;
-                    Ok(Done::Sent)
-                }
-                Verified::Missing => match resend_to {
-                    Some(employee_key) => {
-                        let reason = "KING OF TIME does not have it (read back); sending it again";
-                        self.not_stored(record, LedgerState::Pending, reason)
-                            .await?;
-                        self.send(record, employee_key, day).await
-                    }
-                    None => {
-                        self.not_stored(record, LedgerState::Held, &hold_reason.text)
-                            .await?;
-                        Ok(Done::Held(hold_reason.code))
-                    }
-                },
-                Verified::Unknown(reason) => {
-                    ledger::note_in_flight(
-                        self.db,
-                        self.company_id,
-                        &record.punch.punch_id,
-                        &reason,
-                    )
-                    .await?;
-                    Ok(Done::Deferred)
-                }
-                Verified::TokenRejected(message) => {
-                    self.halt(Stop::TokenRejected(message));
-                    Ok(Done::Deferred)
-                }
-            },
+            } => {
+                self.settle(record, employee_key, resend_to.as_deref(), hold_reason, day)
+                    .await
+            }
             Action::Wait(_) | Action::Hold(_) => Ok(Done::Deferred),
         }
     }
 
-    async fn not_stored(
+    /// A punch found in flight (an earlier POST without a confirmed answer): read the day back,
+    /// then mark it sent, post it again (to `resend_to`, the user's employee now) or hold it.
+    async fn settle(
         &self,
         record: &PunchRecord,
-        state: LedgerState,
-        reason: &str,
-    ) -> Result<(), DbError> {
-        ledger::mark_not_stored(
-            self.db,
-            self.company_id,
-            &record.punch.punch_id,
-            state,
-            reason,
-        )
-        .await
+        employee_key: &str,
+        resend_to: Option<&str>,
+        hold_reason: &HoldReason,
+        day: NaiveDate,
+    ) -> Result<Done, DbError> {
+        let punch_id = record.punch.punch_id.as_str();
+        match self.verify(record, employee_key, day).await? {
+            Verified::Stored => {
+                self.ledger.sent(punch_id, self.clock.now()).await?;
+                Ok(Done::Sent)
+            }
+            Verified::Missing => match resend_to {
+                Some(employee_key) => {
+                    let reason = "KING OF TIME does not have it (read back); sending it again";
+                    self.ledger
+                        .not_stored(punch_id, LedgerState::Pending, reason)
+                        .await?;
+                    self.post(record, employee_key, day).await
+                }
+                None => {
+                    self.ledger
+                        .not_stored(punch_id, LedgerState::Held, &hold_reason.text)
+                        .await?;
+                    Ok(Done::Held(hold_reason.code))
+                }
+            },
+            Verified::Unknown { reason, not_before } => {
+                let failures = record.failures + 1;
+                self.read_later(record, failures, &record.last_error, &reason, not_before)
+                    .await
+            }
+            Verified::TokenRejected(message) => {
+                self.halt(Stop::TokenRejected(message));
+                Ok(Done::Deferred)
+            }
+        }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2_u32.saturating_pow(attempt.saturating_sub(1));
-        self.retry
-            .base_backoff
-            .saturating_mul(factor)
-            .min(self.retry.max_backoff)
-    }
-
-    async fn send(
+    /// Posts a pending punch until it is settled: sent, refused, or left for a later attempt.
+    async fn post(
         &self,
         record: &PunchRecord,
         employee_key: &str,
@@ -236,151 +194,226 @@ impl CompanySender<'_> {
             latitude: record.punch.latitude,
             longitude: record.punch.longitude,
         };
-        let mut attempts = 0_u32;
+        let mut failures = record.failures;
         loop {
             if self.stopped().is_some() {
                 return Ok(Done::Deferred);
             }
             let now = self.clock.now();
-            if !ledger::mark_in_flight(
-                self.db,
-                self.company_id,
-                punch_id,
-                employee_key,
-                day,
-                self.holder,
-                now,
-            )
-            .await?
-            {
+            let marked = self
+                .ledger
+                .in_flight(punch_id, employee_key, day, self.holder, now)
+                .await?;
+            if !marked {
                 // Our lease expired and another run may own the company now: it must not see
                 // a POST of ours it does not know about.
                 self.halt(Stop::LeaseLost);
                 return Ok(Done::Deferred);
             }
-            attempts += 1;
             let error = match self
                 .vendor
                 .post_punch(self.token, employee_key, &request)
                 .await
             {
                 Ok(_) => {
-                    ledger::mark_sent(self.db, self.company_id, punch_id, self.clock.now()).await?;
+                    self.ledger.sent(punch_id, self.clock.now()).await?;
                     return Ok(Done::Sent);
                 }
                 Err(error) => error,
             };
-            match &error {
-                _ if !error.certainly_not_applied() => {
-                    // Timeout, reset, unreadable answer: KING OF TIME may have stored it.
-                    let note = format!(
-                        "no confirmed answer from KING OF TIME ({error}); verifying by reading the day back"
-                    );
-                    ledger::note_in_flight(self.db, self.company_id, punch_id, &note).await?;
-                    tokio::time::sleep(self.retry.verify_delay).await;
-                    match self.verify(record, employee_key, day).await? {
-                        Verified::Stored => {
-                            ledger::mark_sent(self.db, self.company_id, punch_id, self.clock.now())
-                                .await?;
-                            return Ok(Done::Sent);
-                        }
-                        Verified::Missing if attempts >= self.retry.max_attempts => {
-                            let reason = format!(
-                                "KING OF TIME did not store it after {attempts} attempts; last: {error}"
-                            );
-                            self.not_stored(record, LedgerState::Failed, &reason)
-                                .await?;
-                            return Ok(Done::Failed("not_stored_after_retries"));
-                        }
-                        Verified::Missing => {
-                            let reason =
-                                format!("attempt {attempts} was not stored ({error}); retrying");
-                            self.not_stored(record, LedgerState::Pending, &reason)
-                                .await?;
-                        }
-                        Verified::Unknown(reason) => {
-                            ledger::note_in_flight(
-                                self.db,
-                                self.company_id,
-                                punch_id,
-                                &format!("{note}; {reason}"),
-                            )
-                            .await?;
-                            return Ok(Done::Deferred);
-                        }
-                        Verified::TokenRejected(message) => {
-                            self.halt(Stop::TokenRejected(message));
-                            return Ok(Done::Deferred);
-                        }
-                    }
-                }
-                KotError::AuthenticationFailed { message } => {
-                    self.not_stored(
-                        record,
-                        LedgerState::Pending,
-                        "KING OF TIME rejected the company's token",
-                    )
-                    .await?;
-                    self.halt(Stop::TokenRejected(message.clone()));
-                    return Ok(Done::Deferred);
-                }
-                KotError::RateLimited { .. } => {
-                    self.not_stored(
-                        record,
-                        LedgerState::Pending,
-                        "KING OF TIME asked to slow down (303); sent later",
-                    )
-                    .await?;
-                    // A 303 is not the punch's fault: it does not use up its attempts.
-                    attempts -= 1;
-                    let seen = self.rate_limited.fetch_add(1, Ordering::Relaxed) + 1;
-                    if seen > self.retry.max_rate_limited {
-                        self.halt(Stop::RateLimited);
-                        return Ok(Done::Deferred);
-                    }
-                    tokio::time::sleep(self.retry.rate_limited_backoff).await;
-                    continue;
-                }
-                KotError::RestrictedHours { .. } => {
-                    self.not_stored(
-                        record,
-                        LedgerState::Pending,
-                        "KING OF TIME refused it during the restricted hours; sent later",
-                    )
-                    .await?;
-                    return Ok(Done::Deferred);
-                }
-                KotError::Rejected { .. } | KotError::NotFound { .. } => {
-                    let reason = format!("KING OF TIME refused the punch: {error}");
-                    self.not_stored(record, LedgerState::Failed, &reason)
-                        .await?;
-                    return Ok(Done::Failed("refused"));
-                }
-                KotError::InvalidConfig { reason } => {
-                    self.not_stored(
-                        record,
-                        LedgerState::Pending,
-                        "the KING OF TIME client is misconfigured; sent later",
-                    )
-                    .await?;
-                    self.halt(Stop::Failed(reason.clone()));
-                    return Ok(Done::Deferred);
-                }
-                // 5xx and requests that never left: bounded retries with backoff.
-                _ => {
-                    if attempts >= self.retry.max_attempts {
-                        let reason =
-                            format!("KING OF TIME kept failing after {attempts} attempts: {error}");
-                        self.not_stored(record, LedgerState::Failed, &reason)
-                            .await?;
-                        return Ok(Done::Failed("retries_exhausted"));
-                    }
-                    let reason = format!("attempt {attempts} failed ({error}); retrying");
-                    self.not_stored(record, LedgerState::Pending, &reason)
-                        .await?;
-                    tokio::time::sleep(self.backoff(attempts)).await;
-                }
+            let step = if error.certainly_not_applied() {
+                self.not_applied(record, &error, &mut failures).await?
+            } else {
+                self.unconfirmed(record, employee_key, day, &error, &mut failures)
+                    .await?
+            };
+            match step {
+                Step::Done(done) => return Ok(done),
+                Step::Again => {}
             }
         }
+    }
+
+    /// KING OF TIME did not store the punch: refused in its own words, or never reached.
+    async fn not_applied(
+        &self,
+        record: &PunchRecord,
+        error: &KotError,
+        failures: &mut u32,
+    ) -> Result<Step, DbError> {
+        let punch_id = record.punch.punch_id.as_str();
+        let now = self.clock.now();
+        match error {
+            KotError::AuthenticationFailed { message } => {
+                let reason = "KING OF TIME rejected the company's token";
+                self.ledger
+                    .not_stored(punch_id, LedgerState::Pending, reason)
+                    .await?;
+                self.halt(Stop::TokenRejected(message.clone()));
+                Ok(Step::Done(Done::Deferred))
+            }
+            KotError::RateLimited { .. } => {
+                // A 303 is not the punch's fault: it does not count as one of its failures.
+                let wait = self.retry.rate_limited_backoff;
+                let retry = RetryAt {
+                    state: LedgerState::Pending,
+                    at: now + chrono::TimeDelta::from_std(wait).unwrap_or_default(),
+                    failures: *failures,
+                    last_error: error.to_string(),
+                    reason: "KING OF TIME asked to slow down (303); sent a little later".into(),
+                };
+                self.ledger.retry_later(punch_id, &retry).await?;
+                let seen = self.rate_limited.fetch_add(1, Ordering::Relaxed) + 1;
+                if seen > self.retry.max_rate_limited {
+                    self.halt(Stop::RateLimited);
+                    return Ok(Step::Done(Done::Deferred));
+                }
+                Ok(if self.pause(wait).await {
+                    Step::Again
+                } else {
+                    Step::Done(Done::Deferred)
+                })
+            }
+            KotError::RestrictedHours { .. } => {
+                // Punch POSTs are allowed in the restricted hours; KING OF TIME disagreeing is
+                // believed, and the punch waits for the window's end.
+                let retry = RetryAt {
+                    state: LedgerState::Pending,
+                    at: kot_client::next_unrestricted(now),
+                    failures: *failures,
+                    last_error: error.to_string(),
+                    reason:
+                        "KING OF TIME refused it during the restricted hours; sent when they end"
+                            .into(),
+                };
+                self.ledger.retry_later(punch_id, &retry).await?;
+                Ok(Step::Done(Done::Deferred))
+            }
+            KotError::Rejected { .. } | KotError::NotFound { .. } => {
+                let reason = format!("KING OF TIME refused the punch: {error}");
+                self.ledger
+                    .refused(punch_id, &reason, &error.to_string())
+                    .await?;
+                Ok(Step::Done(Done::Failed("refused")))
+            }
+            KotError::InvalidConfig { reason } => {
+                let text = "the KING OF TIME client is misconfigured; sent later";
+                self.ledger
+                    .not_stored(punch_id, LedgerState::Pending, text)
+                    .await?;
+                self.halt(Stop::Failed(reason.clone()));
+                Ok(Step::Done(Done::Deferred))
+            }
+            // The request never left (connection refused, DNS): try again.
+            _ => self.transient(record, &error.to_string(), failures).await,
+        }
+    }
+
+    /// KING OF TIME may or may not have stored the punch: read the day back before anything.
+    async fn unconfirmed(
+        &self,
+        record: &PunchRecord,
+        employee_key: &str,
+        day: NaiveDate,
+        error: &KotError,
+        failures: &mut u32,
+    ) -> Result<Step, DbError> {
+        let punch_id = record.punch.punch_id.as_str();
+        let last_error = error.to_string();
+        let note = format!(
+            "no confirmed answer from KING OF TIME ({last_error}); verifying by reading the day back"
+        );
+        self.ledger.note(punch_id, &note, &last_error).await?;
+        if !self.pause(self.retry.verify_delay).await {
+            // Left in flight: the next run reads the day back.
+            return Ok(Step::Done(Done::Deferred));
+        }
+        match self.verify(record, employee_key, day).await? {
+            Verified::Stored => {
+                self.ledger.sent(punch_id, self.clock.now()).await?;
+                Ok(Step::Done(Done::Sent))
+            }
+            Verified::Missing => {
+                let last = format!("{last_error}; read back: not stored");
+                self.transient(record, &last, failures).await
+            }
+            Verified::Unknown { reason, not_before } => {
+                *failures += 1;
+                let done = self
+                    .read_later(record, *failures, &last_error, &reason, not_before)
+                    .await?;
+                Ok(Step::Done(done))
+            }
+            Verified::TokenRejected(message) => {
+                self.halt(Stop::TokenRejected(message));
+                Ok(Step::Done(Done::Deferred))
+            }
+        }
+    }
+
+    /// The punch is certainly not in KING OF TIME and failed for a passing reason: pending again,
+    /// posted again within this run while the wait is short, by a later run otherwise.
+    async fn transient(
+        &self,
+        record: &PunchRecord,
+        last_error: &str,
+        failures: &mut u32,
+    ) -> Result<Step, DbError> {
+        *failures += 1;
+        let at = self.retry.next_attempt(*failures, self.clock.now());
+        let retry = RetryAt {
+            state: LedgerState::Pending,
+            at,
+            failures: *failures,
+            last_error: last_error.to_owned(),
+            reason: format!(
+                "retrying; next attempt {}; last: {last_error}",
+                kot_client::format_kot_time(&at)
+            ),
+        };
+        self.ledger
+            .retry_later(&record.punch.punch_id, &retry)
+            .await?;
+        if !self.retry.retry_inline(*failures) {
+            return Ok(Step::Done(Done::Deferred));
+        }
+        let wait = (at - self.clock.now()).to_std().unwrap_or_default();
+        Ok(if self.pause(wait).await {
+            Step::Again
+        } else {
+            Step::Done(Done::Deferred)
+        })
+    }
+
+    /// The day could not be read back: the punch stays in flight and is read back later.
+    async fn read_later(
+        &self,
+        record: &PunchRecord,
+        failures: u32,
+        last_error: &str,
+        why: &str,
+        not_before: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Done, DbError> {
+        let failures = failures.max(1);
+        let at = not_before.unwrap_or_else(|| self.retry.next_attempt(failures, self.clock.now()));
+        let last_error = if last_error.is_empty() {
+            why
+        } else {
+            last_error
+        };
+        let retry = RetryAt {
+            state: LedgerState::InFlight,
+            at,
+            failures,
+            last_error: last_error.to_owned(),
+            reason: format!(
+                "sent without a confirmed answer; {why}; read back again from {}",
+                kot_client::format_kot_time(&at)
+            ),
+        };
+        self.ledger
+            .retry_later(&record.punch.punch_id, &retry)
+            .await?;
+        Ok(Done::Deferred)
     }
 }

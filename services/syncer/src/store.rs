@@ -10,12 +10,14 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::model::{LedgerState, NewPunch, Platform, PunchRecord, PunchType, StatusKind};
+use crate::plan::{expired_reason, month_starts};
 use crate::translate;
 
 /// The columns `record_from_row` decodes, in order.
 pub(crate) const RECORD_COLUMNS: &str = "punch_id, user_id, status_id, status_name, status_kind, \
     punched_at, latitude, longitude, address, platform, app_version, unsupported_app_version, \
-    received_at, punch_type, state, reason, attempts, working_day, employee_key, sent_at";
+    received_at, punch_type, state, reason, attempts, working_day, employee_key, sent_at, \
+    next_attempt_at, last_error, retry_requested_by, retry_requested_at, failures";
 
 /// Columns written at ingest; `sent_at` and `in_flight_at` start NULL.
 const INSERT_COLUMNS: &str = "company_id, punch_id, user_id, status_id, status_name, status_kind, \
@@ -59,6 +61,9 @@ pub async fn record(
         }
     }
 
+    // Older punches are never sent (manual: 当月分のデータ): they are stored as such at once, so
+    // none waits under a reason that cannot come true.
+    let oldest_sendable = month_starts(received_at).1;
     let mut tx = db.begin_write().await?;
     let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
     for chunk in unique.chunks(INSERT_CHUNK) {
@@ -85,6 +90,9 @@ pub async fn record(
                     LedgerState::NotSynced,
                     translate::not_synced_reason(punch.status_kind, &punch.status_name),
                 ),
+                _ if punch.punched_at < oldest_sendable => {
+                    (LedgerState::Expired, expired_reason(oldest_sendable))
+                }
                 _ => (LedgerState::Held, AWAITING_RUN.to_owned()),
             };
             query = query
@@ -303,6 +311,8 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PunchRecord, DbError> {
     let attempts: i64 = row.try_get(16)?;
     let working_day: String = row.try_get(17)?;
     let sent_at: Option<i64> = row.try_get(19)?;
+    let next_attempt_at: Option<i64> = row.try_get(20)?;
+    let retry_requested_at: Option<i64> = row.try_get(23)?;
     Ok(PunchRecord {
         punch: NewPunch {
             punch_id: row.try_get(0)?,
@@ -328,5 +338,10 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PunchRecord, DbError> {
         working_day: NaiveDate::parse_from_str(&working_day, "%Y-%m-%d").ok(),
         employee_key: row.try_get(18)?,
         sent_at: sent_at.map(from_millis),
+        next_attempt_at: next_attempt_at.map(from_millis),
+        last_error: row.try_get(21)?,
+        retry_requested_by: row.try_get(22)?,
+        retry_requested_at: retry_requested_at.map(from_millis),
+        failures: u32::try_from(row.try_get::<i64, _>(24)?).unwrap_or(u32::MAX),
     })
 }

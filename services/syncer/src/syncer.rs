@@ -7,10 +7,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use kintai_core::Db;
 use kintai_core::lease::Leases;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::error::SyncerError;
 use crate::ledger::LEASE_TABLE;
 use crate::model::{NewPunch, PunchRecord};
+use crate::retry::{self, Requeued, RetryRequest};
 use crate::store::{self, Cursor, ListFilter, Recorded};
 use crate::{SERVICE, SyncerDeps, schema};
 
@@ -28,6 +31,10 @@ struct Inner {
     /// Tells this process's lease holders apart from other pods'.
     instance: String,
     runs: AtomicU64,
+    /// Cancelled at shutdown: runs stop starting POSTs.
+    cancel: CancellationToken,
+    /// The company runs, detached from the callers that asked for them.
+    tasks: TaskTracker,
 }
 
 impl Syncer {
@@ -48,6 +55,8 @@ impl Syncer {
                 leases,
                 instance,
                 runs: AtomicU64::new(0),
+                cancel: CancellationToken::new(),
+                tasks: TaskTracker::new(),
             }),
         })
     }
@@ -66,6 +75,33 @@ impl Syncer {
 
     pub(crate) fn clock(&self) -> &dyn crate::Clock {
         self.inner.deps.clock.as_ref()
+    }
+
+    pub(crate) fn cancel(&self) -> &CancellationToken {
+        &self.inner.cancel
+    }
+
+    /// Runs `work` as a task of its own that outlives its caller and that shutdown waits for.
+    pub(crate) fn spawn<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        self.inner.tasks.spawn(work)
+    }
+
+    /// Stops starting new POSTs: the running company runs let the POSTs that are out finish,
+    /// record what happened and give their leases back. Call it when the process is asked to stop.
+    pub fn shut_down(&self) {
+        self.inner.cancel.cancel();
+        self.inner.tasks.close();
+    }
+
+    /// Waits until every company run has ended after [`Syncer::shut_down`], at most `limit`;
+    /// `false` when some did not end in time.
+    pub async fn drained(&self, limit: Duration) -> bool {
+        tokio::time::timeout(limit, self.inner.tasks.wait())
+            .await
+            .is_ok()
     }
 
     /// The syncer's "now" (injectable for tests).
@@ -88,6 +124,27 @@ impl Syncer {
         Ok(store::record(self.db(), company_id, punches, self.now()).await?)
     }
 
+    /// Puts the named failed punches back into the queue (RetryPunches).
+    pub async fn retry_ids(
+        &self,
+        company_id: &str,
+        punch_ids: &[String],
+        request: &RetryRequest<'_>,
+    ) -> Result<Vec<(String, Requeued)>, SyncerError> {
+        Ok(retry::requeue_ids(self.db(), company_id, punch_ids, request).await?)
+    }
+
+    /// Puts every failed punch of the company punched in `from..until` back into the queue.
+    pub async fn retry_range(
+        &self,
+        company_id: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        request: &RetryRequest<'_>,
+    ) -> Result<Vec<String>, SyncerError> {
+        Ok(retry::requeue_range(self.db(), company_id, from, until, request).await?)
+    }
+
     /// One page of a company's punches and the cursor of the next.
     pub async fn list(
         &self,
@@ -101,7 +158,9 @@ impl Syncer {
 }
 
 /// Runs a sync over every enabled company every `every`, until `shutdown` completes (the
-/// laptop mode's stand-in for the CronJob). A failed run is logged and the next one comes.
+/// laptop mode's stand-in for the CronJob). A failed run is logged and the next one comes. A run
+/// going on when `shutdown` completes is not dropped: it ends by itself once
+/// [`Syncer::shut_down`] is called, with its POSTs recorded and its leases given back.
 pub fn spawn_periodic(
     syncer: Syncer,
     every: Duration,
@@ -115,6 +174,9 @@ pub fn spawn_periodic(
             tokio::select! {
                 _ = ticks.tick() => {}
                 () = &mut shutdown => return,
+            }
+            if syncer.cancel().is_cancelled() {
+                return;
             }
             match syncer.run(None, false).await {
                 Ok(report) => {

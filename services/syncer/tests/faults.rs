@@ -72,32 +72,65 @@ both_engines!(
         h.record(C, day_punches("p", "u1", 2)).await;
         h.sim.sim.fail_next(1, FailureKind::Status500Code300);
         h.sim.sim.fail_next(1, FailureKind::Status502Html);
-        let run = h.sync(C).await;
-        assert_eq!((run.results[0].sent, run.results[0].failed), (2, 0));
+        let runs = h.settle(C, 5).await;
+        let sent: u32 = runs.iter().map(|r| r.results[0].sent).sum();
+        let failed: u32 = runs.iter().map(|r| r.results[0].failed).sum();
+        assert_eq!((sent, failed), (2, 0), "{runs:?}");
         assert_eq!(h.kot(C).len(), 2);
-        assert_eq!(h.punch(C, "p0").await.attempts, 3);
+        assert_no_duplicates(&h);
     }
 );
 
+both_engines!(an_outage_never_fails_a_punch, |db: Db| async move {
+    let h = harness(db, jst(NOW)).await;
+    h.company(C);
+    h.employee(C, "u1", "U000123", true);
+    h.record(C, day_punches("p", "u1", 2)).await;
+    // More consecutive failures than one run retries by itself.
+    h.sim.sim.fail_next(40, FailureKind::Status500Code300);
+    let run = h.sync(C).await;
+    assert_eq!((run.results[0].sent, run.results[0].failed), (0, 0));
+    let waiting = h.punch(C, "p0").await;
+    assert!(
+        matches!(waiting.state(), PunchState::Pending | PunchState::InFlight),
+        "{waiting:?}"
+    );
+    assert!(waiting.next_attempt_at.is_some(), "{waiting:?}");
+    assert!(
+        waiting.last_error.contains("500")
+            && (waiting.reason.contains("next attempt")
+                || waiting.reason.contains("read back again")),
+        "{waiting:?}"
+    );
+    // The next run does not try before the retry time.
+    let early = h.sync(C).await;
+    assert_eq!(early.results[0].sent, 0);
+    assert!(h.kot(C).is_empty());
+
+    h.sim.sim.clear_faults();
+    let runs = h.settle(C, 10).await;
+    assert!(runs.iter().all(|r| r.results[0].failed == 0), "{runs:?}");
+    assert_eq!(h.kot(C).len(), 2);
+    assert_no_duplicates(&h);
+    let sent = h.punch(C, "p0").await;
+    assert_eq!(sent.state(), PunchState::Sent);
+    assert!(sent.next_attempt_at.is_none());
+});
+
 both_engines!(
-    persistent_errors_fail_with_kot_message,
+    a_refusal_by_kot_fails_the_punch_with_its_message,
     |db: Db| async move {
         let h = harness(db, jst(NOW)).await;
         h.company(C);
-        h.employee(C, "u1", "U000123", true);
+        // Linked to an employee KING OF TIME does not know (deleted there since the match).
+        h.links.link(C, "u1", &"f".repeat(64), true);
         h.record(C, day_punches("p", "u1", 1)).await;
-        h.sim
-            .sim
-            .fail_next(fast_retry().max_attempts, FailureKind::Status500Code300);
         let run = h.sync(C).await;
         assert_eq!((run.results[0].sent, run.results[0].failed), (0, 1));
         let failed = h.punch(C, "p0").await;
         assert_eq!(failed.state(), PunchState::Failed);
-        assert!(
-            failed.reason.contains("Resource Server Error"),
-            "{}",
-            failed.reason
-        );
+        assert!(failed.reason.contains("unknown employee key"), "{failed:?}");
+        assert_eq!(failed.attempts, 1, "a refusal is not retried");
         assert!(h.kot(C).is_empty());
     }
 );
@@ -300,6 +333,30 @@ impl AttendanceVendor for CrashAfterPost {
     }
 }
 
+/// A second pool on the same database, as another process would have.
+async fn second_pool(db: &Db) -> Db {
+    let url = match db.engine() {
+        kintai_core::Engine::Sqlite => {
+            let file: String =
+                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap();
+            format!("sqlite://{file}")
+        }
+        kintai_core::Engine::Postgres => {
+            let name: String = sqlx::query_scalar("SELECT current_database()::text")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            let server = std::env::var(kintai_core::testing::POSTGRES_URL_VAR).unwrap();
+            let base = server.rsplit_once('/').unwrap().0;
+            format!("{base}/{name}")
+        }
+    };
+    Db::connect(&url, 5).await.unwrap()
+}
+
 both_engines!(
     a_run_killed_after_a_post_is_completed_by_the_next,
     |db: Db| async move {
@@ -308,8 +365,12 @@ both_engines!(
         h.employee(C, "u1", "U000123", true);
         h.record(C, day_punches("p", "u1", 5)).await;
         let lease_ttl = Duration::from_millis(300);
+        // The "process" that dies: its own pool, a KING OF TIME call that never returns after
+        // the third POST was stored, and then its database connections gone — as after SIGKILL,
+        // nothing of it writes or renews its lease any more.
+        let doomed_db = second_pool(&db).await;
         let crashing = Syncer::start(
-            db.clone(),
+            doomed_db.clone(),
             SyncerDeps {
                 settings: h.settings.clone(),
                 links: h.links.clone(),
@@ -328,23 +389,34 @@ both_engines!(
         )
         .await
         .unwrap();
-        let killed =
-            tokio::time::timeout(Duration::from_secs(2), crashing.run(Some(C), false)).await;
-        assert!(killed.is_err(), "the run was stopped mid-way");
+        let run = {
+            let crashing = crashing.clone();
+            tokio::spawn(async move { crashing.run(Some(C), false).await })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while h.kot(C).len() < 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the doomed run never posted"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        doomed_db.close().await;
         assert_eq!(h.kot(C).len(), 3);
         assert_eq!(h.punch(C, "p2").await.state(), PunchState::InFlight);
         // The dead run's lease expires; the next run verifies p2 and sends the rest.
         tokio::time::sleep(lease_ttl * 2).await;
-        let run = h.sync(C).await;
+        let run_after = h.sync(C).await;
         assert_eq!(
-            run.results[0].outcome(),
+            run_after.results[0].outcome(),
             SyncOutcome::Completed,
             "{}",
-            run.results[0].reason
+            run_after.results[0].reason
         );
-        assert_eq!(run.results[0].sent, 3);
+        assert_eq!(run_after.results[0].sent, 3);
         assert_eq!(h.kot(C).len(), 5);
         assert_no_duplicates(&h);
         assert_eq!(h.punch(C, "p2").await.attempts, 1);
+        run.abort();
     }
 );

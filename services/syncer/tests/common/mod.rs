@@ -10,11 +10,11 @@ use kintai_core::Db;
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{
-    ListPunchesRequest, Platform, PunchInput, PunchRecord, RecordPunchesRequest,
+    ListPunchesRequest, Platform, PunchInput, PunchRecord, PunchState, RecordPunchesRequest,
     RecordPunchesResponse, RunSyncRequest, RunSyncResponse,
 };
 use kintai_syncer::ports::memory::{MemoryLinks, MemorySettings};
-use kintai_syncer::{ManualClock, RetryPolicy, SyncOptions, Syncer, SyncerApi, SyncerDeps};
+use kintai_syncer::{Clock, ManualClock, RetryPolicy, SyncOptions, Syncer, SyncerApi, SyncerDeps};
 use kot_client::{KotClient, KotConfig, RateLimit};
 use kot_sim::{NewEmployee, SimHandle, TokenOptions};
 use tonic::Request;
@@ -44,12 +44,13 @@ pub struct Harness {
     pub clock: Arc<ManualClock>,
 }
 
-/// Retries fast enough for tests, same shape as production.
+/// Retries fast enough for tests, same shape as production: three retries within a run
+/// (5, 10, 20 ms), then the punch waits for a later run.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 4,
         base_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(40),
+        inline_backoff_limit: Duration::from_millis(20),
         rate_limited_backoff: Duration::from_millis(20),
         max_rate_limited: 3,
         verify_delay: Duration::from_millis(5),
@@ -110,6 +111,7 @@ pub async fn start_syncer(
             employees_in_parallel: 4,
             lease_ttl: Duration::from_secs(30),
             retry: fast_retry(),
+            undelivered_after: Duration::from_secs(4 * 3600),
         },
     };
     Syncer::start(db.clone(), deps).await.unwrap()
@@ -120,6 +122,25 @@ impl Harness {
     pub fn set_now(&self, now: DateTime<Utc>) {
         self.clock.set(now);
         self.sim.sim.set_clock(kot_sim::Clock::Fixed(now));
+    }
+
+    /// Runs the company's sync until no punch is pending or in flight, moving both clocks a
+    /// minute on between runs (past any retry time); at most `runs` runs. Answers the runs.
+    pub async fn settle(&self, company_id: &str, runs: usize) -> Vec<RunSyncResponse> {
+        let mut answers = Vec::new();
+        for _ in 0..runs {
+            answers.push(self.sync(company_id).await);
+            let open = self
+                .punches(company_id)
+                .await
+                .into_iter()
+                .any(|p| matches!(p.state(), PunchState::Pending | PunchState::InFlight));
+            if !open {
+                return answers;
+            }
+            self.set_now(self.clock.now() + chrono::TimeDelta::minutes(1));
+        }
+        panic!("punches still open after {runs} runs: {answers:?}");
     }
 
     /// A company in KING OF TIME and in settings (enabled, with a token); returns the token.

@@ -49,7 +49,9 @@ pub fn access(path: &str) -> Access {
         ("kintai.matcher.v1.MatcherService", "RunMatch") => RUNS,
         ("kintai.matcher.v1.MatcherService", "ListLinks") => PLATFORM_AND_INTERNAL,
         ("kintai.syncer.v1.SyncerService", "RunSync") => RUNS,
-        ("kintai.syncer.v1.SyncerService", "RecordPunches" | "ListPunches") => PLATFORM,
+        ("kintai.syncer.v1.SyncerService", "RecordPunches" | "ListPunches" | "RetryPunches") => {
+            PLATFORM
+        }
         _ => NOBODY,
     })
 }

@@ -18,6 +18,7 @@ pub mod names {
     pub const PUNCHES_FAILED: &str = "kintai.punches.failed";
     pub const RUN_DURATION: &str = "kintai.run.duration";
     pub const TOKEN_REJECTED: &str = "kintai.company.token_rejected";
+    pub const PUNCHES_UNDELIVERED: &str = "kintai.punches.undelivered";
 }
 
 /// Every service-level instrument of the process.
@@ -34,6 +35,9 @@ pub struct Metrics {
     pub run_duration: Histogram<f64>,
     /// 1 while a company's token is rejected by KING OF TIME, 0 once it works, by `company_id`.
     pub token_rejected: Gauge<u64>,
+    /// Punches not in KING OF TIME although received longer ago than the configured limit, by
+    /// `company_id`, as the company's last sync run counted them.
+    pub punches_undelivered: Gauge<u64>,
 }
 
 /// The process's instruments, created on first use from the global meter provider.
@@ -78,6 +82,13 @@ pub fn metrics() -> &'static Metrics {
                 .u64_gauge(names::TOKEN_REJECTED)
                 .with_description(
                     "1 while KING OF TIME rejects the company's token (403, code 100)",
+                )
+                .build(),
+            punches_undelivered: meter
+                .u64_gauge(names::PUNCHES_UNDELIVERED)
+                .with_unit("{punch}")
+                .with_description(
+                    "punches still not in KING OF TIME long after they arrived (syncer.undelivered_after_secs)",
                 )
                 .build(),
         }
@@ -133,4 +144,11 @@ pub fn record_token_rejected(company_id: &str, rejected: bool) {
         u64::from(rejected),
         &[KeyValue::new("company_id", company_id.to_owned())],
     );
+}
+
+/// Records how many of a company's punches are long undelivered.
+pub fn record_undelivered(company_id: &str, count: u64) {
+    metrics()
+        .punches_undelivered
+        .record(count, &[KeyValue::new("company_id", company_id.to_owned())]);
 }

@@ -1,0 +1,114 @@
+//! The RetryPunches handler: checks the request, then requeues through [`crate::retry`].
+
+use kintai_core::validate::{Violations, batch_too_large};
+use kintai_proto::syncer::v1::{
+    RetryOutcome, RetryPunchesRequest, RetryPunchesResponse, RetryResult,
+};
+use tonic::Status;
+
+use crate::api::{MAX_BATCH, day_bound, jst_start};
+use crate::convert;
+use crate::retry::{Requeued, RetryRequest};
+use crate::syncer::Syncer;
+
+/// Longest `requested_by`, in characters.
+const MAX_REQUESTER_CHARS: usize = 128;
+
+pub(crate) async fn retry_punches(
+    syncer: &Syncer,
+    request: RetryPunchesRequest,
+) -> Result<RetryPunchesResponse, Status> {
+    if request.punch_ids.len() > MAX_BATCH {
+        return Err(batch_too_large(
+            "punch_ids",
+            request.punch_ids.len(),
+            MAX_BATCH,
+        ));
+    }
+    let mut violations = Violations::new();
+    violations.id("company_id", &request.company_id);
+    violations.required_text("requested_by", &request.requested_by, MAX_REQUESTER_CHARS);
+    for (index, punch_id) in request.punch_ids.iter().enumerate() {
+        violations.id(&format!("punch_ids[{index}]"), punch_id);
+    }
+    let from = day_bound(&mut violations, "from_date", &request.from_date);
+    let to = day_bound(&mut violations, "to_date", &request.to_date);
+    let range = if request.punch_ids.is_empty() {
+        match (from, to) {
+            (Some(from), Some(to)) if from > to => {
+                violations.add("to_date", "must not be before from_date");
+                None
+            }
+            (Some(from), Some(to)) => to
+                .succ_opt()
+                .map(|after| (jst_start(from), jst_start(after))),
+            _ => {
+                if request.from_date.is_empty() && request.to_date.is_empty() {
+                    violations.add(
+                        "punch_ids",
+                        "name the punches, or give from_date and to_date for every FAILED punch of that range",
+                    );
+                } else if request.from_date.is_empty() {
+                    violations.add("from_date", "is required when punch_ids is empty");
+                } else if request.to_date.is_empty() {
+                    violations.add("to_date", "is required when punch_ids is empty");
+                }
+                None
+            }
+        }
+    } else {
+        if !request.from_date.is_empty() || !request.to_date.is_empty() {
+            violations.add(
+                "from_date",
+                "must be empty when punch_ids are given (one or the other)",
+            );
+        }
+        None
+    };
+    violations.check()?;
+
+    let retry = RetryRequest {
+        requested_by: &request.requested_by,
+        at: syncer.now(),
+    };
+    let results: Vec<RetryResult> = match range {
+        Some((from, until)) => syncer
+            .retry_range(&request.company_id, from, until, &retry)
+            .await?
+            .into_iter()
+            .map(|punch_id| RetryResult {
+                punch_id,
+                outcome: RetryOutcome::Requeued.into(),
+                state: 0,
+            })
+            .collect(),
+        None => syncer
+            .retry_ids(&request.company_id, &request.punch_ids, &retry)
+            .await?
+            .into_iter()
+            .map(|(punch_id, outcome)| {
+                let (outcome, state) = match outcome {
+                    Requeued::Requeued => (RetryOutcome::Requeued, 0),
+                    Requeued::NotFound => (RetryOutcome::NotFound, 0),
+                    Requeued::NotFailed(state) => {
+                        (RetryOutcome::NotFailed, convert::state(state).into())
+                    }
+                };
+                RetryResult {
+                    punch_id,
+                    outcome: outcome.into(),
+                    state,
+                }
+            })
+            .collect(),
+    };
+    let requeued = results
+        .iter()
+        .filter(|r| r.outcome() == RetryOutcome::Requeued)
+        .count();
+    tracing::info!(company_id = %request.company_id, requeued, "punches requeued by an operator");
+    Ok(RetryPunchesResponse {
+        requeued: u32::try_from(requeued).unwrap_or(u32::MAX),
+        results,
+    })
+}
