@@ -106,6 +106,14 @@ pub struct SyncerConfig {
     /// The longest wait between two attempts of one punch after transient failures (the wait
     /// starts at 1 s and doubles).
     pub retry_max_backoff_secs: u64,
+    /// Prompt delivery: this process claims companies with new punches (or a retry time) and
+    /// syncs them within seconds. Off: only RunSync (the CronJob, operators) sends.
+    pub dispatch: bool,
+    /// A company with new punches is synced this long after the first of them (a burst
+    /// becomes one run).
+    pub dispatch_debounce_ms: u64,
+    /// How often the dispatcher looks for due companies.
+    pub dispatch_poll_ms: u64,
 }
 
 impl Default for SyncerConfig {
@@ -115,6 +123,9 @@ impl Default for SyncerConfig {
             lease_ttl_secs: 30,
             undelivered_after_secs: 4 * 3600,
             retry_max_backoff_secs: 30 * 60,
+            dispatch: true,
+            dispatch_debounce_ms: 2_000,
+            dispatch_poll_ms: 500,
         }
     }
 }
@@ -332,6 +343,9 @@ impl Config {
                     "{setting}.concurrency must be at least 1 and {setting}.lease_ttl_secs at least 5"
                 )));
             }
+        }
+        if self.syncer.dispatch_poll_ms == 0 {
+            return bad("syncer.dispatch_poll_ms", "must be positive");
         }
         if self.syncer.undelivered_after_secs == 0 || self.syncer.retry_max_backoff_secs == 0 {
             return bad(

@@ -86,6 +86,9 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
             )?;
             let syncer = Syncer::start(db.clone(), deps).await?;
             server.add_service(syncer_server(syncer.clone(), max));
+            if config.syncer.dispatch {
+                kintai_syncer::spawn_dispatcher(syncer.clone());
+            }
             running_syncer = Some(syncer);
         }
     };
@@ -241,6 +244,11 @@ impl DevStack {
         }));
 
         let mut background = Vec::new();
+        // Prompt delivery belongs to the stack that runs on its own (`kintai dev`); the demo
+        // drives every run itself.
+        if options.periodic && config.syncer.dispatch {
+            background.push(kintai_syncer::spawn_dispatcher(syncer.clone()));
+        }
         if options.periodic {
             let match_every = Duration::from_secs(config.dev.match_interval_secs);
             let sync_every = Duration::from_secs(config.dev.sync_interval_secs);
@@ -371,6 +379,12 @@ fn syncer_deps(
             concurrency: config.syncer.concurrency,
             lease_ttl: Duration::from_secs(config.syncer.lease_ttl_secs),
             undelivered_after: Duration::from_secs(config.syncer.undelivered_after_secs),
+            dispatch: kintai_syncer::DispatchOptions {
+                enabled: config.syncer.dispatch,
+                debounce: Duration::from_millis(config.syncer.dispatch_debounce_ms),
+                poll: Duration::from_millis(config.syncer.dispatch_poll_ms),
+                max_running: config.syncer.concurrency,
+            },
             retry: kintai_syncer::RetryPolicy {
                 max_backoff: Duration::from_secs(config.syncer.retry_max_backoff_secs),
                 ..kintai_syncer::RetryPolicy::default()

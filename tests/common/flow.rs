@@ -71,10 +71,12 @@ pub fn punches_every(count: usize, step_secs: i64) -> Vec<PunchInput> {
 pub const PUNCH_BUDGET: u32 = 30_000;
 
 /// `kintai dev`'s environment for these tests: a short lease (a crashed run frees the company
-/// quickly), no periodic sync competing with the test's runs, and the raised punch budget.
+/// quickly), no periodic sync and no prompt delivery competing with the test's own runs, and the
+/// raised punch budget.
 pub const DEV_ENV: &[(&str, &str)] = &[
     ("KINTAI__SYNCER__LEASE_TTL_SECS", "5"),
     ("KINTAI__DEV__SYNC_INTERVAL_SECS", "86400"),
+    ("KINTAI__SYNCER__DISPATCH", "false"),
     ("KINTAI__KOT__PUNCH_REQUESTS", "30000"),
 ];
 

@@ -52,6 +52,11 @@ impl ManualClock {
         *self.lock() = Reading::Fixed(at);
     }
 
+    /// Reads `start` now and flows with real time from there.
+    pub fn flow_from(&self, start: DateTime<Utc>) {
+        *self.lock() = Reading::Offset(start.signed_duration_since(Utc::now()));
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Reading> {
         // A reading cannot be left half-written, so a poisoned lock is still usable.
         self.reading

@@ -13,12 +13,15 @@ use sqlx::Row;
 
 use crate::model::{LedgerState, PunchRecord, PunchType};
 use crate::store::{RECORD_COLUMNS, record_from_row};
+use crate::working_day::MAX_SHIFT;
 
 /// The lease table, also used to fence the in-flight mark.
 pub const LEASE_TABLE: &str = "syncer_leases";
 
-/// The punches a run looks at: every synced-kind punch from `window_start` on (candidates and
-/// the history that decides working days), plus every punch left in flight, however old.
+/// The punches a run looks at: the candidates (held or pending from `window_start` on, and every
+/// punch left in flight, however old) and, for the candidates' users, the punches before them
+/// that decide their working days ([`MAX_SHIFT`] back). A company whose history is long but
+/// settled costs one indexed read of its few open punches.
 pub async fn load(
     db: &Db,
     company_id: &str,
@@ -26,16 +29,82 @@ pub async fn load(
 ) -> Result<Vec<PunchRecord>, DbError> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM punches WHERE company_id = $1 AND punch_type <> $2 \
-         AND (punched_at >= $3 OR state = $4) ORDER BY user_id, punched_at, punch_id"
+         AND ((state IN ($3, $4) AND punched_at >= $5) OR state = $6)"
     );
     let rows = sqlx::query(&sql)
         .bind(company_id)
         .bind(PunchType::NotSynced.to_i64())
+        .bind(LedgerState::Held.as_str())
+        .bind(LedgerState::Pending.as_str())
         .bind(to_millis(window_start))
         .bind(LedgerState::InFlight.as_str())
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(record_from_row).collect()
+    let mut records: Vec<PunchRecord> =
+        rows.iter().map(record_from_row).collect::<Result<_, _>>()?;
+    let (Some(first), Some(last)) = (
+        records.iter().map(|r| r.punch.punched_at).min(),
+        records.iter().map(|r| r.punch.punched_at).max(),
+    ) else {
+        return Ok(records);
+    };
+    let mut users: Vec<&str> = records.iter().map(|r| r.punch.user_id.as_str()).collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut history = Vec::new();
+    for chunk in users.chunks(USERS_PER_QUERY) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 8)).collect();
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM punches WHERE company_id = $1 AND punch_type <> $2 \
+             AND state NOT IN ($3, $4, $5) AND punched_at >= $6 AND punched_at <= $7 \
+             AND user_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(company_id)
+            .bind(PunchType::NotSynced.to_i64())
+            .bind(LedgerState::Held.as_str())
+            .bind(LedgerState::Pending.as_str())
+            .bind(LedgerState::InFlight.as_str())
+            .bind(to_millis(first - MAX_SHIFT))
+            .bind(to_millis(last));
+        for user in chunk {
+            query = query.bind(*user);
+        }
+        for row in query.fetch_all(db.pool()).await? {
+            history.push(record_from_row(&row)?);
+        }
+    }
+    records.extend(history);
+    Ok(records)
+}
+
+/// Users per `IN (...)` of the history read.
+const USERS_PER_QUERY: usize = 500;
+
+/// When the company's open punches (pending, or awaiting read-back) may be tried next: `None`
+/// when it has none; a punch without a retry time counts as "now".
+pub async fn next_open_attempt(
+    db: &Db,
+    company_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), MIN(COALESCE(next_attempt_at, $1)) FROM punches \
+         WHERE company_id = $2 AND state IN ($3, $4)",
+    )
+    .bind(to_millis(now))
+    .bind(company_id)
+    .bind(LedgerState::Pending.as_str())
+    .bind(LedgerState::InFlight.as_str())
+    .fetch_one(db.pool())
+    .await?;
+    let open: i64 = row.try_get(0)?;
+    if open == 0 {
+        return Ok(None);
+    }
+    let earliest: Option<i64> = row.try_get(1)?;
+    Ok(Some(earliest.map_or(now, from_millis)))
 }
 
 /// Punches of the company not synced (× 連携されません) from `from` on.

@@ -11,6 +11,7 @@ mod api_retry;
 mod backoff;
 pub mod clock;
 mod convert;
+mod dispatch;
 mod error;
 mod ledger;
 pub mod model;
@@ -36,6 +37,7 @@ use std::time::Duration;
 pub use api::SyncerApi;
 pub use backoff::RetryPolicy;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use dispatch::{DispatchOptions, spawn_dispatcher};
 pub use error::SyncerError;
 pub use report::{CompanyReport, PlannedPunch, RunReport, SyncOutcome};
 pub use schema::MIGRATIONS;
@@ -65,6 +67,8 @@ pub struct SyncOptions {
     /// Punches still not in KING OF TIME this long after they arrived are reported
     /// (`undelivered` in RunSync, the `kintai.punches.undelivered` gauge).
     pub undelivered_after: Duration,
+    /// Prompt delivery.
+    pub dispatch: DispatchOptions,
 }
 
 impl Default for SyncOptions {
@@ -75,6 +79,7 @@ impl Default for SyncOptions {
             lease_ttl: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             undelivered_after: Duration::from_secs(4 * 3600),
+            dispatch: DispatchOptions::default(),
         }
     }
 }

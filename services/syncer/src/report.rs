@@ -57,6 +57,8 @@ pub struct CompanyReport {
     pub deferred: u32,
     /// Pending or unconfirmed punches received longer ago than `SyncOptions::undelivered_after`.
     pub undelivered: u32,
+    /// For a run that stopped early: how long the company should rest before the next one.
+    pub retry_after: Option<Duration>,
     pub duration: Duration,
     pub planned: Vec<PlannedPunch>,
 }
@@ -73,6 +75,7 @@ impl CompanyReport {
             failed: 0,
             deferred: 0,
             undelivered: 0,
+            retry_after: None,
             duration: Duration::ZERO,
             planned: Vec::new(),
         }

@@ -74,7 +74,7 @@ impl Syncer {
         })
     }
 
-    async fn sync_company(&self, company_id: &str, dry_run: bool) -> CompanyReport {
+    pub(crate) async fn sync_company(&self, company_id: &str, dry_run: bool) -> CompanyReport {
         let span = tracing::info_span!(
             "sync company",
             company_id,
@@ -358,11 +358,13 @@ impl Syncer {
                 report.reason = reason;
             }
             Some(Stop::LeaseLost) => {
+                report.retry_after = Some(deps.options.lease_ttl);
                 report.outcome = SyncOutcome::Partial;
                 report.reason =
                     "the run lost its lease to another run; the rest is left to it".into();
             }
             Some(Stop::RateLimited) => {
+                report.retry_after = Some(deps.options.retry.rate_limited_backoff);
                 report.outcome = SyncOutcome::Partial;
                 report.reason = "KING OF TIME kept answering 303 (Too Many Requests); the rest is sent by a later run".into();
             }

@@ -66,6 +66,17 @@ ALTER TABLE punches ADD COLUMN retry_requested_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE punches ADD COLUMN retry_requested_at BIGINT;
 ";
 
+// V3, prompt delivery: `syncer_due` is the dispatcher's queue of companies that need a run
+// (kintai_core::due): marked by RecordPunches, RetryPunches and retry times, claimed by every
+// syncer replica.
+const V3: &str = "\
+CREATE TABLE syncer_due (company_id TEXT PRIMARY KEY, due_at BIGINT NOT NULL, version BIGINT NOT NULL);
+CREATE INDEX syncer_due_by_time ON syncer_due (due_at);
+";
+
+/// The dispatcher's queue (kintai_core::due).
+pub const DUE_TABLE: &str = "syncer_due";
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -78,5 +89,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "retry state of a punch",
         sqlite: V2,
         postgres: V2,
+    },
+    Migration {
+        version: 3,
+        name: "companies due for a run",
+        sqlite: V3,
+        postgres: V3,
     },
 ];

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kintai_core::Db;
+use kintai_core::due::DueTable;
 use kintai_core::lease::Leases;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -14,6 +15,7 @@ use crate::error::SyncerError;
 use crate::ledger::LEASE_TABLE;
 use crate::model::{NewPunch, PunchRecord};
 use crate::retry::{self, Requeued, RetryRequest};
+use crate::schema::DUE_TABLE;
 use crate::store::{self, Cursor, ListFilter, Recorded};
 use crate::{SERVICE, SyncerDeps, schema};
 
@@ -28,6 +30,7 @@ struct Inner {
     db: Db,
     deps: SyncerDeps,
     leases: Leases,
+    due: DueTable,
     /// Tells this process's lease holders apart from other pods'.
     instance: String,
     runs: AtomicU64,
@@ -42,6 +45,7 @@ impl Syncer {
     pub async fn start(db: Db, deps: SyncerDeps) -> anyhow::Result<Self> {
         kintai_core::migrate::migrate(&db, SERVICE, schema::MIGRATIONS).await?;
         let leases = Leases::new(db.clone(), LEASE_TABLE, deps.options.lease_ttl);
+        let due = DueTable::new(db.clone(), DUE_TABLE);
         let instance = format!(
             "{}-{}-{}",
             std::env::var("HOSTNAME").unwrap_or_else(|_| "syncer".into()),
@@ -53,6 +57,7 @@ impl Syncer {
                 db,
                 deps,
                 leases,
+                due,
                 instance,
                 runs: AtomicU64::new(0),
                 cancel: CancellationToken::new(),
@@ -73,6 +78,10 @@ impl Syncer {
         &self.inner.leases
     }
 
+    pub(crate) fn due(&self) -> &DueTable {
+        &self.inner.due
+    }
+
     pub(crate) fn clock(&self) -> &dyn crate::Clock {
         self.inner.deps.clock.as_ref()
     }
@@ -81,12 +90,14 @@ impl Syncer {
         &self.inner.cancel
     }
 
-    /// Runs `work` as a task of its own that outlives its caller and that shutdown waits for.
+    /// Runs `work` as a task of its own that outlives its caller and that shutdown waits for,
+    /// inside the caller's span (a RunSync's company spans stay in its trace).
     pub(crate) fn spawn<T: Send + 'static>(
         &self,
         work: impl std::future::Future<Output = T> + Send + 'static,
     ) -> tokio::task::JoinHandle<T> {
-        self.inner.tasks.spawn(work)
+        use tracing::Instrument;
+        self.inner.tasks.spawn(work.in_current_span())
     }
 
     /// Stops starting new POSTs: the running company runs let the POSTs that are out finish,
@@ -109,19 +120,33 @@ impl Syncer {
         self.clock().now()
     }
 
+    /// Company runs this process has started (lease attempts included), for operators' debug
+    /// logs and the tests of prompt delivery.
+    pub fn runs_started(&self) -> u64 {
+        self.inner.runs.load(Ordering::Relaxed)
+    }
+
     /// A lease holder name unique to one company run.
     pub(crate) fn new_holder(&self) -> String {
         let run = self.inner.runs.fetch_add(1, Ordering::Relaxed);
         format!("{}-{run}", self.inner.instance)
     }
 
-    /// Stores validated punches of one company (see [`store::record`]).
+    /// Stores validated punches of one company (see [`store::record`]); a company with new
+    /// punches to send is due for a prompt run.
     pub async fn record(
         &self,
         company_id: &str,
         punches: &[NewPunch],
     ) -> Result<Vec<Recorded>, SyncerError> {
-        Ok(store::record(self.db(), company_id, punches, self.now()).await?)
+        let recorded = store::record(self.db(), company_id, punches, self.now()).await?;
+        let to_send = recorded.iter().any(|r| {
+            matches!(r, Recorded::Accepted(kind) if *kind != crate::model::PunchType::NotSynced)
+        });
+        if to_send {
+            self.mark_due(company_id).await;
+        }
+        Ok(recorded)
     }
 
     /// Puts the named failed punches back into the queue (RetryPunches).
@@ -131,7 +156,11 @@ impl Syncer {
         punch_ids: &[String],
         request: &RetryRequest<'_>,
     ) -> Result<Vec<(String, Requeued)>, SyncerError> {
-        Ok(retry::requeue_ids(self.db(), company_id, punch_ids, request).await?)
+        let results = retry::requeue_ids(self.db(), company_id, punch_ids, request).await?;
+        if results.iter().any(|(_, r)| *r == Requeued::Requeued) {
+            self.mark_due(company_id).await;
+        }
+        Ok(results)
     }
 
     /// Puts every failed punch of the company punched in `from..until` back into the queue.
@@ -142,7 +171,11 @@ impl Syncer {
         until: DateTime<Utc>,
         request: &RetryRequest<'_>,
     ) -> Result<Vec<String>, SyncerError> {
-        Ok(retry::requeue_range(self.db(), company_id, from, until, request).await?)
+        let requeued = retry::requeue_range(self.db(), company_id, from, until, request).await?;
+        if !requeued.is_empty() {
+            self.mark_due(company_id).await;
+        }
+        Ok(requeued)
     }
 
     /// One page of a company's punches and the cursor of the next.

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod db;
+pub mod due;
 pub mod grpc_error;
 pub mod lease;
 pub mod migrate;

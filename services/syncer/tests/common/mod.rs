@@ -14,7 +14,9 @@ use kintai_proto::syncer::v1::{
     RecordPunchesResponse, RunSyncRequest, RunSyncResponse,
 };
 use kintai_syncer::ports::memory::{MemoryLinks, MemorySettings};
-use kintai_syncer::{Clock, ManualClock, RetryPolicy, SyncOptions, Syncer, SyncerApi, SyncerDeps};
+use kintai_syncer::{
+    Clock, DispatchOptions, ManualClock, RetryPolicy, SyncOptions, Syncer, SyncerApi, SyncerDeps,
+};
 use kot_client::{KotClient, KotConfig, RateLimit};
 use kot_sim::{NewEmployee, SimHandle, TokenOptions};
 use tonic::Request;
@@ -112,6 +114,11 @@ pub async fn start_syncer(
             lease_ttl: Duration::from_secs(30),
             retry: fast_retry(),
             undelivered_after: Duration::from_secs(4 * 3600),
+            dispatch: DispatchOptions {
+                debounce: Duration::from_millis(50),
+                poll: Duration::from_millis(20),
+                ..DispatchOptions::default()
+            },
         },
     };
     Syncer::start(db.clone(), deps).await.unwrap()
@@ -122,6 +129,25 @@ impl Harness {
     pub fn set_now(&self, now: DateTime<Utc>) {
         self.clock.set(now);
         self.sim.sim.set_clock(kot_sim::Clock::Fixed(now));
+    }
+
+    /// Lets both clocks (ours and the simulator's) flow from `start`, for the dispatcher.
+    pub fn flow_from(&self, start: DateTime<Utc>) {
+        self.clock.flow_from(start);
+        self.sim.sim.set_clock(kot_sim::Clock::starting_at(start));
+    }
+
+    /// Waits (at most `limit`) until KING OF TIME holds `count` punches of the company.
+    pub async fn wait_for_kot(&self, company_id: &str, count: usize, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while self.kot(company_id).len() < count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "KING OF TIME holds {} of {count} punches after {limit:?}",
+                self.kot(company_id).len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Runs the company's sync until no punch is pending or in flight, moving both clocks a

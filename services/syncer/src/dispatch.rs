@@ -1,0 +1,134 @@
+//! Prompt delivery (design.md): every syncer process runs a dispatcher that claims companies
+//! due for a run and syncs them under the company's lease, so punches reach KING OF TIME within
+//! seconds and the replicas share the work. RecordPunches and RetryPunches mark a company due;
+//! after each run the company is due again at its next retry time, if it has one. The CronJob's
+//! RunSync stays as the safety net.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use kintai_core::due::Claim;
+use tokio::sync::Semaphore;
+
+use crate::ledger;
+use crate::report::{CompanyReport, SyncOutcome};
+use crate::syncer::Syncer;
+
+/// How the dispatcher works.
+#[derive(Debug, Clone)]
+pub struct DispatchOptions {
+    /// Whether this process runs a dispatcher at all.
+    pub enabled: bool,
+    /// A company with new punches is due this long after the first of them, so a burst becomes
+    /// one run.
+    pub debounce: Duration,
+    /// How often the dispatcher looks for due companies.
+    pub poll: Duration,
+    /// Companies this process syncs at once.
+    pub max_running: usize,
+}
+
+impl Default for DispatchOptions {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            debounce: Duration::from_secs(2),
+            poll: Duration::from_millis(500),
+            max_running: 32,
+        }
+    }
+}
+
+/// A company that could not be synced (a dependency down) is tried again after this.
+const AFTER_FAILURE: Duration = Duration::from_secs(60);
+/// The shortest gap between two dispatched runs of one company.
+const MIN_GAP: Duration = Duration::from_secs(1);
+
+fn after(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX)
+}
+
+impl Syncer {
+    /// The company needs a run soon (within the debounce).
+    pub(crate) async fn mark_due(&self, company_id: &str) {
+        let at = after(self.now(), self.deps().options.dispatch.debounce);
+        if let Err(error) = self.due().mark(company_id, at).await {
+            // The punches are stored; the CronJob's run sends them if no prompt one does.
+            tracing::warn!(company_id, %error, "cannot mark the company due for a sync");
+        }
+    }
+
+    /// When a company is due next after a dispatched run, from what the run found.
+    async fn next_due(&self, report: &CompanyReport) -> Option<DateTime<Utc>> {
+        let now = self.now();
+        match report.outcome {
+            // Another run has it: look again once that one is likely done.
+            SyncOutcome::Busy => return Some(after(now, self.deps().options.lease_ttl / 2)),
+            SyncOutcome::Failed => return Some(after(now, AFTER_FAILURE)),
+            // Switched off, no usable token: a settings change makes it due again.
+            SyncOutcome::Skipped | SyncOutcome::TokenRejected => return None,
+            SyncOutcome::Completed | SyncOutcome::Partial => {}
+        }
+        let open = match ledger::next_open_attempt(self.db(), &report.company_id, now).await {
+            Ok(open) => open,
+            Err(error) => {
+                tracing::warn!(company_id = %report.company_id, %error, "cannot read the next retry time");
+                Some(after(now, AFTER_FAILURE))
+            }
+        };
+        let earliest = after(now, report.retry_after.unwrap_or(MIN_GAP).max(MIN_GAP));
+        open.map(|at| at.max(earliest))
+    }
+
+    /// Syncs one claimed company and schedules its next run.
+    async fn dispatched(&self, claim: Claim) {
+        let report = self.sync_company(&claim.company_id, false).await;
+        let next = if self.cancel().is_cancelled() {
+            // Shutting down: the next replica (or this one, restarted) takes it at once.
+            Some(self.now())
+        } else {
+            self.next_due(&report).await
+        };
+        if let Err(error) = self.due().reschedule(&claim, next).await {
+            tracing::warn!(company_id = %claim.company_id, %error, "cannot reschedule the company; its claim expires by itself");
+        }
+    }
+}
+
+/// Runs the dispatcher until the syncer shuts down ([`Syncer::shut_down`]).
+pub fn spawn_dispatcher(syncer: Syncer) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let options = syncer.deps().options.dispatch.clone();
+        let running = Arc::new(Semaphore::new(options.max_running.max(1)));
+        let mut ticks = tokio::time::interval(options.poll.max(Duration::from_millis(10)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = syncer.cancel().cancelled() => return,
+            }
+            let free = running.available_permits();
+            // The claim is held as long as a lease: a crashed claimer's company comes back then.
+            let hold = syncer.deps().options.lease_ttl;
+            let claims = match syncer.due().claim(syncer.now(), free, hold).await {
+                Ok(claims) => claims,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot claim due companies; trying again");
+                    continue;
+                }
+            };
+            for claim in claims {
+                let Ok(permit) = running.clone().try_acquire_owned() else {
+                    // Cannot happen (no more claims than free permits); let the claim expire.
+                    break;
+                };
+                let worker = syncer.clone();
+                syncer.spawn(async move {
+                    worker.dispatched(claim).await;
+                    drop(permit);
+                });
+            }
+        }
+    })
+}

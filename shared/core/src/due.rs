@@ -1,0 +1,236 @@
+//! Per-company "due" times in the database: the work queue of prompt runs (design.md, "Prompt
+//! delivery"). Whatever makes a company need a run (punches recorded, a retry time, a directory
+//! change) marks it due; a dispatcher in every replica claims due companies and runs them under
+//! the company's lease, so replicas share the work and none is lost when one crashes.
+//!
+//! A row is `(company_id, due_at, version)`. Marking keeps the earliest due time and bumps the
+//! version. Claiming moves `due_at` ahead by a hold time (a crashed claimer's company comes back
+//! when the hold ends), one statement for a batch: PostgreSQL skips rows another replica is
+//! claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time. After its run, a claimer
+//! reschedules or clears the row only if its version is unchanged: a mark made during the run is
+//! never lost.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::db::{Db, DbError, Engine, to_millis};
+
+/// The SQL that creates a due table; each service puts it in its own migrations.
+pub fn create_table_sql(table: &str) -> String {
+    format!(
+        "CREATE TABLE {table} (company_id TEXT PRIMARY KEY, due_at BIGINT NOT NULL, version BIGINT NOT NULL);\n\
+         CREATE INDEX {table}_by_time ON {table} (due_at);\n"
+    )
+}
+
+/// A due table of one service.
+#[derive(Clone, Debug)]
+pub struct DueTable {
+    db: Db,
+    table: &'static str,
+}
+
+/// A claimed company: run it, then [`DueTable::reschedule`] with this version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub company_id: String,
+    pub version: i64,
+}
+
+impl DueTable {
+    pub fn new(db: Db, table: &'static str) -> Self {
+        Self { db, table }
+    }
+
+    /// The company needs a run at `at` at the latest (an earlier due time is kept).
+    pub async fn mark(&self, company_id: &str, at: DateTime<Utc>) -> Result<(), DbError> {
+        let table = self.table;
+        sqlx::query(&format!(
+            "INSERT INTO {table} (company_id, due_at, version) VALUES ($1, $2, 1) \
+             ON CONFLICT (company_id) DO UPDATE SET \
+             due_at = CASE WHEN excluded.due_at < {table}.due_at THEN excluded.due_at ELSE {table}.due_at END, \
+             version = {table}.version + 1"
+        ))
+        .bind(company_id)
+        .bind(to_millis(at))
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` companies due at `now`, holding them for `hold`.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        hold: Duration,
+    ) -> Result<Vec<Claim>, DbError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let table = self.table;
+        let skip_locked = match self.db.engine() {
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+            Engine::Sqlite => "",
+        };
+        let hold_until = now + chrono::TimeDelta::from_std(hold).unwrap_or_default();
+        let rows = sqlx::query(&format!(
+            "UPDATE {table} SET due_at = $1 WHERE company_id IN \
+             (SELECT company_id FROM {table} WHERE due_at <= $2 ORDER BY due_at LIMIT $3{skip_locked}) \
+             RETURNING company_id, version"
+        ))
+        .bind(to_millis(hold_until))
+        .bind(to_millis(now))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Claim {
+                    company_id: row.try_get(0)?,
+                    version: row.try_get(1)?,
+                })
+            })
+            .collect()
+    }
+
+    /// After a claimed run: due again at `next`, or not due (`None`). A mark made since the claim
+    /// wins: its row is kept (with the earlier of both times).
+    pub async fn reschedule(
+        &self,
+        claim: &Claim,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<(), DbError> {
+        let table = self.table;
+        match next {
+            Some(at) => {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET due_at = CASE WHEN version = $1 OR $2 < due_at THEN $2 ELSE due_at END \
+                     WHERE company_id = $3"
+                ))
+                .bind(claim.version)
+                .bind(to_millis(at))
+                .bind(&claim.company_id)
+                .execute(self.db.pool())
+                .await?;
+            }
+            None => {
+                sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE company_id = $1 AND version = $2"
+                ))
+                .bind(&claim.company_id)
+                .bind(claim.version)
+                .execute(self.db.pool())
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// When the company is due, if it is.
+    pub async fn due_at(&self, company_id: &str) -> Result<Option<DateTime<Utc>>, DbError> {
+        let row = sqlx::query(&format!(
+            "SELECT due_at FROM {} WHERE company_id = $1",
+            self.table
+        ))
+        .bind(company_id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.map(|row| Ok(crate::db::from_millis(row.try_get(0)?)))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn table(db: &Db) -> DueTable {
+        for statement in create_table_sql("t_due")
+            .split(";\n")
+            .filter(|s| !s.trim().is_empty())
+        {
+            sqlx::query(statement).execute(db.pool()).await.unwrap();
+        }
+        DueTable::new(db.clone(), "t_due")
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+    }
+
+    crate::both_engines!(
+        marks_keep_the_earliest_time_and_claims_hold_the_company,
+        |db: Db| async move {
+            let due = table(&db).await;
+            due.mark("a", at(10)).await.unwrap();
+            due.mark("a", at(20)).await.unwrap();
+            due.mark("b", at(30)).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), Some(at(10)));
+            let hold = Duration::from_secs(5);
+            assert!(due.claim(at(9), 10, hold).await.unwrap().is_empty());
+            let claims = due.claim(at(10), 10, hold).await.unwrap();
+            assert_eq!(claims.len(), 1);
+            assert_eq!(claims[0].company_id, "a");
+            // Held: not claimed again until the hold ends.
+            assert!(due.claim(at(12), 10, hold).await.unwrap().is_empty());
+            assert_eq!(due.claim(at(15), 10, hold).await.unwrap().len(), 1);
+        }
+    );
+
+    crate::both_engines!(
+        a_mark_during_the_run_survives_the_reschedule,
+        |db: Db| async move {
+            let due = table(&db).await;
+            let hold = Duration::from_secs(60);
+            due.mark("a", at(0)).await.unwrap();
+            let claim = due.claim(at(0), 1, hold).await.unwrap().remove(0);
+            due.mark("a", at(2)).await.unwrap();
+            due.reschedule(&claim, None).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), Some(at(2)));
+            // Without a newer mark the row goes, or moves to the time asked for.
+            let claim = due.claim(at(2), 1, hold).await.unwrap().remove(0);
+            due.reschedule(&claim, Some(at(40))).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), Some(at(40)));
+            let claim = due.claim(at(40), 1, hold).await.unwrap().remove(0);
+            due.reschedule(&claim, None).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), None);
+        }
+    );
+
+    crate::both_engines!(two_claimers_never_share_a_company, |db: Db| async move {
+        let due = table(&db).await;
+        for i in 0..200 {
+            due.mark(&format!("c{i:03}"), at(0)).await.unwrap();
+        }
+        let hold = Duration::from_secs(60);
+        let (one, two) = tokio::join!(
+            async {
+                let mut got = Vec::new();
+                for _ in 0..20 {
+                    got.extend(due.claim(at(1), 7, hold).await.unwrap());
+                }
+                got
+            },
+            async {
+                let mut got = Vec::new();
+                for _ in 0..20 {
+                    got.extend(due.claim(at(1), 7, hold).await.unwrap());
+                }
+                got
+            }
+        );
+        let mut all: Vec<String> = one
+            .iter()
+            .chain(&two)
+            .map(|c| c.company_id.clone())
+            .collect();
+        let claimed = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), claimed, "a company was claimed twice");
+        assert_eq!(claimed, 200);
+    });
+}
