@@ -31,8 +31,12 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-        other => {
-            eprintln!("xtask: unknown task {other:?}\n{USAGE}");
+        Some(other) => {
+            eprintln!("xtask: unknown task `{other}`\n{USAGE}");
+            ExitCode::from(2)
+        }
+        None => {
+            eprintln!("{USAGE}");
             ExitCode::from(2)
         }
     }
