@@ -15,6 +15,8 @@ COPY proto ./proto
 COPY shared ./shared
 COPY services ./services
 COPY src ./src
+# A workspace member (the test command), so the manifest resolves; the image never builds it.
+COPY xtask ./xtask
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \

@@ -46,7 +46,8 @@ fn the_readme_walkthrough_runs_verbatim_against_kintai_dev() {
     for block in &blocks {
         // The README addresses the default port; this server listens where the OS put it.
         let script = format!(
-            "set -euo pipefail\n{}",
+            "set -euo pipefail\n{}\n{}",
+            common::grpcurl_shell_function(),
             block.replace("127.0.0.1:50051", &server.address)
         );
         let output = Command::new("bash")

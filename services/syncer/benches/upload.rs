@@ -27,7 +27,7 @@ const LIMIT: RateLimit = RateLimit {
 
 #[tokio::main]
 async fn main() {
-    let engine = if std::env::var(kintai_core::testing::POSTGRES_URL_VAR).is_ok() {
+    let engine = if kintai_core::testing::postgres_url().is_ok() {
         TestEngine::Postgres
     } else {
         TestEngine::Sqlite
