@@ -18,6 +18,7 @@ pub mod names {
     pub const PUNCHES_FAILED: &str = "kintai.punches.failed";
     pub const RUN_DURATION: &str = "kintai.run.duration";
     pub const TOKEN_REJECTED: &str = "kintai.company.token_rejected";
+    pub const TOKEN_UNREADABLE: &str = "kintai.company.token_unreadable";
 }
 
 /// Every service-level instrument of the process.
@@ -34,6 +35,9 @@ pub struct Metrics {
     pub run_duration: Histogram<f64>,
     /// 1 while a company's token is rejected by KING OF TIME, 0 once it works, by `company_id`.
     pub token_rejected: Gauge<u64>,
+    /// 1 while a company's stored token cannot be decrypted with the configured keys, 0 once it
+    /// can (or is gone), by `company_id`.
+    pub token_unreadable: Gauge<u64>,
 }
 
 /// The process's instruments, created on first use from the global meter provider.
@@ -78,6 +82,12 @@ pub fn metrics() -> &'static Metrics {
                 .u64_gauge(names::TOKEN_REJECTED)
                 .with_description(
                     "1 while KING OF TIME rejects the company's token (403, code 100)",
+                )
+                .build(),
+            token_unreadable: meter
+                .u64_gauge(names::TOKEN_UNREADABLE)
+                .with_description(
+                    "1 while the company's stored token cannot be decrypted with the configured keys",
                 )
                 .build(),
         }
@@ -131,6 +141,14 @@ pub fn record_run(service: &'static str, outcome: &'static str, seconds: f64) {
 pub fn record_token_rejected(company_id: &str, rejected: bool) {
     metrics().token_rejected.record(
         u64::from(rejected),
+        &[KeyValue::new("company_id", company_id.to_owned())],
+    );
+}
+
+/// Records whether a company's stored token can be decrypted.
+pub fn record_token_unreadable(company_id: &str, unreadable: bool) {
+    metrics().token_unreadable.record(
+        u64::from(unreadable),
         &[KeyValue::new("company_id", company_id.to_owned())],
     );
 }
