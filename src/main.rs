@@ -113,7 +113,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
             target,
             dry_run,
         } => {
-            let credentials = match auth::client_credentials(&config) {
+            let credentials = match auth::trigger_credentials(&config) {
                 Ok(credentials) => credentials,
                 Err(error) => {
                     eprintln!("kintai: {error}");

@@ -15,7 +15,7 @@ use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 
 pub use layer::AuthLayer;
-pub use policy::{Access, access, caller_names};
+pub use policy::{Access, CYZEN_PLATFORM, MATCHER, SYNCER, TRIGGER, access, caller_names};
 
 /// The configured callers: name → SHA-256 of the secret. Only hashes are held.
 #[derive(Clone)]
