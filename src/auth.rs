@@ -93,7 +93,11 @@ pub fn require_own_secret(
 /// secret of its own.
 pub fn trigger_credentials(config: &Config) -> Result<ClientCredentials, ConfigError> {
     let callers = callers(config)?;
-    require_own_secret(config, callers.as_ref(), "kintai trigger calls RunMatch / RunSync")?;
+    require_own_secret(
+        config,
+        callers.as_ref(),
+        "kintai trigger calls RunMatch / RunSync",
+    )?;
     client_credentials(config)
 }
 
@@ -188,7 +192,10 @@ mod tests {
             let answer = check_self_calls(&config, callers.as_ref());
             assert_eq!(answer.is_ok(), ok, "{secret}: {answer:?}");
             if let Err(error) = answer {
-                assert!(!error.to_string().contains(secret), "the secret is not echoed");
+                assert!(
+                    !error.to_string().contains(secret),
+                    "the secret is not echoed"
+                );
             }
         }
     }
@@ -200,7 +207,12 @@ mod tests {
         assert!(callers(&both).unwrap_err().to_string().contains("both"));
         let mut both = config("", "s");
         both.auth.secret_file = "/x".to_owned();
-        assert!(client_credentials(&both).unwrap_err().to_string().contains("both"));
+        assert!(
+            client_credentials(&both)
+                .unwrap_err()
+                .to_string()
+                .contains("both")
+        );
     }
 
     #[test]

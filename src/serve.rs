@@ -390,7 +390,10 @@ fn peer(value: &str, setting: &str) -> anyhow::Result<String> {
 /// set.
 fn configured_key_ring(config: &Config) -> anyhow::Result<Option<KeyRing>> {
     let crypto = &config.crypto;
-    match (crypto.token_keys.is_empty(), crypto.token_key_file.is_empty()) {
+    match (
+        crypto.token_keys.is_empty(),
+        crypto.token_key_file.is_empty(),
+    ) {
         (true, true) => Ok(None),
         (false, false) => Err(ConfigError(
             "crypto.token_keys and crypto.token_key_file are both set: set one of them".to_owned(),
@@ -427,7 +430,11 @@ fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
 /// Laptop mode's keys: the configured ones, or `DATA_DIR/token-keys`, created when missing —
 /// but never over a database holding tokens sealed with keys the new file would not have: they
 /// could never be opened again, and nobody would be told.
-async fn laptop_key_ring(config: &Config, data_dir: &Path, settings: &Db) -> anyhow::Result<KeyRing> {
+async fn laptop_key_ring(
+    config: &Config,
+    data_dir: &Path,
+    settings: &Db,
+) -> anyhow::Result<KeyRing> {
     if let Some(keys) = configured_key_ring(config)? {
         return Ok(keys);
     }
@@ -437,7 +444,12 @@ async fn laptop_key_ring(config: &Config, data_dir: &Path, settings: &Db) -> any
         if !stored.is_empty() {
             let keys: Vec<String> = stored
                 .iter()
-                .map(|(id, count)| format!("{id:?} ({count} tokens)"))
+                .map(|(id, count)| {
+                    format!(
+                        "{id:?} ({count} token{})",
+                        if *count == 1 { "" } else { "s" }
+                    )
+                })
                 .collect();
             return Err(ConfigError(format!(
                 "crypto: the token key file {} does not exist, but the settings database holds KING OF TIME tokens sealed with token key {}; refusing to create a new key, which could never open them. Restore that key file; or, if the key is lost for good, set crypto.token_keys to a new key (`kintai new-token-key ID`) and register those companies' tokens again (until then they show TOKEN_STATE_UNREADABLE)",

@@ -254,12 +254,18 @@ mod tests {
     #[test]
     fn each_token_state_has_its_own_condition_and_reason() {
         let state = |enabled, token| IntegrationState { enabled, token }.condition();
-        assert_eq!(state(false, TokenState::Unreadable), Condition::IntegrationDisabled);
+        assert_eq!(
+            state(false, TokenState::Unreadable),
+            Condition::IntegrationDisabled
+        );
         assert_eq!(state(true, TokenState::None), Condition::NoToken);
         assert_eq!(state(true, TokenState::Rejected), Condition::TokenRejected);
         assert_eq!(state(true, TokenState::Valid), Condition::Ready);
         let unreadable = state(true, TokenState::Unreadable);
         assert_eq!(unreadable, Condition::TokenUnreadable);
-        assert_eq!(unreadable.overriding_reason(), Some(Reason::TokenUnreadable));
+        assert_eq!(
+            unreadable.overriding_reason(),
+            Some(Reason::TokenUnreadable)
+        );
     }
 }

@@ -77,7 +77,12 @@ async fn warn_about_missing_keys(db: &Db, keys: &KeyRing) -> anyhow::Result<()> 
     if !missing.is_empty() {
         let described: Vec<String> = missing
             .iter()
-            .map(|(id, count)| format!("{id:?} ({count} tokens)"))
+            .map(|(id, count)| {
+                format!(
+                    "{id:?} ({count} token{})",
+                    if *count == 1 { "" } else { "s" }
+                )
+            })
             .collect();
         tracing::warn!(
             missing_keys = %described.join(", "),

@@ -262,9 +262,9 @@ async fn keys_rotate(engine: TestEngine) {
         .into_inner()
         .companies;
     assert!(
-        listed
-            .iter()
-            .all(|c| c.token_state() == TokenState::Unreadable && c.token_detail.contains("restore")),
+        listed.iter().all(
+            |c| c.token_state() == TokenState::Unreadable && c.token_detail.contains("restore")
+        ),
         "{listed:?}"
     );
     let _ = stop.send(());
@@ -290,7 +290,13 @@ async fn rejection_reports_carry_no_secret(engine: TestEngine) {
         return;
     };
     h.enable("c1", true).await;
-    let fingerprint = h.register("c1", TOKEN).await.unwrap().token.unwrap().fingerprint;
+    let fingerprint = h
+        .register("c1", TOKEN)
+        .await
+        .unwrap()
+        .token
+        .unwrap()
+        .fingerprint;
     let other_secret = "sk_live_Zm9vYmFyYmF6cXV4";
     let message = format!(
         "認証に失敗しました\ntoken {} or {other_secret} {}",
@@ -316,9 +322,22 @@ async fn rejection_reports_carry_no_secret(engine: TestEngine) {
         .await
         .unwrap()
         .into_inner();
-    let reason = got.integration.clone().unwrap().token.unwrap().rejected_reason;
-    assert!(reason.starts_with("認証に失敗しました token [redacted] or [redacted]"), "{reason}");
-    assert!(reason.chars().count() <= 200, "bounded: {}", reason.chars().count());
+    let reason = got
+        .integration
+        .clone()
+        .unwrap()
+        .token
+        .unwrap()
+        .rejected_reason;
+    assert!(
+        reason.starts_with("認証に失敗しました token [redacted] or [redacted]"),
+        "{reason}"
+    );
+    assert!(
+        reason.chars().count() <= 200,
+        "bounded: {}",
+        reason.chars().count()
+    );
     let stored = stored_text(&h.test_db.db).await;
     for text in [format!("{reported:?}"), format!("{got:?}"), stored] {
         let lowered = text.to_lowercase();
@@ -330,9 +349,15 @@ async fn rejection_reports_carry_no_secret(engine: TestEngine) {
     let logs = String::from_utf8(captured.0.lock().unwrap().clone())
         .unwrap()
         .to_lowercase();
-    assert!(logs.contains("token marked rejected"), "the logs were captured");
+    assert!(
+        logs.contains("token marked rejected"),
+        "the logs were captured"
+    );
     assert!(!logs.contains(TOKEN), "a token leaked into the logs");
-    assert!(!logs.contains(&other_secret.to_lowercase()), "a secret leaked into the logs");
+    assert!(
+        !logs.contains(&other_secret.to_lowercase()),
+        "a secret leaked into the logs"
+    );
 }
 
 #[tokio::test]

@@ -279,7 +279,11 @@ mod tests {
         };
         let rejection = check_punch(3, &half, now).unwrap_err();
         assert_eq!(rejection.field, "punches[3].longitude");
-        assert!(rejection.reason.contains("latitude"), "{}", rejection.reason);
+        assert!(
+            rejection.reason.contains("latitude"),
+            "{}",
+            rejection.reason
+        );
         let other_half = PunchInput {
             latitude: None,
             ..input

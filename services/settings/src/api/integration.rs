@@ -43,7 +43,11 @@ impl SettingsApi {
         violations.check()?;
         let company = self.load(&request.company_id).await?;
         Ok(GetIntegrationResponse {
-            integration: Some(integration(&self.keys, &request.company_id, company.as_ref())),
+            integration: Some(integration(
+                &self.keys,
+                &request.company_id,
+                company.as_ref(),
+            )),
         })
     }
 
@@ -77,7 +81,11 @@ impl SettingsApi {
         tracing::info!(company_id = %request.company_id, enabled = request.enabled, "integration switched");
         let company = self.load(&request.company_id).await?;
         Ok(UpdateIntegrationResponse {
-            integration: Some(integration(&self.keys, &request.company_id, company.as_ref())),
+            integration: Some(integration(
+                &self.keys,
+                &request.company_id,
+                company.as_ref(),
+            )),
         })
     }
 
@@ -189,7 +197,11 @@ impl SettingsApi {
         record_token_unreadable(&request.company_id, false);
         let company = self.load(&request.company_id).await?;
         Ok(DeleteTokenResponse {
-            integration: Some(integration(&self.keys, &request.company_id, company.as_ref())),
+            integration: Some(integration(
+                &self.keys,
+                &request.company_id,
+                company.as_ref(),
+            )),
         })
     }
 

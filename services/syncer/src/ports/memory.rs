@@ -103,11 +103,7 @@ impl SettingsPort for MemorySettings {
         if let Some(entry) = lock(&self.companies).get_mut(company_id) {
             entry.rejected = Some(vendor_message.to_owned());
         }
-        lock(&self.reports).push((
-            company_id.into(),
-            fingerprint.into(),
-            vendor_message.into(),
-        ));
+        lock(&self.reports).push((company_id.into(), fingerprint.into(), vendor_message.into()));
         Ok(())
     }
 }
