@@ -116,8 +116,16 @@ mod tests {
         let rewritten = rewrite(answer(tonic_says), 9999);
         let status = Status::from_header_map(rewritten.headers()).unwrap();
         assert_eq!(status.code(), Code::ResourceExhausted);
-        assert!(status.message().contains("2048 bytes"), "{}", status.message());
-        assert!(status.message().contains("5000 bytes"), "{}", status.message());
+        assert!(
+            status.message().contains("2048 bytes"),
+            "{}",
+            status.message()
+        );
+        assert!(
+            status.message().contains("5000 bytes"),
+            "{}",
+            status.message()
+        );
         assert!(
             status.message().contains("server.max_message_bytes"),
             "{}",
@@ -140,6 +148,10 @@ mod tests {
         let odd = Status::out_of_range("Error, decoded message length too large");
         let status = Status::from_header_map(rewrite(answer(odd), 4096).headers()).unwrap();
         assert_eq!(status.code(), Code::ResourceExhausted);
-        assert!(status.message().contains("4096 bytes"), "{}", status.message());
+        assert!(
+            status.message().contains("4096 bytes"),
+            "{}",
+            status.message()
+        );
     }
 }

@@ -154,7 +154,9 @@ impl GrpcServer {
         let server = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .layer(crate::telemetry::ServerTraceLayer)
-            .layer(crate::limits::MessageLimitLayer::new(config.max_message_bytes))
+            .layer(crate::limits::MessageLimitLayer::new(
+                config.max_message_bytes,
+            ))
             .layer(auth)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {

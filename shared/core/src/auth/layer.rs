@@ -161,7 +161,10 @@ mod tests {
         let c = callers();
         let credentials = "/kintai.settings.v1.SettingsService/GetCredentials";
         assert_eq!(code(&c, credentials, &[]), Err(Unauthenticated));
-        assert_eq!(code(&c, credentials, &["Bearer nope"]), Err(Unauthenticated));
+        assert_eq!(
+            code(&c, credentials, &["Bearer nope"]),
+            Err(Unauthenticated)
+        );
         assert_eq!(code(&c, credentials, &["Basic m"]), Err(Unauthenticated));
         assert_eq!(code(&c, credentials, &["Bearer "]), Err(Unauthenticated));
         assert_eq!(code(&c, credentials, &["Bearerm"]), Err(Unauthenticated));
@@ -190,7 +193,11 @@ mod tests {
     fn two_authorization_values_are_refused_whichever_comes_first() {
         let c = callers();
         let credentials = "/kintai.settings.v1.SettingsService/GetCredentials";
-        for values in [["Bearer m", "Bearer p"], ["Bearer p", "Bearer m"], ["Bearer m", "Bearer m"]] {
+        for values in [
+            ["Bearer m", "Bearer p"],
+            ["Bearer p", "Bearer m"],
+            ["Bearer m", "Bearer m"],
+        ] {
             assert_eq!(
                 code(&c, credentials, &values),
                 Err(tonic::Code::Unauthenticated),

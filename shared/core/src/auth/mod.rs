@@ -96,10 +96,7 @@ impl Callers {
 /// A configured name as an error message may quote it: at most 64 characters, no control
 /// characters.
 fn printable(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect()
+    name.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 /// The secret this process presents when it calls another kintai service; none when the
