@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use kintai_core::auth::{Callers, ClientCredentials, MATCHER, SYNCER};
 
+use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
 
 /// The callers from `auth.callers` or `auth.callers_file`; `None` when neither is set.
@@ -85,6 +86,37 @@ pub fn require_own_secret(
         return Err(ConfigError(format!(
             "auth.secret (or auth.secret_file) must be set: auth.callers is configured and {process}, presenting this process's own caller secret; without one every such call is refused (UNAUTHENTICATED). Make one with `kintai new-caller NAME`"
         )));
+    }
+    Ok(())
+}
+
+/// What `kintai serve NAME` needs to call its peers: the matcher calls settings, the syncer
+/// settings and the matcher; settings calls nobody.
+pub fn check_service_peers(
+    config: &Config,
+    callers: Option<&Callers>,
+    service: ServiceName,
+) -> Result<(), ConfigError> {
+    match service {
+        ServiceName::Settings => Ok(()),
+        ServiceName::Matcher => require_own_secret(config, callers, "serve matcher calls settings"),
+        ServiceName::Syncer => require_own_secret(
+            config,
+            callers,
+            "serve syncer calls settings and the matcher",
+        ),
+    }
+}
+
+/// What `kintai dev` needs to call its services: its own, unless peers are configured.
+pub fn check_dev_peers(config: &Config, callers: Option<&Callers>) -> Result<(), ConfigError> {
+    require_own_secret(
+        config,
+        callers,
+        "kintai dev calls its own (or the configured peer) services",
+    )?;
+    if config.peers.settings_url.is_empty() || config.peers.matcher_url.is_empty() {
+        check_self_calls(config, callers)?;
     }
     Ok(())
 }

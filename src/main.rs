@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod config;
 mod demo;
+mod keys;
 mod kot;
 mod serve;
 mod trigger;

@@ -12,7 +12,6 @@ use kintai_core::Db;
 use kintai_core::server::{GrpcServer, shutdown_signal};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
 use kintai_settings::SettingsDeps;
-use kintai_settings::crypto::KeyRing;
 use kintai_syncer::{SyncOptions, Syncer, SyncerApi, SyncerDeps};
 use kot_client::AttendanceVendor;
 use kot_sim::Simulator;
@@ -23,7 +22,7 @@ use kintai_core::auth::ClientCredentials;
 use crate::auth;
 use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
-use crate::kot;
+use crate::{keys, kot};
 
 /// "Now" for every service of a process; the demo shifts it to the manual's week.
 type NowFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -48,17 +47,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
     // Bind first: a taken port is reported before any slower start-up work.
     let callers = auth::callers(config)?;
     let credentials = auth::client_credentials(config)?;
-    match service {
-        ServiceName::Settings => {}
-        ServiceName::Matcher => {
-            auth::require_own_secret(config, callers.as_ref(), "serve matcher calls settings")?;
-        }
-        ServiceName::Syncer => auth::require_own_secret(
-            config,
-            callers.as_ref(),
-            "serve syncer calls settings and the matcher",
-        )?,
-    }
+    auth::check_service_peers(config, callers.as_ref(), service)?;
     let listener = bind(config.server.listen).await?;
     auth::guard_open_server(listener.local_addr()?, &callers)?;
     let db = open(config, service.as_str(), None).await?;
@@ -73,7 +62,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
         ServiceName::Settings => {
             let deps = SettingsDeps {
                 vendor,
-                keys: key_ring(config)?,
+                keys: keys::key_ring(config)?,
                 clock: None,
             };
             server.add_service(kintai_settings::service(db.clone(), max, deps).await?);
@@ -129,21 +118,14 @@ impl DevStack {
     pub async fn start(config: &Config, options: DevOptions) -> anyhow::Result<Self> {
         let callers = auth::callers(config)?;
         let credentials = auth::client_credentials(config)?;
-        auth::require_own_secret(
-            config,
-            callers.as_ref(),
-            "kintai dev calls its own (or the configured peer) services",
-        )?;
-        if config.peers.settings_url.is_empty() || config.peers.matcher_url.is_empty() {
-            auth::check_self_calls(config, callers.as_ref())?;
-        }
+        auth::check_dev_peers(config, callers.as_ref())?;
         let listener = bind(options.listen).await?;
         let address = listener.local_addr()?;
         auth::guard_open_server(address, &callers)?;
         let settings_db = open(config, "settings", Some(&options.data_dir)).await?;
         let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
         let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
-        let keys = laptop_key_ring(config, &options.data_dir, &settings_db).await?;
+        let keys = keys::laptop_key_ring(config, &options.data_dir, &settings_db).await?;
         let now: NowFn = match options.now {
             Some(start) => {
                 let offset = start.signed_duration_since(Utc::now());
@@ -301,7 +283,7 @@ pub async fn dev(config: &Config, start_at: Option<DateTime<Utc>>) -> anyhow::Re
 
 /// `kintai reencrypt-tokens`: every stored token under the newest configured key.
 pub async fn reencrypt_tokens(config: &Config) -> anyhow::Result<()> {
-    let keys = key_ring(config)?;
+    let keys = keys::key_ring(config)?;
     let db = open(config, "settings", None).await?;
     let resealed = kintai_settings::reencrypt_tokens(&db, &keys).await?;
     println!(
@@ -384,82 +366,6 @@ fn peer(value: &str, setting: &str) -> anyhow::Result<String> {
         ))
         .into()
     })
-}
-
-/// The token keys from `crypto.token_keys` or `crypto.token_key_file`; `None` when neither is
-/// set.
-fn configured_key_ring(config: &Config) -> anyhow::Result<Option<KeyRing>> {
-    let crypto = &config.crypto;
-    match (
-        crypto.token_keys.is_empty(),
-        crypto.token_key_file.is_empty(),
-    ) {
-        (true, true) => Ok(None),
-        (false, false) => Err(ConfigError(
-            "crypto.token_keys and crypto.token_key_file are both set: set one of them".to_owned(),
-        )
-        .into()),
-        (false, true) => KeyRing::parse(&crypto.token_keys)
-            .map(Some)
-            .map_err(|error| ConfigError(format!("crypto.token_keys: {error}")).into()),
-        (true, false) => {
-            let path = Path::new(&crypto.token_key_file);
-            let spec = std::fs::read_to_string(path).map_err(|error| {
-                ConfigError(format!(
-                    "crypto.token_key_file: cannot read {}: {error}",
-                    path.display()
-                ))
-            })?;
-            KeyRing::parse(&spec).map(Some).map_err(|error| {
-                ConfigError(format!("crypto.token_key_file {}: {error}", path.display())).into()
-            })
-        }
-    }
-}
-
-/// The token keys a settings service outside laptop mode needs.
-fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
-    configured_key_ring(config)?.ok_or_else(|| {
-        ConfigError(
-            "crypto.token_keys or crypto.token_key_file must be set: the settings service seals KING OF TIME tokens with them (make one with `kintai new-token-key ID`)".to_owned(),
-        )
-        .into()
-    })
-}
-
-/// Laptop mode's keys: the configured ones, or `DATA_DIR/token-keys`, created when missing —
-/// but never over a database holding tokens sealed with keys the new file would not have: they
-/// could never be opened again, and nobody would be told.
-async fn laptop_key_ring(
-    config: &Config,
-    data_dir: &Path,
-    settings: &Db,
-) -> anyhow::Result<KeyRing> {
-    if let Some(keys) = configured_key_ring(config)? {
-        return Ok(keys);
-    }
-    let path = data_dir.join("token-keys");
-    if !path.exists() {
-        let stored = kintai_settings::stored_key_ids(settings).await?;
-        if !stored.is_empty() {
-            let keys: Vec<String> = stored
-                .iter()
-                .map(|(id, count)| {
-                    format!(
-                        "{id:?} ({count} token{})",
-                        if *count == 1 { "" } else { "s" }
-                    )
-                })
-                .collect();
-            return Err(ConfigError(format!(
-                "crypto: the token key file {} does not exist, but the settings database holds KING OF TIME tokens sealed with token key {}; refusing to create a new key, which could never open them. Restore that key file; or, if the key is lost for good, set crypto.token_keys to a new key (`kintai new-token-key ID`) and register those companies' tokens again (until then they show TOKEN_STATE_UNREADABLE)",
-                path.display(),
-                keys.join(", ")
-            ))
-            .into());
-        }
-    }
-    KeyRing::load_or_create_file(&path)
 }
 
 async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {

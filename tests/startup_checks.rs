@@ -31,8 +31,7 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> Output {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
-    output
+    child.wait_with_output().unwrap()
 }
 
 /// Asserts exit 64 and that stderr holds every one of `words`; answers stderr.
