@@ -239,11 +239,34 @@ fn register(server: &common::DevServer) -> serde_json::Value {
     )
 }
 
+/// The automatic match a few seconds after start holds the companies' leases while it runs (a
+/// RunMatch then answers BUSY): waits until it has finished (the next one is a day later).
+fn wait_for_the_periodic_match(server: &common::DevServer) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !server
+        .logs()
+        .iter()
+        .any(|line| line.contains("periodic match run finished"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the periodic match never finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_lost_laptop_key_stops_kintai_dev_and_then_shows_as_unreadable_tokens() {
     use serde_json::json;
-    let server = common::DevServer::start(&["--start-at", START_AT]);
+    let server = common::DevServer::start_in(
+        tempfile::tempdir().unwrap(),
+        &["--start-at", START_AT],
+        &[("KINTAI__DEV__MATCH_INTERVAL_SECS", "86400")],
+    );
     company_with_a_token(&server);
+    // Killed mid-run, it would leave the company's lease behind for minutes.
+    wait_for_the_periodic_match(&server);
     let data_dir = server.kill_hard();
     let key_file = data_dir.path().join("token-keys");
     let key_id = std::fs::read_to_string(&key_file)
@@ -278,8 +301,12 @@ fn a_lost_laptop_key_stops_kintai_dev_and_then_shows_as_unreadable_tokens() {
     let server = common::DevServer::start_in(
         data_dir,
         &["--start-at", START_AT],
-        &[("KINTAI__CRYPTO__TOKEN_KEYS", new_key.trim())],
+        &[
+            ("KINTAI__CRYPTO__TOKEN_KEYS", new_key.trim()),
+            ("KINTAI__DEV__MATCH_INTERVAL_SECS", "86400"),
+        ],
     );
+    wait_for_the_periodic_match(&server);
     let integration = ok(
         &server,
         &format!("{SETTINGS}/GetIntegration"),
