@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod config;
 mod demo;
+mod keys;
 mod kot;
 mod serve;
 mod trigger;
@@ -113,7 +114,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
             target,
             dry_run,
         } => {
-            let credentials = match auth::client_credentials(&config) {
+            let credentials = match auth::trigger_credentials(&config) {
                 Ok(credentials) => credentials,
                 Err(error) => {
                     eprintln!("kintai: {error}");

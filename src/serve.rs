@@ -12,7 +12,6 @@ use kintai_core::Db;
 use kintai_core::server::{GrpcServer, shutdown_signal};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
 use kintai_settings::SettingsDeps;
-use kintai_settings::crypto::KeyRing;
 use kintai_syncer::{SyncOptions, Syncer, SyncerApi, SyncerDeps};
 use kot_client::AttendanceVendor;
 use kot_sim::Simulator;
@@ -23,7 +22,7 @@ use kintai_core::auth::ClientCredentials;
 use crate::auth;
 use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
-use crate::kot;
+use crate::{keys, kot};
 
 /// "Now" for every service of a process; the demo shifts it to the manual's week.
 type NowFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -48,6 +47,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
     // Bind first: a taken port is reported before any slower start-up work.
     let callers = auth::callers(config)?;
     let credentials = auth::client_credentials(config)?;
+    auth::check_service_peers(config, callers.as_ref(), service)?;
     let listener = bind(config.server.listen).await?;
     auth::guard_open_server(listener.local_addr()?, &callers)?;
     let db = open(config, service.as_str(), None).await?;
@@ -63,7 +63,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
         ServiceName::Settings => {
             let deps = SettingsDeps {
                 vendor,
-                keys: key_ring(config, None)?,
+                keys: keys::key_ring(config)?,
                 clock: None,
             };
             server.add_service(kintai_settings::service(db.clone(), max, deps).await?);
@@ -149,10 +149,14 @@ impl DevStack {
     pub async fn start(config: &Config, options: DevOptions) -> anyhow::Result<Self> {
         let callers = auth::callers(config)?;
         let credentials = auth::client_credentials(config)?;
+        auth::check_dev_peers(config, callers.as_ref())?;
         let listener = bind(options.listen).await?;
         let address = listener.local_addr()?;
         auth::guard_open_server(address, &callers)?;
-        let keys = key_ring(config, Some(&options.data_dir))?;
+        let settings_db = open(config, "settings", Some(&options.data_dir)).await?;
+        let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
+        let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
+        let keys = keys::laptop_key_ring(config, &options.data_dir, &settings_db).await?;
         let now: NowFn = match options.now {
             Some(start) => {
                 let offset = start.signed_duration_since(Utc::now());
@@ -194,9 +198,6 @@ impl DevStack {
             .to_owned();
 
         let max = config.server.max_message_bytes;
-        let settings_db = open(config, "settings", Some(&options.data_dir)).await?;
-        let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
-        let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
         let settings_now = now.clone();
         let settings_deps = SettingsDeps {
             vendor: vendor.clone(),
@@ -327,7 +328,7 @@ pub async fn dev(config: &Config, start_at: Option<DateTime<Utc>>) -> anyhow::Re
 
 /// `kintai reencrypt-tokens`: every stored token under the newest configured key.
 pub async fn reencrypt_tokens(config: &Config) -> anyhow::Result<()> {
-    let keys = key_ring(config, None)?;
+    let keys = keys::key_ring(config)?;
     let db = open(config, "settings", None).await?;
     let resealed = kintai_settings::reencrypt_tokens(&db, &keys).await?;
     println!(
@@ -421,35 +422,6 @@ fn peer(value: &str, setting: &str) -> anyhow::Result<String> {
         ))
         .into()
     })
-}
-
-/// The token keys from `crypto.token_keys` or `crypto.token_key_file`; in laptop mode (with a
-/// data dir) a key file is created there when neither is set.
-fn key_ring(config: &Config, laptop_data_dir: Option<&Path>) -> anyhow::Result<KeyRing> {
-    let crypto = &config.crypto;
-    if !crypto.token_keys.is_empty() {
-        return KeyRing::parse(&crypto.token_keys)
-            .map_err(|error| ConfigError(format!("crypto.token_keys: {error}")).into());
-    }
-    if !crypto.token_key_file.is_empty() {
-        let path = Path::new(&crypto.token_key_file);
-        let spec = std::fs::read_to_string(path).map_err(|error| {
-            ConfigError(format!(
-                "crypto.token_key_file: cannot read {}: {error}",
-                path.display()
-            ))
-        })?;
-        return KeyRing::parse(&spec).map_err(|error| {
-            ConfigError(format!("crypto.token_key_file {}: {error}", path.display())).into()
-        });
-    }
-    match laptop_data_dir {
-        Some(dir) => KeyRing::load_or_create_file(&dir.join("token-keys")),
-        None => Err(ConfigError(
-            "crypto.token_keys or crypto.token_key_file must be set: the settings service seals KING OF TIME tokens with them (make one with `kintai new-token-key ID`)".to_owned(),
-        )
-        .into()),
-    }
 }
 
 async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {

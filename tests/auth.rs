@@ -332,3 +332,67 @@ fn a_server_without_callers_refuses_to_listen_beyond_loopback() {
         "{stderr}"
     );
 }
+
+/// The gRPC code of a call with these raw header lines.
+fn code_with_headers(server: &DevServer, method: &str, headers: &[String]) -> String {
+    let mut args = vec!["-plaintext", "-d", r#"{"company_id": "nobody"}"#];
+    for header in headers {
+        args.extend(["-H", header.as_str()]);
+    }
+    args.extend([server.address.as_str(), method]);
+    let output = grpcurl(&args);
+    if output.status.success() {
+        return "OK".to_owned();
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Code: "))
+        .unwrap_or_else(|| panic!("no gRPC code for {method}: {stderr}"))
+        .to_owned()
+}
+
+#[test]
+fn the_bearer_scheme_is_case_insensitive_and_one_authorization_value_is_required() {
+    let server = secured_dev();
+    let method = "kintai.settings.v1.SettingsService/GetIntegration";
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        assert_eq!(
+            code_with_headers(
+                &server,
+                method,
+                &[format!("authorization: {scheme} {PLATFORM}")]
+            ),
+            "OK",
+            "scheme {scheme}"
+        );
+    }
+    // Two values, whichever comes first and even when both are right: which one counts would
+    // be a guess, so neither does.
+    for (first, second) in [
+        (PLATFORM, "wrong"),
+        ("wrong", PLATFORM),
+        (PLATFORM, PLATFORM),
+    ] {
+        assert_eq!(
+            code_with_headers(
+                &server,
+                method,
+                &[
+                    format!("authorization: Bearer {first}"),
+                    format!("authorization: Bearer {second}"),
+                ],
+            ),
+            "Unauthenticated",
+            "two authorization values"
+        );
+    }
+    assert_eq!(
+        code_with_headers(
+            &server,
+            method,
+            &[format!("authorization: Basic {PLATFORM}")]
+        ),
+        "Unauthenticated"
+    );
+}

@@ -183,6 +183,7 @@ fn proto_reason(reason: Reason) -> ProtoReason {
         Reason::IntegrationDisabled => ProtoReason::IntegrationDisabled,
         Reason::NoToken => ProtoReason::NoToken,
         Reason::TokenRejected => ProtoReason::TokenRejected,
+        Reason::TokenUnreadable => ProtoReason::TokenUnreadable,
         Reason::NotMatchedYet => ProtoReason::NotMatchedYet,
     }
 }
@@ -218,6 +219,10 @@ fn reason_text(reason: Reason, user_code: &str) -> String {
         }
         Reason::TokenRejected => {
             "KING OF TIME rejected the company's token; register a new token (トークン発行)"
+                .to_owned()
+        }
+        Reason::TokenUnreadable => {
+            "the registered KING OF TIME token cannot be decrypted with the settings service's token keys (the key that sealed it is missing), so no user is linked; restore the key, or register the token again (トークン発行)"
                 .to_owned()
         }
         Reason::NotMatchedYet => {

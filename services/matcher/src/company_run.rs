@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::channel::oneshot;
 use kintai_core::DbError;
 use kintai_core::lease::Lease;
+use kintai_core::redact::redact;
 use kot_client::{
     Employee, KotError, Token, format_kot_time, is_restricted, jst_date, next_unrestricted,
 };
@@ -82,15 +83,16 @@ impl Matcher {
         match self.list_employees(&credentials.token).await {
             Ok(employees) => run.matched(&employees).await,
             Err(KotError::AuthenticationFailed { message }) => {
-                let reason = format!("403 code 100: {message}");
                 if let Err(error) = settings
-                    .report_token_rejected(company_id, &credentials.fingerprint, &reason)
+                    .report_token_rejected(company_id, &credentials.fingerprint, &message)
                     .await
                 {
                     tracing::warn!(company_id, %error, "cannot report the rejected token to settings");
                 }
+                // KING OF TIME's words go back to the caller of RunMatch: never with a secret.
+                let message = redact(&message, &[credentials.token.expose()], 200);
                 let reason = format!(
-                    "KING OF TIME rejected the token ({reason}); reported to settings: register a new token"
+                    "KING OF TIME rejected the token (403 code 100: {message}); reported to settings: register a new token"
                 );
                 run.keep(Condition::TokenRejected, Outcome::TokenRejected, reason)
                     .await
@@ -149,6 +151,9 @@ fn skip_reason(condition: Condition) -> String {
         Condition::NoToken => "no usable KING OF TIME token is registered; KING OF TIME was not called",
         Condition::TokenRejected => {
             "KING OF TIME rejected the company's token earlier; register a new token. KING OF TIME was not called"
+        }
+        Condition::TokenUnreadable => {
+            "the settings service cannot decrypt the company's token with its token keys (the key that sealed it is missing): restore the key, or register the token again. KING OF TIME was not called"
         }
         Condition::Ready => "",
     }

@@ -24,6 +24,8 @@ pub enum Reason {
     IntegrationDisabled,
     NoToken,
     TokenRejected,
+    /// Settings cannot decrypt the stored token with its keys.
+    TokenUnreadable,
     NotMatchedYet,
 }
 
@@ -88,6 +90,8 @@ pub enum Condition {
     IntegrationDisabled,
     NoToken,
     TokenRejected,
+    /// A token is stored, but settings cannot decrypt it (its key is missing).
+    TokenUnreadable,
 }
 
 impl Condition {
@@ -98,6 +102,7 @@ impl Condition {
             Self::IntegrationDisabled => Some(Reason::IntegrationDisabled),
             Self::NoToken => Some(Reason::NoToken),
             Self::TokenRejected => Some(Reason::TokenRejected),
+            Self::TokenUnreadable => Some(Reason::TokenUnreadable),
         }
     }
 }

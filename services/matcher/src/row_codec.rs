@@ -108,6 +108,7 @@ fn reason_code(reason: Reason) -> i64 {
         Reason::TokenRejected => 6,
         Reason::NotMatchedYet => 7,
         Reason::NoToken => 8,
+        Reason::TokenUnreadable => 9,
     }
 }
 
@@ -121,6 +122,7 @@ fn reason(code: i64) -> Option<Reason> {
         6 => Reason::TokenRejected,
         7 => Reason::NotMatchedYet,
         8 => Reason::NoToken,
+        9 => Reason::TokenUnreadable,
         _ => return None,
     })
 }
@@ -152,6 +154,7 @@ pub(crate) fn condition_code(condition: Condition) -> i64 {
         Condition::IntegrationDisabled => 1,
         Condition::NoToken => 2,
         Condition::TokenRejected => 3,
+        Condition::TokenUnreadable => 4,
     }
 }
 
@@ -160,6 +163,7 @@ fn condition(code: i64) -> Condition {
         1 => Condition::IntegrationDisabled,
         2 => Condition::NoToken,
         3 => Condition::TokenRejected,
+        4 => Condition::TokenUnreadable,
         _ => Condition::Ready,
     }
 }

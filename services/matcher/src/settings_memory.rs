@@ -44,7 +44,7 @@ impl MemorySettings {
         *self.failing.lock().unwrap_or_else(|p| p.into_inner()) = failing;
     }
 
-    /// (company id, reason) of every ReportTokenRejected received.
+    /// (company id, vendor message) of every ReportTokenRejected received.
     pub fn rejection_reports(&self) -> Vec<(String, String)> {
         self.reports
             .lock()
@@ -136,7 +136,7 @@ impl SettingsPort for MemorySettings {
         &self,
         company_id: &str,
         fingerprint: &str,
-        reason: &str,
+        vendor_message: &str,
     ) -> Result<(), PortError> {
         self.check()?;
         self.update(company_id, |company| {
@@ -152,7 +152,7 @@ impl SettingsPort for MemorySettings {
         self.reports
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push((company_id.to_owned(), reason.to_owned()));
+            .push((company_id.to_owned(), vendor_message.to_owned()));
         Ok(())
     }
 }

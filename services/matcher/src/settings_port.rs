@@ -8,7 +8,7 @@ use kintai_core::peer::{PeerChannel, peer_channel};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
 use kintai_proto::settings::v1::{
     GetCredentialsRequest, GetIntegrationRequest, ListCompaniesRequest, ListUsersRequest,
-    ReportTokenRejectedRequest, TokenState as ProtoTokenState,
+    ReportTokenRejectedRequest, TokenRejection, TokenState as ProtoTokenState,
 };
 use kot_client::Token;
 use tonic::transport::Channel;
@@ -31,6 +31,8 @@ pub enum TokenState {
     None,
     Valid,
     Rejected,
+    /// Stored, but settings cannot decrypt it with its keys.
+    Unreadable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,7 @@ impl IntegrationState {
             (false, _) => Condition::IntegrationDisabled,
             (true, TokenState::None) => Condition::NoToken,
             (true, TokenState::Rejected) => Condition::TokenRejected,
+            (true, TokenState::Unreadable) => Condition::TokenUnreadable,
             (true, TokenState::Valid) => Condition::Ready,
         }
     }
@@ -67,11 +70,12 @@ pub trait SettingsPort: Send + Sync {
     async fn users(&self, company_id: &str) -> Result<Vec<DirectoryUser>, PortError>;
     /// The token, or `None` when the integration is off or has no usable token.
     async fn credentials(&self, company_id: &str) -> Result<Option<Credentials>, PortError>;
+    /// KING OF TIME answered 403 / code 100 for this token, with this message of its own.
     async fn report_token_rejected(
         &self,
         company_id: &str,
         fingerprint: &str,
-        reason: &str,
+        vendor_message: &str,
     ) -> Result<(), PortError>;
 }
 
@@ -165,6 +169,7 @@ impl SettingsPort for GrpcSettings {
         let token = match integration.token.map(|t| t.state()) {
             Some(ProtoTokenState::Valid) => TokenState::Valid,
             Some(ProtoTokenState::Rejected) => TokenState::Rejected,
+            Some(ProtoTokenState::Unreadable) => TokenState::Unreadable,
             _ => TokenState::None,
         };
         Ok(IntegrationState {
@@ -225,17 +230,42 @@ impl SettingsPort for GrpcSettings {
         &self,
         company_id: &str,
         fingerprint: &str,
-        reason: &str,
+        vendor_message: &str,
     ) -> Result<(), PortError> {
         self.client
             .clone()
             .report_token_rejected(ReportTokenRejectedRequest {
                 company_id: company_id.to_owned(),
                 token_fingerprint: fingerprint.to_owned(),
-                reason: reason.to_owned(),
+                rejection: TokenRejection::AuthenticationFailed.into(),
+                vendor_message: vendor_message.to_owned(),
             })
             .await
             .map_err(|s| unavailable("ReportTokenRejected", &s))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Reason;
+
+    #[test]
+    fn each_token_state_has_its_own_condition_and_reason() {
+        let state = |enabled, token| IntegrationState { enabled, token }.condition();
+        assert_eq!(
+            state(false, TokenState::Unreadable),
+            Condition::IntegrationDisabled
+        );
+        assert_eq!(state(true, TokenState::None), Condition::NoToken);
+        assert_eq!(state(true, TokenState::Rejected), Condition::TokenRejected);
+        assert_eq!(state(true, TokenState::Valid), Condition::Ready);
+        let unreadable = state(true, TokenState::Unreadable);
+        assert_eq!(unreadable, Condition::TokenUnreadable);
+        assert_eq!(
+            unreadable.overriding_reason(),
+            Some(Reason::TokenUnreadable)
+        );
     }
 }

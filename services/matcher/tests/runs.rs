@@ -198,7 +198,10 @@ both_engines!(
         let reports = env.settings.rejection_reports();
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].0, "c1");
-        assert!(reports[0].1.contains("100"), "{reports:?}");
+        assert!(
+            reports[0].1.contains("認証に失敗しました"),
+            "KING OF TIME's own message: {reports:?}"
+        );
         for link in env.links("c1").await {
             assert_eq!(reason(&link), Some(Reason::TokenRejected));
         }

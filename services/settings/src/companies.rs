@@ -26,6 +26,31 @@ pub enum TokenHealth {
     Rejected,
 }
 
+/// Why KING OF TIME refused a token, as the matcher or syncer reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// Not said (an older caller's report).
+    Unspecified,
+    /// 403 with error code 100.
+    AuthenticationFailed,
+}
+
+impl Rejection {
+    fn to_db(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::AuthenticationFailed => "authentication_failed",
+        }
+    }
+
+    fn from_db(text: Option<&str>) -> Self {
+        match text {
+            Some("authentication_failed") => Self::AuthenticationFailed,
+            _ => Self::Unspecified,
+        }
+    }
+}
+
 /// Who accepted the API terms and the data-sharing consent, and when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Acceptance {
@@ -43,13 +68,15 @@ pub struct StoredToken {
     pub health: TokenHealth,
     pub registered_at: DateTime<Utc>,
     pub verified_at: DateTime<Utc>,
+    /// KING OF TIME's own message, redacted before it was stored.
     pub rejected_reason: Option<String>,
+    pub rejection: Rejection,
     pub acceptance: Acceptance,
 }
 
 const COLUMNS: &str = "company_id, enabled, vendor, updated_at, token_ciphertext, token_key_id, \
     token_fingerprint, token_state, token_registered_at, token_verified_at, token_rejected_reason, \
-    accepted_by, accepted_at, api_terms_accepted, data_sharing_consented";
+    token_rejection, accepted_by, accepted_at, api_terms_accepted, data_sharing_consented";
 
 pub fn vendor_to_db(vendor: Vendor) -> &'static str {
     match vendor {
@@ -89,6 +116,10 @@ fn from_row(row: &AnyRow) -> Result<Company, sqlx::Error> {
                         .unwrap_or(0),
                 ),
                 rejected_reason: row.try_get("token_rejected_reason")?,
+                rejection: Rejection::from_db(
+                    row.try_get::<Option<String>, _>("token_rejection")?
+                        .as_deref(),
+                ),
                 acceptance: Acceptance {
                     accepted_by: row
                         .try_get::<Option<String>, _>("accepted_by")?
@@ -173,7 +204,7 @@ pub async fn store_token(
     sqlx::query(
         "UPDATE companies SET token_ciphertext = $1, token_key_id = $2, token_fingerprint = $3, \
          token_state = 'valid', token_registered_at = $4, token_verified_at = $4, \
-         token_rejected_reason = NULL, accepted_by = $5, accepted_at = $6, api_terms_accepted = $7, \
+         token_rejected_reason = NULL, token_rejection = NULL, accepted_by = $5, accepted_at = $6, api_terms_accepted = $7, \
          data_sharing_consented = $8, updated_at = $4 WHERE company_id = $9",
     )
     .bind(&sealed.ciphertext)
@@ -195,7 +226,7 @@ pub async fn clear_token(db: &Db, company_id: &str, now: DateTime<Utc>) -> Resul
     sqlx::query(
         "UPDATE companies SET token_ciphertext = NULL, token_key_id = NULL, token_fingerprint = NULL, \
          token_state = NULL, token_registered_at = NULL, token_verified_at = NULL, \
-         token_rejected_reason = NULL, accepted_by = NULL, accepted_at = NULL, \
+         token_rejected_reason = NULL, token_rejection = NULL, accepted_by = NULL, accepted_at = NULL, \
          api_terms_accepted = NULL, data_sharing_consented = NULL, updated_at = $1 WHERE company_id = $2",
     )
     .bind(to_millis(now))
@@ -206,22 +237,25 @@ pub async fn clear_token(db: &Db, company_id: &str, now: DateTime<Utc>) -> Resul
 }
 
 /// Marks the token rejected if it is still the one with this fingerprint; false otherwise.
+/// `message` must already be redacted.
 pub async fn mark_rejected(
     db: &Db,
     company_id: &str,
     fingerprint: &str,
-    reason: &str,
+    rejection: Rejection,
+    message: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let changed = sqlx::query(
         "UPDATE companies SET token_state = 'rejected', token_rejected_reason = $1, \
-         token_verified_at = $2, updated_at = $2 \
+         token_rejection = $5, token_verified_at = $2, updated_at = $2 \
          WHERE company_id = $3 AND token_fingerprint = $4 AND token_ciphertext IS NOT NULL",
     )
-    .bind(reason)
+    .bind(message)
     .bind(to_millis(now))
     .bind(company_id)
     .bind(fingerprint)
+    .bind(rejection.to_db())
     .execute(db.pool())
     .await?
     .rows_affected();

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use kintai_proto::common::v1::Vendor;
 use kintai_proto::settings::v1::{Integration, TermsAcceptance, TokenState, TokenStatus};
 
-use crate::companies::{Company, TokenHealth};
+use crate::companies::Company;
+use crate::crypto::KeyRing;
+use crate::token_view::{proto_rejection, token_view};
 
 pub fn timestamp(instant: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
@@ -14,7 +16,7 @@ pub fn timestamp(instant: DateTime<Utc>) -> prost_types::Timestamp {
 }
 
 /// The integration as callers see it: an unknown company is disabled with no token.
-pub fn integration(company_id: &str, company: Option<&Company>) -> Integration {
+pub fn integration(keys: &KeyRing, company_id: &str, company: Option<&Company>) -> Integration {
     let Some(company) = company else {
         return Integration {
             company_id: company_id.to_owned(),
@@ -32,22 +34,32 @@ pub fn integration(company_id: &str, company: Option<&Company>) -> Integration {
             state: TokenState::None as i32,
             ..TokenStatus::default()
         },
-        Some(stored) => TokenStatus {
-            state: match stored.health {
-                TokenHealth::Valid => TokenState::Valid,
-                TokenHealth::Rejected => TokenState::Rejected,
-            } as i32,
-            fingerprint: stored.fingerprint.clone(),
-            registered_at: Some(timestamp(stored.registered_at)),
-            last_verified_at: Some(timestamp(stored.verified_at)),
-            rejected_reason: stored.rejected_reason.clone().unwrap_or_default(),
-            acceptance: Some(TermsAcceptance {
-                accepted_by: stored.acceptance.accepted_by.clone(),
-                api_terms_accepted: stored.acceptance.api_terms_accepted,
-                data_sharing_consented: stored.acceptance.data_sharing_consented,
-                accepted_at: Some(timestamp(stored.acceptance.accepted_at)),
-            }),
-        },
+        Some(stored) => {
+            let view = token_view(keys, company);
+            TokenStatus {
+                state: view.state as i32,
+                fingerprint: stored.fingerprint.clone(),
+                registered_at: Some(timestamp(stored.registered_at)),
+                last_verified_at: Some(timestamp(stored.verified_at)),
+                rejected_reason: if view.state == TokenState::Rejected {
+                    stored.rejected_reason.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                acceptance: Some(TermsAcceptance {
+                    accepted_by: stored.acceptance.accepted_by.clone(),
+                    api_terms_accepted: stored.acceptance.api_terms_accepted,
+                    data_sharing_consented: stored.acceptance.data_sharing_consented,
+                    accepted_at: Some(timestamp(stored.acceptance.accepted_at)),
+                }),
+                rejection: if view.state == TokenState::Rejected {
+                    proto_rejection(stored.rejection) as i32
+                } else {
+                    0
+                },
+                detail: view.detail,
+            }
+        }
     };
     Integration {
         company_id: company.company_id.clone(),

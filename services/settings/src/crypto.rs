@@ -95,21 +95,28 @@ impl KeyRing {
         format!("{id}:{}", STANDARD.encode(key))
     }
 
-    /// Reads the key file, creating it with one new key (mode 0600) when it does not exist.
+    /// Reads the key file, creating it with one new key (mode 0600, its missing folders 0700)
+    /// when it does not exist.
     pub fn load_or_create_file(path: &Path) -> anyhow::Result<Self> {
         if !path.exists() {
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
+                kintai_core::files::create_private_dir(parent)?;
             }
             let id = format!("laptop-{}", chrono::Utc::now().format("%Y%m%d%H%M%S"));
-            write_private(path, &format!("{}\n", Self::generate_entry(&id)))?;
-            tracing::info!(path = %path.display(), "created a token encryption key file");
+            let entry = format!("{}\n", Self::generate_entry(&id));
+            kintai_core::files::write_new_private_file(path, entry.as_bytes())?;
+            tracing::info!(path = %path.display(), key_id = %id, "created a token encryption key file");
         }
         let spec = std::fs::read_to_string(path).map_err(|error| {
             anyhow::anyhow!("cannot read the token key file {}: {error}", path.display())
         })?;
         Self::parse(&spec)
             .map_err(|error| anyhow::anyhow!("token key file {}: {error}", path.display()))
+    }
+
+    /// Whether a key with this id is configured.
+    pub fn contains(&self, key_id: &str) -> bool {
+        self.keys.iter().any(|(id, _)| id == key_id)
     }
 
     /// The id of the key that encrypts.
@@ -167,23 +174,6 @@ impl KeyRing {
             .map_err(|_| undecryptable())?;
         String::from_utf8(plain).map_err(|_| undecryptable())
     }
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    std::fs::write(path, contents)
 }
 
 #[cfg(test)]
@@ -262,11 +252,14 @@ mod tests {
         let first = KeyRing::load_or_create_file(&path).unwrap();
         let second = KeyRing::load_or_create_file(&path).unwrap();
         assert_eq!(first.newest_id(), second.newest_id());
+        assert!(first.contains(first.newest_id()));
+        assert!(!first.contains("other"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
         }
     }
 }

@@ -8,9 +8,11 @@ mod convert;
 pub mod crypto;
 mod schema;
 mod statuses;
+mod token_view;
 pub mod user_code;
 mod users;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use api::{Clock, SettingsApi};
@@ -42,12 +44,52 @@ pub async fn service(
     deps: SettingsDeps,
 ) -> anyhow::Result<SettingsServiceServer<SettingsApi>> {
     kintai_core::migrate::migrate(&db, SERVICE, MIGRATIONS).await?;
+    warn_about_missing_keys(&db, &deps.keys).await?;
     let clock = deps.clock.unwrap_or_else(|| Arc::new(chrono::Utc::now));
     Ok(
         SettingsServiceServer::new(SettingsApi::new(db, deps.keys, deps.vendor, clock))
             .max_decoding_message_size(max_message_bytes)
             .max_encoding_message_size(max_message_bytes),
     )
+}
+
+/// The key ids the stored tokens were sealed with, each with how many tokens, in id order.
+pub async fn stored_key_ids(db: &Db) -> anyhow::Result<Vec<(String, usize)>> {
+    kintai_core::migrate::migrate(db, SERVICE, MIGRATIONS).await?;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, sealed) in companies::sealed_tokens(db).await? {
+        *counts.entry(sealed.key_id).or_default() += 1;
+    }
+    Ok(counts.into_iter().collect())
+}
+
+/// Says at start-up when stored tokens were sealed with keys this server lacks: those companies
+/// show TOKEN_STATE_UNREADABLE, and the operator should hear it before an administrator does.
+async fn warn_about_missing_keys(db: &Db, keys: &KeyRing) -> anyhow::Result<()> {
+    let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+    for (company_id, sealed) in companies::sealed_tokens(db).await? {
+        let unreadable = !keys.contains(&sealed.key_id);
+        kintai_core::telemetry::metrics::record_token_unreadable(&company_id, unreadable);
+        if unreadable {
+            *missing.entry(sealed.key_id).or_default() += 1;
+        }
+    }
+    if !missing.is_empty() {
+        let described: Vec<String> = missing
+            .iter()
+            .map(|(id, count)| {
+                format!(
+                    "{id:?} ({count} token{})",
+                    if *count == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        tracing::warn!(
+            missing_keys = %described.join(", "),
+            "stored tokens are sealed with token keys this server does not have: those companies show TOKEN_STATE_UNREADABLE and are neither matched nor synced until the keys are restored (crypto.token_keys) or their tokens are registered again"
+        );
+    }
+    Ok(())
 }
 
 /// Re-encrypts every stored token under the newest key; answers how many were re-sealed.

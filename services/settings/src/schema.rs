@@ -43,9 +43,25 @@ CREATE TABLE statuses (
 );
 ";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "companies, directory users, statuses",
-    sqlite: V1,
-    postgres: V1,
-}];
+/// Why KING OF TIME refused a token gets its own column. Reasons stored before the server
+/// redacted them may hold a token (callers sent free text): they are forgotten; the token stays
+/// rejected.
+const V2: &str = "
+ALTER TABLE companies ADD COLUMN token_rejection TEXT;
+UPDATE companies SET token_rejected_reason = NULL WHERE token_rejected_reason IS NOT NULL;
+";
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "companies, directory users, statuses",
+        sqlite: V1,
+        postgres: V1,
+    },
+    Migration {
+        version: 2,
+        name: "token rejection code; unredacted reasons forgotten",
+        sqlite: V2,
+        postgres: V2,
+    },
+];

@@ -230,7 +230,8 @@ on_both_engines!(
             .report_token_rejected(ReportTokenRejectedRequest {
                 company_id: "c1".into(),
                 token_fingerprint: credentials.token_fingerprint.clone(),
-                reason: "403 code 100".into(),
+                rejection: TokenRejection::AuthenticationFailed as i32,
+                vendor_message: "認証に失敗しました".into(),
             })
             .await
             .unwrap()
@@ -239,7 +240,9 @@ on_both_engines!(
             .unwrap();
         let token = reported.token.unwrap();
         assert_eq!(token.state(), TokenState::Rejected);
-        assert_eq!(token.rejected_reason, "403 code 100");
+        assert_eq!(token.rejected_reason, "認証に失敗しました");
+        assert_eq!(token.rejection(), TokenRejection::AuthenticationFailed);
+        assert!(token.detail.contains("403, code 100"), "{}", token.detail);
         assert_eq!(
             reason(&ask(&mut h.client).await.unwrap_err()),
             "TOKEN_REJECTED"
@@ -252,7 +255,8 @@ on_both_engines!(
             .report_token_rejected(ReportTokenRejectedRequest {
                 company_id: "c1".into(),
                 token_fingerprint: "00000000".into(),
-                reason: "old".into(),
+                vendor_message: "old".into(),
+                ..ReportTokenRejectedRequest::default()
             })
             .await
             .unwrap()

@@ -104,7 +104,8 @@ async fn token_stays_secret(engine: TestEngine) {
         .report_token_rejected(ReportTokenRejectedRequest {
             company_id: "c1".into(),
             token_fingerprint: credentials.token_fingerprint.clone(),
-            reason: "403 code 100".into(),
+            rejection: TokenRejection::AuthenticationFailed as i32,
+            vendor_message: format!("認証に失敗しました token={TOKEN}"),
         })
         .await
         .unwrap();
@@ -234,8 +235,38 @@ async fn keys_rotate(engine: TestEngine) {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
-    assert_eq!(common::reason(&status), "TOKEN_KEY_UNAVAILABLE");
+    assert_eq!(common::reason(&status), "TOKEN_UNREADABLE");
     assert!(status.message().contains("\"new\""), "{}", status.message());
+    // ... and the integration says so, with what to do, instead of "valid".
+    let token = wrong
+        .get_integration(GetIntegrationRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .integration
+        .unwrap()
+        .token
+        .unwrap();
+    assert_eq!(token.state(), TokenState::Unreadable);
+    assert!(
+        token.detail.contains("\"new\"") && token.detail.contains("register the token again"),
+        "{}",
+        token.detail
+    );
+    let listed = wrong
+        .list_companies(ListCompaniesRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .companies;
+    assert!(
+        listed.iter().all(
+            |c| c.token_state() == TokenState::Unreadable && c.token_detail.contains("restore")
+        ),
+        "{listed:?}"
+    );
     let _ = stop.send(());
     server.await.unwrap();
     h.finish().await;
@@ -249,4 +280,135 @@ async fn keys_rotate_on_sqlite() {
 #[tokio::test]
 async fn keys_rotate_on_postgres() {
     keys_rotate(TestEngine::Postgres).await;
+}
+
+/// A rejection report whose vendor message holds the stored token (in another case), another
+/// token-shaped secret, line breaks and far too many characters.
+async fn rejection_reports_carry_no_secret(engine: TestEngine) {
+    let captured = captured_logs();
+    let Some(mut h) = common::Harness::start(engine).await else {
+        return;
+    };
+    h.enable("c1", true).await;
+    let fingerprint = h
+        .register("c1", TOKEN)
+        .await
+        .unwrap()
+        .token
+        .unwrap()
+        .fingerprint;
+    let other_secret = "sk_live_Zm9vYmFyYmF6cXV4";
+    let message = format!(
+        "認証に失敗しました\ntoken {} or {other_secret} {}",
+        TOKEN.to_uppercase(),
+        "長".repeat(400)
+    );
+    let reported = h
+        .client
+        .report_token_rejected(ReportTokenRejectedRequest {
+            company_id: "c1".into(),
+            token_fingerprint: fingerprint,
+            rejection: TokenRejection::AuthenticationFailed as i32,
+            vendor_message: message,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let got = h
+        .client
+        .get_integration(GetIntegrationRequest {
+            company_id: "c1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let reason = got
+        .integration
+        .clone()
+        .unwrap()
+        .token
+        .unwrap()
+        .rejected_reason;
+    assert!(
+        reason.starts_with("認証に失敗しました token [redacted] or [redacted]"),
+        "{reason}"
+    );
+    assert!(
+        reason.chars().count() <= 200,
+        "bounded: {}",
+        reason.chars().count()
+    );
+    let stored = stored_text(&h.test_db.db).await;
+    for text in [format!("{reported:?}"), format!("{got:?}"), stored] {
+        let lowered = text.to_lowercase();
+        assert!(!lowered.contains(TOKEN), "token in {text}");
+        assert!(!text.contains(other_secret), "secret in {text}");
+        assert!(!text.contains("Zm9vYmFy"), "part of a secret in {text}");
+    }
+    h.finish().await;
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone())
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        logs.contains("token marked rejected"),
+        "the logs were captured"
+    );
+    assert!(!logs.contains(TOKEN), "a token leaked into the logs");
+    assert!(
+        !logs.contains(&other_secret.to_lowercase()),
+        "a secret leaked into the logs"
+    );
+}
+
+#[tokio::test]
+async fn rejection_reports_carry_no_secret_on_sqlite() {
+    rejection_reports_carry_no_secret(TestEngine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn rejection_reports_carry_no_secret_on_postgres() {
+    rejection_reports_carry_no_secret(TestEngine::Postgres).await;
+}
+
+/// Reasons stored verbatim by an earlier build may hold a token: the upgrade forgets them.
+async fn old_unredacted_reasons_are_forgotten(engine: TestEngine) {
+    let Some(test_db) = kintai_core::testing::TestDb::new(engine).await else {
+        return;
+    };
+    let db = test_db.db.clone();
+    let v1 = &kintai_settings::MIGRATIONS[..1];
+    kintai_core::migrate::migrate(&db, kintai_settings::SERVICE, v1)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO companies (company_id, enabled, vendor, updated_at, token_ciphertext, \
+         token_key_id, token_fingerprint, token_state, token_rejected_reason) \
+         VALUES ('c1', 1, 'king_of_time', 0, 'x', 'k1', 'f', 'rejected', $1)",
+    )
+    .bind(format!("403 code 100 for {TOKEN}"))
+    .execute(db.pool())
+    .await
+    .unwrap();
+    kintai_core::migrate::migrate(&db, kintai_settings::SERVICE, kintai_settings::MIGRATIONS)
+        .await
+        .unwrap();
+    let stored = stored_text(&db).await;
+    assert!(!stored.contains(TOKEN), "{stored}");
+    let state: String = sqlx::query("SELECT token_state FROM companies")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(state, "rejected", "the token stays rejected");
+    test_db.finish().await;
+}
+
+#[tokio::test]
+async fn old_unredacted_reasons_are_forgotten_on_sqlite() {
+    old_unredacted_reasons_are_forgotten(TestEngine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn old_unredacted_reasons_are_forgotten_on_postgres() {
+    old_unredacted_reasons_are_forgotten(TestEngine::Postgres).await;
 }

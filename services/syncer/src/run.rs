@@ -349,7 +349,7 @@ impl Syncer {
                 .await?;
                 if let Err(error) = deps
                     .settings
-                    .report_token_rejected(company_id, &credentials.fingerprint, &reason)
+                    .report_token_rejected(company_id, &credentials.fingerprint, &message)
                     .await
                 {
                     tracing::warn!(company_id, %error, "could not report the rejected token to settings");

@@ -76,6 +76,23 @@ pub fn check_punch(
 
     let latitude = check_coordinate(input.latitude, 90.0).map_err(|r| reject("latitude", r))?;
     let longitude = check_coordinate(input.longitude, 180.0).map_err(|r| reject("longitude", r))?;
+    // Half a coordinate is no location: KING OF TIME would get a point on the equator or the
+    // prime meridian. The missing one is the field to fix.
+    match (latitude, longitude) {
+        (Some(_), None) => {
+            return Err(reject(
+                "longitude",
+                "is required when latitude is given: send both or neither".into(),
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(reject(
+                "latitude",
+                "is required when longitude is given: send both or neither".into(),
+            ));
+        }
+        _ => {}
+    }
 
     let mut address = Violations::new();
     address.text(&path("address"), &input.address, MAX_ADDRESS_CHARS);
@@ -228,6 +245,53 @@ mod tests {
         assert!(check_instant(Some(&at(i64::MAX, 0)), now).is_err());
         let truncated = check_instant(Some(&at(1_717_400_000, 123_456_789)), now).unwrap();
         assert_eq!(truncated.timestamp_subsec_nanos(), 123_000_000);
+    }
+
+    #[test]
+    fn a_location_has_both_coordinates_or_none() {
+        let now = DateTime::from_timestamp(1_717_400_000, 0).unwrap();
+        let input = PunchInput {
+            punch_id: "p1".into(),
+            user_id: "u1".into(),
+            status_id: "s1".into(),
+            status_name: "出勤".into(),
+            status_kind: ProtoKind::WorkStart.into(),
+            punched_at: Some(prost_types::Timestamp {
+                seconds: 1_717_399_000,
+                nanos: 0,
+            }),
+            latitude: Some(35.68),
+            longitude: Some(139.76),
+            platform: ProtoPlatform::Android.into(),
+            app_version: "3.60.0".into(),
+            ..PunchInput::default()
+        };
+        assert!(check_punch(0, &input, now).is_ok());
+        let neither = PunchInput {
+            latitude: None,
+            longitude: None,
+            ..input.clone()
+        };
+        assert!(check_punch(0, &neither, now).is_ok());
+        let half = PunchInput {
+            longitude: None,
+            ..input.clone()
+        };
+        let rejection = check_punch(3, &half, now).unwrap_err();
+        assert_eq!(rejection.field, "punches[3].longitude");
+        assert!(
+            rejection.reason.contains("latitude"),
+            "{}",
+            rejection.reason
+        );
+        let other_half = PunchInput {
+            latitude: None,
+            ..input
+        };
+        assert_eq!(
+            check_punch(0, &other_half, now).unwrap_err().field,
+            "punches[0].latitude"
+        );
     }
 
     #[test]

@@ -196,6 +196,13 @@ both_engines!(
         let mut p = good("b-nan");
         p.latitude = Some(f64::NAN);
         cases.push((p, "latitude"));
+        // Half a location: the missing half is named.
+        let mut p = good("b-lat-only");
+        p.longitude = None;
+        cases.push((p, "longitude"));
+        let mut p = good("b-lon-only");
+        p.latitude = None;
+        cases.push((p, "latitude"));
         let mut p = good("b-address");
         p.address = "a".repeat(201);
         cases.push((p, "address"));

@@ -134,22 +134,46 @@ impl Db {
     }
 }
 
-/// Adds `mode=rwc` so a missing SQLite file is created, and creates its folder.
+/// Adds `mode=rwc` so a missing SQLite file is created, and creates it (and its folder) first
+/// with owner-only permissions: the files hold sealed tokens, employees' names and punch
+/// locations. SQLite gives its `-wal` and `-shm` files the database file's permissions.
 fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:"
-        && !path.is_empty()
-        && let Some(parent) = std::path::Path::new(path).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent).map_err(|error| DbError::Other(sqlx::Error::Io(error)))?;
+    let in_memory = path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory");
+    if !in_memory && !path.is_empty() {
+        create_private(std::path::Path::new(path))
+            .map_err(|error| DbError::Other(sqlx::Error::Io(error)))?;
     }
     if query.split('&').any(|pair| pair.starts_with("mode=")) {
         return Ok(url.to_owned());
     }
     let separator = if query.is_empty() { "?" } else { "&" };
     Ok(format!("{url}{separator}mode=rwc"))
+}
+
+/// Creates the missing folders (0700) and the empty database file (0600; SQLite takes an empty
+/// file for an empty database). An existing file is left as it is, with a warning when others
+/// may read it.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        crate::files::create_private_dir(parent)?;
+    }
+    match crate::files::create_private_file(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            if crate::files::readable_by_others(path) {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the database file is readable by other users; it holds sealed tokens and personal data: chmod 600 it (and its -wal and -shm files)"
+                );
+            }
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 impl FromStr for Engine {
@@ -198,6 +222,13 @@ mod tests {
             format!("{url}?mode=rwc")
         );
         assert!(file.parent().unwrap().is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(mode(&file) & 0o777, 0o600);
+            assert_eq!(mode(file.parent().unwrap()) & 0o777, 0o700);
+        }
         assert_eq!(
             sqlite_url_with_create("sqlite::memory:?mode=memory").unwrap(),
             "sqlite::memory:?mode=memory"

@@ -5,12 +5,15 @@
 pub mod auth;
 pub mod db;
 pub mod due;
+pub mod files;
 pub mod grpc_error;
 pub mod lease;
+mod limits;
 pub mod migrate;
 pub mod paging;
 pub mod peer;
 pub mod punch_type;
+pub mod redact;
 pub mod server;
 pub mod telemetry;
 pub mod validate;

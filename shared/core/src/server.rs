@@ -24,7 +24,8 @@ pub struct ServerConfig {
     pub listen: std::net::SocketAddr,
     /// After SIGTERM, how long in-flight calls may take before the process exits anyway.
     pub drain_timeout_secs: u64,
-    /// Largest request or response message, in bytes.
+    /// Largest request or response message, in bytes; a larger request is answered
+    /// RESOURCE_EXHAUSTED.
     pub max_message_bytes: usize,
     /// Whether server reflection is served (grpcurl needs it to work without proto files).
     pub reflection: bool,
@@ -153,6 +154,9 @@ impl GrpcServer {
         let server = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .layer(crate::telemetry::ServerTraceLayer)
+            .layer(crate::limits::MessageLimitLayer::new(
+                config.max_message_bytes,
+            ))
             .layer(auth)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {

@@ -2,7 +2,7 @@
 
 use kintai_core::grpc_error::db_status;
 use kintai_core::paging::PageRequest;
-use kintai_core::telemetry::metrics::record_token_rejected;
+use kintai_core::telemetry::metrics::{record_token_rejected, record_token_unreadable};
 use kintai_core::validate::Violations;
 use kintai_proto::common::v1::Vendor;
 use kintai_proto::settings::v1::*;
@@ -13,22 +13,22 @@ use tonic_types::{ErrorDetails, StatusExt};
 use super::SettingsApi;
 use crate::companies::{self, Acceptance, Company, TokenHealth};
 use crate::convert::integration;
+use crate::token_view::{token_view, unreadable_detail};
 
 /// Token length bounds: real tokens are 32 hex characters; anything far outside is a paste error.
 const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
 const MAX_ACCEPTED_BY_CHARS: usize = 128;
-const MAX_REASON_CHARS: usize = 500;
 /// google.rpc.ErrorInfo domain of this service's machine-readable reasons.
 const DOMAIN: &str = "settings.kintai-link";
 
 /// FAILED_PRECONDITION (or another code) with a machine-readable reason callers can branch on.
-fn refused(code: Code, reason: &str, message: impl Into<String>) -> Status {
+pub(super) fn refused(code: Code, reason: &str, message: impl Into<String>) -> Status {
     let details = ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new());
     Status::with_error_details(code, message, details)
 }
 
 impl SettingsApi {
-    async fn load(&self, company_id: &str) -> Result<Option<Company>, Status> {
+    pub(super) async fn load(&self, company_id: &str) -> Result<Option<Company>, Status> {
         companies::get(&self.db, company_id)
             .await
             .map_err(|e| db_status("load company", e))
@@ -43,7 +43,11 @@ impl SettingsApi {
         violations.check()?;
         let company = self.load(&request.company_id).await?;
         Ok(GetIntegrationResponse {
-            integration: Some(integration(&request.company_id, company.as_ref())),
+            integration: Some(integration(
+                &self.keys,
+                &request.company_id,
+                company.as_ref(),
+            )),
         })
     }
 
@@ -77,7 +81,11 @@ impl SettingsApi {
         tracing::info!(company_id = %request.company_id, enabled = request.enabled, "integration switched");
         let company = self.load(&request.company_id).await?;
         Ok(UpdateIntegrationResponse {
-            integration: Some(integration(&request.company_id, company.as_ref())),
+            integration: Some(integration(
+                &self.keys,
+                &request.company_id,
+                company.as_ref(),
+            )),
         })
     }
 
@@ -167,9 +175,10 @@ impl SettingsApi {
         .map_err(|e| db_status("store token", e))?;
         tracing::info!(%company_id, token = %token, accepted_by = %acceptance.accepted_by, "token verified and stored");
         record_token_rejected(&company_id, false);
+        record_token_unreadable(&company_id, false);
         let company = self.load(&company_id).await?;
         Ok(RegisterTokenResponse {
-            integration: Some(integration(&company_id, company.as_ref())),
+            integration: Some(integration(&self.keys, &company_id, company.as_ref())),
         })
     }
 
@@ -185,9 +194,14 @@ impl SettingsApi {
             .map_err(|e| db_status("delete token", e))?;
         tracing::info!(company_id = %request.company_id, "token deleted");
         record_token_rejected(&request.company_id, false);
+        record_token_unreadable(&request.company_id, false);
         let company = self.load(&request.company_id).await?;
         Ok(DeleteTokenResponse {
-            integration: Some(integration(&request.company_id, company.as_ref())),
+            integration: Some(integration(
+                &self.keys,
+                &request.company_id,
+                company.as_ref(),
+            )),
         })
     }
 
@@ -211,15 +225,15 @@ impl SettingsApi {
             page_request.next_token(page.len(), page.last().map(|last| last.company_id.as_str()));
         let companies = page
             .iter()
-            .map(|company| CompanySummary {
-                company_id: company.company_id.clone(),
-                enabled: company.enabled,
-                vendor: company.vendor as i32,
-                token_state: match company.token.as_ref().map(|t| t.health) {
-                    None => TokenState::None,
-                    Some(TokenHealth::Valid) => TokenState::Valid,
-                    Some(TokenHealth::Rejected) => TokenState::Rejected,
-                } as i32,
+            .map(|company| {
+                let view = token_view(&self.keys, company);
+                CompanySummary {
+                    company_id: company.company_id.clone(),
+                    enabled: company.enabled,
+                    vendor: company.vendor as i32,
+                    token_state: view.state as i32,
+                    token_detail: view.detail,
+                }
             })
             .collect();
         Ok(ListCompaniesResponse {
@@ -262,57 +276,21 @@ impl SettingsApi {
                 ),
             ));
         }
-        let plain = self
-            .keys
-            .open(&company_id, &stored.sealed)
-            .map_err(|error| {
-                tracing::error!(%company_id, %error, "cannot decrypt the stored token");
-                refused(
-                    Code::FailedPrecondition,
-                    "TOKEN_KEY_UNAVAILABLE",
-                    format!("company {company_id}: {error}"),
-                )
-            })?;
+        let opened = self.keys.open(&company_id, &stored.sealed);
+        record_token_unreadable(&company_id, opened.is_err());
+        let plain = opened.map_err(|error| {
+            tracing::error!(%company_id, %error, "cannot decrypt the stored token");
+            refused(
+                Code::FailedPrecondition,
+                "TOKEN_UNREADABLE",
+                format!("company {company_id}: {}", unreadable_detail(&error)),
+            )
+        })?;
         Ok(GetCredentialsResponse {
             company_id,
             vendor: company.vendor as i32,
             token: plain,
             token_fingerprint: stored.fingerprint,
-        })
-    }
-
-    pub(super) async fn report_token_rejected_impl(
-        &self,
-        request: ReportTokenRejectedRequest,
-    ) -> Result<ReportTokenRejectedResponse, Status> {
-        let mut violations = Violations::new();
-        violations.id("company_id", &request.company_id);
-        violations.id("token_fingerprint", &request.token_fingerprint);
-        violations.text("reason", &request.reason, MAX_REASON_CHARS);
-        violations.check()?;
-        let reason = if request.reason.is_empty() {
-            "KING OF TIME rejected the token".to_owned()
-        } else {
-            request.reason
-        };
-        let marked = companies::mark_rejected(
-            &self.db,
-            &request.company_id,
-            &request.token_fingerprint,
-            &reason,
-            self.now(),
-        )
-        .await
-        .map_err(|e| db_status("mark token rejected", e))?;
-        if marked {
-            tracing::warn!(company_id = %request.company_id, fingerprint = %request.token_fingerprint, %reason, "token marked rejected");
-            record_token_rejected(&request.company_id, true);
-        } else {
-            tracing::info!(company_id = %request.company_id, "rejection report about a token that is no longer stored; ignored");
-        }
-        let company = self.load(&request.company_id).await?;
-        Ok(ReportTokenRejectedResponse {
-            integration: Some(integration(&request.company_id, company.as_ref())),
         })
     }
 }

@@ -4,6 +4,7 @@
 mod directory;
 mod integration;
 mod status_defs;
+mod token_reports;
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use kintai_proto::matcher::v1::{LinkState, ListLinksRequest};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
 use kintai_proto::settings::v1::{
     GetCredentialsRequest, GetIntegrationRequest, ListCompaniesRequest, ReportTokenRejectedRequest,
-    TokenState,
+    TokenRejection, TokenState,
 };
 use kot_client::Token;
 use tonic::Code;
@@ -95,14 +95,15 @@ impl SettingsPort for GrpcSettings {
         &self,
         company_id: &str,
         fingerprint: &str,
-        reason: &str,
+        vendor_message: &str,
     ) -> Result<(), PortError> {
         let mut client = self.client.clone();
         client
             .report_token_rejected(ReportTokenRejectedRequest {
                 company_id: company_id.to_owned(),
                 token_fingerprint: fingerprint.to_owned(),
-                reason: reason.to_owned(),
+                rejection: TokenRejection::AuthenticationFailed.into(),
+                vendor_message: vendor_message.to_owned(),
             })
             .await
             .map_err(|status| unavailable("ReportTokenRejected", &status))?;
@@ -126,11 +127,9 @@ impl GrpcSettings {
         let token = integration.token.unwrap_or_default();
         if !integration.enabled {
             "勤怠連携 is 無効 for this company".into()
-        } else if token.state() == TokenState::Rejected {
-            format!(
-                "KING OF TIME rejected the token ({}); register a new token",
-                token.rejected_reason
-            )
+        } else if matches!(token.state(), TokenState::Rejected | TokenState::Unreadable) {
+            // Settings says what is wrong and what to do (restore the key, register a new token).
+            token.detail
         } else if token.state() != TokenState::Valid {
             "no KING OF TIME token is registered".into()
         } else {

@@ -98,12 +98,12 @@ impl SettingsPort for MemorySettings {
         &self,
         company_id: &str,
         fingerprint: &str,
-        reason: &str,
+        vendor_message: &str,
     ) -> Result<(), PortError> {
         if let Some(entry) = lock(&self.companies).get_mut(company_id) {
-            entry.rejected = Some(reason.to_owned());
+            entry.rejected = Some(vendor_message.to_owned());
         }
-        lock(&self.reports).push((company_id.into(), fingerprint.into(), reason.into()));
+        lock(&self.reports).push((company_id.into(), fingerprint.into(), vendor_message.into()));
         Ok(())
     }
 }

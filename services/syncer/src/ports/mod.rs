@@ -52,12 +52,12 @@ pub trait SettingsPort: Send + Sync {
     async fn enabled_companies(&self) -> Result<Vec<String>, PortError>;
     /// The token to use, or [`PortError::NotReady`] when the company must not be synced.
     async fn credentials(&self, company_id: &str) -> Result<Credentials, PortError>;
-    /// KING OF TIME answered 403 / code 100 for this token.
+    /// KING OF TIME answered 403 / code 100 for this token, with this message of its own.
     async fn report_token_rejected(
         &self,
         company_id: &str,
         fingerprint: &str,
-        reason: &str,
+        vendor_message: &str,
     ) -> Result<(), PortError>;
 }
 

@@ -40,20 +40,35 @@ pub struct AuthService<S> {
 }
 
 /// The decision for one request: the caller's name, or the status to answer with.
+/// `authorization` holds every value of the header: more than one is refused, since which of
+/// them counts would be a guess (and a proxy that adds one must not hide the caller's).
 fn decide(
     callers: &Callers,
     path: &str,
-    authorization: Option<&str>,
+    authorization: &[&http::HeaderValue],
 ) -> Result<Option<String>, Status> {
     let Access::Only(allowed) = access(path) else {
         return Ok(None);
     };
-    let Some(secret) = authorization.and_then(|value| value.strip_prefix("Bearer ")) else {
+    let value = match authorization {
+        [] => {
+            return Err(Status::unauthenticated(
+                "missing credentials: send 'authorization: Bearer <caller secret>'",
+            ));
+        }
+        [value] => *value,
+        _ => {
+            return Err(Status::unauthenticated(
+                "more than one authorization header: send exactly one 'authorization: Bearer <caller secret>'",
+            ));
+        }
+    };
+    let Some(secret) = value.to_str().ok().and_then(bearer_secret) else {
         return Err(Status::unauthenticated(
-            "missing credentials: send 'authorization: Bearer <caller secret>'",
+            "the authorization header is not 'Bearer <caller secret>'",
         ));
     };
-    let Some(caller) = callers.identify(secret.trim()) else {
+    let Some(caller) = callers.identify(secret) else {
         return Err(Status::unauthenticated(
             "the caller secret is not recognised",
         ));
@@ -64,6 +79,14 @@ fn decide(
         )));
     }
     Ok(Some(caller.to_owned()))
+}
+
+/// The credentials of `Bearer <secret>`. The scheme is case-insensitive (RFC 7235 section 2.1,
+/// RFC 6750 section 2.1); one or more spaces separate it from the secret.
+fn bearer_secret(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let secret = rest.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
 }
 
 impl<S, B> tower::Service<http::Request<B>> for AuthService<S>
@@ -85,11 +108,12 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         if let Some(callers) = &self.callers {
-            let authorization = request
+            let authorization: Vec<&http::HeaderValue> = request
                 .headers()
-                .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            match decide(callers, request.uri().path(), authorization) {
+                .get_all(http::header::AUTHORIZATION)
+                .iter()
+                .collect();
+            match decide(callers, request.uri().path(), &authorization) {
                 Ok(Some(caller)) => {
                     tracing::debug!(caller, path = request.uri().path(), "caller admitted")
                 }
@@ -121,37 +145,64 @@ mod tests {
         .unwrap()
     }
 
+    fn header(value: &str) -> http::HeaderValue {
+        http::HeaderValue::from_str(value).unwrap()
+    }
+
+    fn code(c: &Callers, path: &str, values: &[&str]) -> Result<Option<String>, tonic::Code> {
+        let values: Vec<http::HeaderValue> = values.iter().map(|v| header(v)).collect();
+        let refs: Vec<&http::HeaderValue> = values.iter().collect();
+        decide(c, path, &refs).map_err(|status| status.code())
+    }
+
     #[test]
     fn decisions() {
+        use tonic::Code::{PermissionDenied, Unauthenticated};
         let c = callers();
         let credentials = "/kintai.settings.v1.SettingsService/GetCredentials";
+        assert_eq!(code(&c, credentials, &[]), Err(Unauthenticated));
         assert_eq!(
-            decide(&c, credentials, None).unwrap_err().code(),
-            tonic::Code::Unauthenticated
+            code(&c, credentials, &["Bearer nope"]),
+            Err(Unauthenticated)
         );
+        assert_eq!(code(&c, credentials, &["Basic m"]), Err(Unauthenticated));
+        assert_eq!(code(&c, credentials, &["Bearer "]), Err(Unauthenticated));
+        assert_eq!(code(&c, credentials, &["Bearerm"]), Err(Unauthenticated));
+        assert_eq!(code(&c, credentials, &["Bearer p"]), Err(PermissionDenied));
         assert_eq!(
-            decide(&c, credentials, Some("Bearer nope"))
-                .unwrap_err()
-                .code(),
-            tonic::Code::Unauthenticated
+            code(&c, credentials, &["Bearer m"]),
+            Ok(Some("matcher".to_owned()))
         );
-        assert_eq!(
-            decide(&c, credentials, Some("Basic m")).unwrap_err().code(),
-            tonic::Code::Unauthenticated
-        );
-        assert_eq!(
-            decide(&c, credentials, Some("Bearer p"))
-                .unwrap_err()
-                .code(),
-            tonic::Code::PermissionDenied
-        );
-        assert_eq!(
-            decide(&c, credentials, Some("Bearer m")).unwrap(),
-            Some("matcher".to_owned())
-        );
-        assert_eq!(
-            decide(&c, "/grpc.health.v1.Health/Check", None).unwrap(),
-            None
-        );
+        assert_eq!(code(&c, "/grpc.health.v1.Health/Check", &[]), Ok(None));
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        let c = callers();
+        let credentials = "/kintai.settings.v1.SettingsService/GetCredentials";
+        for value in ["bearer m", "BEARER m", "BeArEr   m", " Bearer m "] {
+            assert_eq!(
+                code(&c, credentials, &[value]),
+                Ok(Some("matcher".to_owned())),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_authorization_values_are_refused_whichever_comes_first() {
+        let c = callers();
+        let credentials = "/kintai.settings.v1.SettingsService/GetCredentials";
+        for values in [
+            ["Bearer m", "Bearer p"],
+            ["Bearer p", "Bearer m"],
+            ["Bearer m", "Bearer m"],
+        ] {
+            assert_eq!(
+                code(&c, credentials, &values),
+                Err(tonic::Code::Unauthenticated),
+                "{values:?}"
+            );
+        }
     }
 }

@@ -15,7 +15,7 @@ use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 
 pub use layer::AuthLayer;
-pub use policy::{Access, access, caller_names};
+pub use policy::{Access, CYZEN_PLATFORM, MATCHER, SYNCER, TRIGGER, access, caller_names};
 
 /// The configured callers: name → SHA-256 of the secret. Only hashes are held.
 #[derive(Clone)]
@@ -47,14 +47,14 @@ impl Callers {
             let (name, hash) = entry
                 .split_once(':')
                 .ok_or_else(|| format!("entry {index} is not NAME:SHA256HEX"))?;
-            let name_ok = !name.is_empty()
-                && name.len() <= 64
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-            if !name_ok {
+            let name = name.trim();
+            // A name the policy does not know would be admitted and then refused everywhere:
+            // a typo (`cyzen_platform`) must stop start-up instead.
+            if !caller_names().contains(&name) {
                 return Err(format!(
-                    "entry {index}: the caller name must be 1-64 of A-Z a-z 0-9 . _ -"
+                    "entry {index}: unknown caller name {:?}; the known callers are {}",
+                    printable(name),
+                    caller_names().join(", ")
                 ));
             }
             let bytes = hex::decode(hash.trim())
@@ -64,6 +64,12 @@ impl Callers {
             })?;
             if entries.iter().any(|(known, _)| known == name) {
                 return Err(format!("caller {name} is listed twice"));
+            }
+            // One secret for two callers would make the first one listed win every call.
+            if let Some((other, _)) = entries.iter().find(|(_, known)| *known == hash) {
+                return Err(format!(
+                    "callers {other} and {name} have the same hash: each caller needs its own secret (kintai new-caller NAME)"
+                ));
             }
             entries.push((name.to_owned(), hash));
         }
@@ -85,6 +91,12 @@ impl Callers {
         }
         found
     }
+}
+
+/// A configured name as an error message may quote it: at most 64 characters, no control
+/// characters.
+fn printable(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 /// The secret this process presents when it calls another kintai service; none when the
@@ -162,8 +174,30 @@ mod tests {
         assert!(Callers::parse("matcher").is_err());
         assert!(Callers::parse("matcher:abcd").is_err());
         assert!(Callers::parse(&format!("bad name:{}", hash_secret("x"))).is_err());
-        let twice = format!("a:{h},a:{h}", h = hash_secret("x"));
+        let twice = format!("matcher:{},matcher:{}", hash_secret("x"), hash_secret("y"));
         assert!(Callers::parse(&twice).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn unknown_caller_names_are_refused_with_the_known_ones() {
+        let why = Callers::parse(&format!("cyzen_platform:{}", hash_secret("x"))).unwrap_err();
+        assert!(why.contains("\"cyzen_platform\""), "{why}");
+        assert!(
+            why.contains("cyzen-platform, matcher, syncer, trigger"),
+            "{why}"
+        );
+        let spaced = Callers::parse(&format!(" matcher :{}", hash_secret("x"))).unwrap();
+        assert_eq!(spaced.identify("x"), Some("matcher"));
+    }
+
+    #[test]
+    fn two_callers_with_one_secret_are_refused() {
+        let same = format!("matcher:{h},syncer:{h}", h = hash_secret("shared"));
+        let why = Callers::parse(&same).unwrap_err();
+        assert!(
+            why.contains("matcher") && why.contains("syncer") && why.contains("same hash"),
+            "{why}"
+        );
     }
 
     #[test]

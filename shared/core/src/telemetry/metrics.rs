@@ -19,6 +19,7 @@ pub mod names {
     pub const RUN_DURATION: &str = "kintai.run.duration";
     pub const TOKEN_REJECTED: &str = "kintai.company.token_rejected";
     pub const PUNCHES_UNDELIVERED: &str = "kintai.punches.undelivered";
+    pub const TOKEN_UNREADABLE: &str = "kintai.company.token_unreadable";
 }
 
 /// Every service-level instrument of the process.
@@ -38,6 +39,9 @@ pub struct Metrics {
     /// Punches not in KING OF TIME although received longer ago than the configured limit, by
     /// `company_id`, as the company's last sync run counted them.
     pub punches_undelivered: Gauge<u64>,
+    /// 1 while a company's stored token cannot be decrypted with the configured keys, 0 once it
+    /// can (or is gone), by `company_id`.
+    pub token_unreadable: Gauge<u64>,
 }
 
 /// The process's instruments, created on first use from the global meter provider.
@@ -89,6 +93,12 @@ pub fn metrics() -> &'static Metrics {
                 .with_unit("{punch}")
                 .with_description(
                     "punches still not in KING OF TIME long after they arrived (syncer.undelivered_after_secs)",
+                )
+                .build(),
+            token_unreadable: meter
+                .u64_gauge(names::TOKEN_UNREADABLE)
+                .with_description(
+                    "1 while the company's stored token cannot be decrypted with the configured keys",
                 )
                 .build(),
         }
@@ -151,4 +161,12 @@ pub fn record_undelivered(company_id: &str, count: u64) {
     metrics()
         .punches_undelivered
         .record(count, &[KeyValue::new("company_id", company_id.to_owned())]);
+}
+
+/// Records whether a company's stored token can be decrypted.
+pub fn record_token_unreadable(company_id: &str, unreadable: bool) {
+    metrics().token_unreadable.record(
+        u64::from(unreadable),
+        &[KeyValue::new("company_id", company_id.to_owned())],
+    );
 }
