@@ -185,6 +185,7 @@ impl SettingsPort for GrpcSettings {
         loop {
             let page = client
                 .list_users(ListUsersRequest {
+                    user_ids: Vec::new(),
                     company_id: company_id.to_owned(),
                     page_size: PAGE_SIZE,
                     page_token: page_token.clone(),

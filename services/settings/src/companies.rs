@@ -5,6 +5,8 @@ use kintai_core::db::{from_millis, to_millis};
 use kintai_core::{Db, DbError};
 use kintai_proto::common::v1::Vendor;
 use sqlx::Row;
+
+use crate::revisions::{self, Change};
 use sqlx::any::AnyRow;
 
 use crate::crypto::Sealed;
@@ -168,6 +170,7 @@ pub async fn set_enabled(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let vendor_text = vendor.map(vendor_to_db);
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO companies (company_id, enabled, vendor, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (company_id) DO UPDATE SET enabled = excluded.enabled, \
@@ -178,8 +181,10 @@ pub async fn set_enabled(
     .bind(vendor_text.unwrap_or(vendor_to_db(Vendor::KingOfTime)))
     .bind(to_millis(now))
     .bind(vendor_text)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    revisions::bump(&mut tx, company_id, Change::Eligibility).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -192,6 +197,7 @@ pub async fn store_token(
     acceptance: &Acceptance,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO companies (company_id, enabled, vendor, updated_at) VALUES ($1, 0, $2, $3) \
          ON CONFLICT (company_id) DO NOTHING",
@@ -199,7 +205,7 @@ pub async fn store_token(
     .bind(company_id)
     .bind(vendor_to_db(Vendor::KingOfTime))
     .bind(to_millis(now))
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
     sqlx::query(
         "UPDATE companies SET token_ciphertext = $1, token_key_id = $2, token_fingerprint = $3, \
@@ -216,13 +222,16 @@ pub async fn store_token(
     .bind(i64::from(acceptance.api_terms_accepted))
     .bind(i64::from(acceptance.data_sharing_consented))
     .bind(company_id)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    revisions::bump(&mut tx, company_id, Change::Eligibility).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Forgets the token and its acceptance.
 pub async fn clear_token(db: &Db, company_id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE companies SET token_ciphertext = NULL, token_key_id = NULL, token_fingerprint = NULL, \
          token_state = NULL, token_registered_at = NULL, token_verified_at = NULL, \
@@ -231,8 +240,10 @@ pub async fn clear_token(db: &Db, company_id: &str, now: DateTime<Utc>) -> Resul
     )
     .bind(to_millis(now))
     .bind(company_id)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    revisions::bump(&mut tx, company_id, Change::Eligibility).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -246,6 +257,7 @@ pub async fn mark_rejected(
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
+    let mut tx = db.begin_write().await?;
     let changed = sqlx::query(
         "UPDATE companies SET token_state = 'rejected', token_rejected_reason = $1, \
          token_rejection = $5, token_verified_at = $2, updated_at = $2 \
@@ -256,9 +268,13 @@ pub async fn mark_rejected(
     .bind(company_id)
     .bind(fingerprint)
     .bind(rejection.to_db())
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    if changed == 1 {
+        revisions::bump(&mut tx, company_id, Change::Eligibility).await?;
+    }
+    tx.commit().await?;
     Ok(changed == 1)
 }
 

@@ -6,6 +6,7 @@ use kintai_proto::settings::v1::{Integration, TermsAcceptance, TokenState, Token
 
 use crate::companies::Company;
 use crate::crypto::KeyRing;
+use crate::revisions::Revisions;
 use crate::token_view::{proto_rejection, token_view};
 
 pub fn timestamp(instant: DateTime<Utc>) -> prost_types::Timestamp {
@@ -16,7 +17,12 @@ pub fn timestamp(instant: DateTime<Utc>) -> prost_types::Timestamp {
 }
 
 /// The integration as callers see it: an unknown company is disabled with no token.
-pub fn integration(keys: &KeyRing, company_id: &str, company: Option<&Company>) -> Integration {
+pub fn integration(
+    keys: &KeyRing,
+    company_id: &str,
+    company: Option<&Company>,
+    revisions: Revisions,
+) -> Integration {
     let Some(company) = company else {
         return Integration {
             company_id: company_id.to_owned(),
@@ -27,6 +33,8 @@ pub fn integration(keys: &KeyRing, company_id: &str, company: Option<&Company>) 
                 ..TokenStatus::default()
             }),
             updated_at: None,
+            revision: revisions.revision,
+            directory_revision: revisions.directory_revision,
         };
     };
     let token = match &company.token {
@@ -67,5 +75,7 @@ pub fn integration(keys: &KeyRing, company_id: &str, company: Option<&Company>) 
         vendor: company.vendor as i32,
         token: Some(token),
         updated_at: Some(timestamp(company.updated_at)),
+        revision: revisions.revision,
+        directory_revision: revisions.directory_revision,
     }
 }

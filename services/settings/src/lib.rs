@@ -6,6 +6,7 @@ mod api;
 mod companies;
 mod convert;
 pub mod crypto;
+mod revisions;
 mod schema;
 mod statuses;
 mod token_view;

@@ -51,6 +51,16 @@ ALTER TABLE companies ADD COLUMN token_rejection TEXT;
 UPDATE companies SET token_rejected_reason = NULL WHERE token_rejected_reason IS NOT NULL;
 ";
 
+/// Each company's revisions (revisions.rs). Companies that only have users pushed have no row in
+/// `companies`, so the counters live apart.
+const V3: &str = "
+CREATE TABLE company_revisions (
+    company_id TEXT PRIMARY KEY,
+    revision BIGINT NOT NULL,
+    directory_revision BIGINT NOT NULL
+);
+";
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -63,5 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "token rejection code; unredacted reasons forgotten",
         sqlite: V2,
         postgres: V2,
+    },
+    Migration {
+        version: 3,
+        name: "company revisions",
+        sqlite: V3,
+        postgres: V3,
     },
 ];

@@ -27,6 +27,7 @@ async fn all_users(h: &mut common::Harness, company_id: &str) -> Vec<User> {
                 company_id: company_id.into(),
                 page_size: 2,
                 page_token,
+                user_ids: Vec::new(),
             })
             .await
             .unwrap()
@@ -333,6 +334,7 @@ on_both_engines!(list_input_is_checked, |h| {
             company_id: "c1".into(),
             page_size: 1001,
             page_token: "not-a-token!".into(),
+            user_ids: Vec::new(),
         })
         .await
         .unwrap_err();

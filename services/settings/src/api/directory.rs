@@ -35,6 +35,9 @@ fn violations_items(violations: &Violations) -> usize {
         .len()
 }
 
+/// Most user ids one ListUsers may name.
+const MAX_IDS_PER_LIST: usize = 1_000;
+
 impl SettingsApi {
     pub(super) async fn upsert_users_impl(
         &self,
@@ -145,12 +148,23 @@ impl SettingsApi {
     ) -> Result<ListUsersResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
+        if request.user_ids.len() > MAX_IDS_PER_LIST {
+            return Err(batch_too_large(
+                "user_ids",
+                request.user_ids.len(),
+                MAX_IDS_PER_LIST,
+            ));
+        }
+        for (index, user_id) in request.user_ids.iter().enumerate() {
+            violations.id(&format!("user_ids[{index}]"), user_id);
+        }
         let page_request =
             PageRequest::parse(request.page_size, &request.page_token, 1, &mut violations);
         violations.check()?;
         let page = users::list(
             &self.db,
             &request.company_id,
+            &request.user_ids,
             &page_request.after_key(),
             page_request.limit,
         )

@@ -13,6 +13,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use super::SettingsApi;
 use crate::companies::{self, Acceptance, Company, TokenHealth};
 use crate::convert::integration;
+use crate::revisions;
 use crate::token_view::{token_view, unreadable_detail};
 
 /// Token length bounds: real tokens are 32 hex characters; anything far outside is a paste error.
@@ -34,6 +35,22 @@ impl SettingsApi {
             .map_err(|e| db_status("load company", e))
     }
 
+    /// The company's integration as callers see it, with its revisions. The revisions are read
+    /// first: a change committed in between shows as a newer revision, never as an older one
+    /// with the newer state.
+    pub(super) async fn view(&self, company_id: &str) -> Result<Integration, Status> {
+        let revisions = revisions::get(&self.db, company_id)
+            .await
+            .map_err(|e| db_status("load revisions", e))?;
+        let company = self.load(company_id).await?;
+        Ok(integration(
+            &self.keys,
+            company_id,
+            company.as_ref(),
+            revisions,
+        ))
+    }
+
     pub(super) async fn get_integration_impl(
         &self,
         request: GetIntegrationRequest,
@@ -41,13 +58,8 @@ impl SettingsApi {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.check()?;
-        let company = self.load(&request.company_id).await?;
         Ok(GetIntegrationResponse {
-            integration: Some(integration(
-                &self.keys,
-                &request.company_id,
-                company.as_ref(),
-            )),
+            integration: Some(self.view(&request.company_id).await?),
         })
     }
 
@@ -79,13 +91,8 @@ impl SettingsApi {
         .await
         .map_err(|e| db_status("update integration", e))?;
         tracing::info!(company_id = %request.company_id, enabled = request.enabled, "integration switched");
-        let company = self.load(&request.company_id).await?;
         Ok(UpdateIntegrationResponse {
-            integration: Some(integration(
-                &self.keys,
-                &request.company_id,
-                company.as_ref(),
-            )),
+            integration: Some(self.view(&request.company_id).await?),
         })
     }
 
@@ -176,9 +183,8 @@ impl SettingsApi {
         tracing::info!(%company_id, token = %token, accepted_by = %acceptance.accepted_by, "token verified and stored");
         record_token_rejected(&company_id, false);
         record_token_unreadable(&company_id, false);
-        let company = self.load(&company_id).await?;
         Ok(RegisterTokenResponse {
-            integration: Some(integration(&self.keys, &company_id, company.as_ref())),
+            integration: Some(self.view(&company_id).await?),
         })
     }
 
@@ -195,13 +201,8 @@ impl SettingsApi {
         tracing::info!(company_id = %request.company_id, "token deleted");
         record_token_rejected(&request.company_id, false);
         record_token_unreadable(&request.company_id, false);
-        let company = self.load(&request.company_id).await?;
         Ok(DeleteTokenResponse {
-            integration: Some(integration(
-                &self.keys,
-                &request.company_id,
-                company.as_ref(),
-            )),
+            integration: Some(self.view(&request.company_id).await?),
         })
     }
 
@@ -223,16 +224,26 @@ impl SettingsApi {
         .map_err(|e| db_status("list companies", e))?;
         let next_page_token =
             page_request.next_token(page.len(), page.last().map(|last| last.company_id.as_str()));
+        let ids: Vec<&str> = page.iter().map(|c| c.company_id.as_str()).collect();
+        let revisions = revisions::get_many(&self.db, &ids)
+            .await
+            .map_err(|e| db_status("list revisions", e))?;
         let companies = page
             .iter()
             .map(|company| {
                 let view = token_view(&self.keys, company);
+                let revisions = revisions
+                    .get(&company.company_id)
+                    .copied()
+                    .unwrap_or_default();
                 CompanySummary {
                     company_id: company.company_id.clone(),
                     enabled: company.enabled,
                     vendor: company.vendor as i32,
                     token_state: view.state as i32,
                     token_detail: view.detail,
+                    revision: revisions.revision,
+                    directory_revision: revisions.directory_revision,
                 }
             })
             .collect();

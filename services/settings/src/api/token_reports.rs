@@ -11,7 +11,6 @@ use tonic::Status;
 
 use super::SettingsApi;
 use crate::companies;
-use crate::convert::integration;
 use crate::token_view::rejection_from_proto;
 
 /// Longest vendor message kept, in characters.
@@ -47,9 +46,8 @@ impl SettingsApi {
         } else {
             tracing::info!(%company_id, "rejection report about a token that is no longer stored; ignored");
         }
-        let company = self.load(&company_id).await?;
         Ok(ReportTokenRejectedResponse {
-            integration: Some(integration(&self.keys, &company_id, company.as_ref())),
+            integration: Some(self.view(&company_id).await?),
         })
     }
 
