@@ -9,22 +9,31 @@
 //! Values kot-api.md leaves unknown are marked `\[ours\]` where they are decided.
 
 mod admin;
+mod admin_days;
+mod admin_faults;
+mod api_daily;
 mod api_read;
 mod api_write;
 mod clock;
+mod day_rules;
+mod faults;
+mod gateway;
 mod guard;
 mod model;
 mod reply;
 mod server;
+mod sim_days;
+mod sim_faults;
 mod simulator;
 mod state;
 mod validate;
 mod wire;
 
 pub use clock::{Clock, RESTRICTED_MESSAGE};
+pub use faults::{DEFAULT_SLOW_AFTER_STORE, FaultProfile, PunchPostFaults, ReadFaults};
 pub use model::{
-    DEFAULT_RATE_LIMIT_STATUS, FailureKind, NewEmployee, RateLimit, RequestLogEntry, SimConfig,
-    SimError, StoredPunch, TokenOptions,
+    ClosedDayPolicy, DEFAULT_RATE_LIMIT_STATUS, FailureKind, NewEmployee, NewPunch, PunchEdit,
+    PunchSource, RateLimit, RequestLogEntry, SimConfig, SimError, StoredPunch, TokenOptions,
 };
 pub use reply::{
     CODE_AUTHENTICATION_FAILED, CODE_INVALID_REQUEST, CODE_NOT_FOUND, CODE_RATE_LIMITED,
