@@ -48,7 +48,10 @@ pub(crate) fn punch_outcome(
 fn refusal(status: u16, error: ErrorBody, secret: &str) -> KotError {
     let code = error.code;
     let message = if error.message.is_empty() {
-        format!("HTTP {status} with KING OF TIME error {}", code.unwrap_or(0))
+        format!(
+            "HTTP {status} with KING OF TIME error {}",
+            code.unwrap_or(0)
+        )
     } else {
         redact(&error.message, secret)
     };

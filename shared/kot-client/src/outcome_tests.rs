@@ -8,14 +8,17 @@ const ERRORS_200: &str = r#"{"errors":[{"message":"date is required","code":200}
 const FLAT_200: &str = r#"{"code":"200","message":"date is required"}"#;
 const ERRORS_201: &str = r#"{"errors":[{"message":"unknown employee key","code":201}]}"#;
 const AUTH: &str = r#"{"errors":[{"message":"認証に失敗しました","code":100}]}"#;
-const RESTRICTED: &str = r#"{"errors":[{"message":"次の時間帯(JST)はAPIへのアクセスが禁止されています","code":104}]}"#;
+const RESTRICTED: &str =
+    r#"{"errors":[{"message":"次の時間帯(JST)はAPIへのアクセスが禁止されています","code":104}]}"#;
 const FLAT_303: &str = r#"{"code":"303","message":"Too Many Requests"}"#;
 const ERRORS_303: &str = r#"{"errors":[{"message":"Too Many Requests","code":303}]}"#;
 const SERVER_300: &str = r#"{"errors":[{"message":"Resource Server Error.","code":300}]}"#;
 const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
-const NGINX_503: &str = "<html><head><title>503 Service Temporarily Unavailable</title></head><body></body></html>";
+const NGINX_503: &str =
+    "<html><head><title>503 Service Temporarily Unavailable</title></head><body></body></html>";
 const ALB_504: &str = "<!DOCTYPE html><html><body><h1>504 Gateway Time-out</h1></body></html>";
-const PROXY_403: &str = "<html><body><h1>403 Forbidden</h1>Request forbidden by administrative rules.</body></html>";
+const PROXY_403: &str =
+    "<html><body><h1>403 Forbidden</h1>Request forbidden by administrative rules.</body></html>";
 
 /// What the classification must say: a refusal of one kind, unknown with a reason containing
 /// the text, or stored.
@@ -50,8 +53,16 @@ const CASES: &[(u16, &str, Expect)] = &[
         SERVER_300,
         Expect::Unknown("HTTP 500 with KING OF TIME error 300 (Resource Server Error.)"),
     ),
-    (503, FLAT_303, Expect::Unknown("HTTP 503 with KING OF TIME error 303")),
-    (503, ERRORS_200, Expect::Unknown("HTTP 503 with KING OF TIME error 200")),
+    (
+        503,
+        FLAT_303,
+        Expect::Unknown("HTTP 503 with KING OF TIME error 303"),
+    ),
+    (
+        503,
+        ERRORS_200,
+        Expect::Unknown("HTTP 503 with KING OF TIME error 200"),
+    ),
     (
         502,
         NGINX_502,
@@ -77,34 +88,94 @@ const CASES: &[(u16, &str, Expect)] = &[
         "",
         Expect::Unknown("HTTP 504 without a KING OF TIME error body"),
     ),
-    (500, "oops", Expect::Unknown("HTTP 500 without a KING OF TIME error body (")),
+    (
+        500,
+        "oops",
+        Expect::Unknown("HTTP 500 without a KING OF TIME error body ("),
+    ),
     // A 4xx that is not KING OF TIME's own words.
     (
         403,
         PROXY_403,
         Expect::Unknown("HTTP 403 without a KING OF TIME error body (HTML page"),
     ),
-    (429, "", Expect::Unknown("HTTP 429 without a KING OF TIME error body (empty body)")),
-    (404, "<html>Not Found</html>", Expect::Unknown("HTTP 404 without")),
-    (403, r#"{"message":"Forbidden"}"#, Expect::Unknown("HTTP 403 without")),
-    (429, r#"{"code":429,"message":"Too Many Requests"}"#, Expect::Unknown("HTTP 429 without")),
-    (400, r#"{"errors":[{"message":"no code"}]}"#, Expect::Unknown("HTTP 400 without")),
+    (
+        429,
+        "",
+        Expect::Unknown("HTTP 429 without a KING OF TIME error body (empty body)"),
+    ),
+    (
+        404,
+        "<html>Not Found</html>",
+        Expect::Unknown("HTTP 404 without"),
+    ),
+    (
+        403,
+        r#"{"message":"Forbidden"}"#,
+        Expect::Unknown("HTTP 403 without"),
+    ),
+    (
+        429,
+        r#"{"code":429,"message":"Too Many Requests"}"#,
+        Expect::Unknown("HTTP 429 without"),
+    ),
+    (
+        400,
+        r#"{"errors":[{"message":"no code"}]}"#,
+        Expect::Unknown("HTTP 400 without"),
+    ),
     (400, r#"{"errors":[]}"#, Expect::Unknown("HTTP 400 without")),
-    (403, r#"{"errors":[{"message":"x","code":"100"}]}"#, Expect::Unknown("HTTP 403 without")),
+    (
+        403,
+        r#"{"errors":[{"message":"x","code":"100"}]}"#,
+        Expect::Unknown("HTTP 403 without"),
+    ),
     // Redirects and informational answers.
-    (301, "", Expect::Unknown("HTTP 301 (a redirect, not followed)")),
-    (302, "<html>moved</html>", Expect::Unknown("HTTP 302 (a redirect, not followed)")),
+    (
+        301,
+        "",
+        Expect::Unknown("HTTP 301 (a redirect, not followed)"),
+    ),
+    (
+        302,
+        "<html>moved</html>",
+        Expect::Unknown("HTTP 302 (a redirect, not followed)"),
+    ),
     (307, "", Expect::Unknown("HTTP 307")),
     (100, "", Expect::Unknown("HTTP 100")),
     // A 2xx that is not the documented 201.
     (200, CREATED, Expect::Unknown("HTTP 200 instead of 201")),
     (204, "", Expect::Unknown("HTTP 204 instead of 201")),
-    (202, FLAT_303, Expect::Unknown("HTTP 202 instead of 201 with KING OF TIME error 303")),
-    (201, "", Expect::Unknown("HTTP 201 with an unreadable punch answer")),
-    (201, "<html>ok</html>", Expect::Unknown("HTTP 201 with an unreadable punch answer")),
-    (201, r#"{"date":"2024-06-03""#, Expect::Unknown("HTTP 201 with an unreadable punch answer")),
-    (201, FLAT_303, Expect::Unknown("HTTP 201 carrying KING OF TIME error 303")),
-    (201, AUTH, Expect::Unknown("HTTP 201 carrying KING OF TIME error 100")),
+    (
+        202,
+        FLAT_303,
+        Expect::Unknown("HTTP 202 instead of 201 with KING OF TIME error 303"),
+    ),
+    (
+        201,
+        "",
+        Expect::Unknown("HTTP 201 with an unreadable punch answer"),
+    ),
+    (
+        201,
+        "<html>ok</html>",
+        Expect::Unknown("HTTP 201 with an unreadable punch answer"),
+    ),
+    (
+        201,
+        r#"{"date":"2024-06-03""#,
+        Expect::Unknown("HTTP 201 with an unreadable punch answer"),
+    ),
+    (
+        201,
+        FLAT_303,
+        Expect::Unknown("HTTP 201 carrying KING OF TIME error 303"),
+    ),
+    (
+        201,
+        AUTH,
+        Expect::Unknown("HTTP 201 carrying KING OF TIME error 100"),
+    ),
 ];
 
 fn check(status: u16, body: &str, expect: &Expect) {

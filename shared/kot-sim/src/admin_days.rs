@@ -30,7 +30,10 @@ pub(crate) fn routes() -> axum::Router<Simulator> {
         .route("/_admin/companies/{company}/closing", put(close_company))
         .route("/_admin/closed-day-policy", put(set_policy))
         .route("/_admin/employees/{key}/punches", post(add_punch))
-        .route("/_admin/punches/{id}", put(replace_punch).delete(remove_punch))
+        .route(
+            "/_admin/punches/{id}",
+            put(replace_punch).delete(remove_punch),
+        )
 }
 
 #[derive(Deserialize)]

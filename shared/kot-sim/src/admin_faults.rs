@@ -38,7 +38,10 @@ pub(crate) fn routes() -> axum::Router<Simulator> {
         )
         .route("/_admin/faults/outage", post(start_outage))
         .route("/_admin/faults/slow-after-store", put(set_slow_after_store))
-        .route("/_admin/faults/stats", axum::routing::get(stats).delete(reset_stats))
+        .route(
+            "/_admin/faults/stats",
+            axum::routing::get(stats).delete(reset_stats),
+        )
 }
 
 #[derive(Deserialize)]

@@ -173,7 +173,10 @@ mod tests {
                 "退勤 during a break",
                 vec![("09:00:00", "1"), ("12:00:00", "3"), ("18:00:00", "2")],
             ),
-            ("break outside work", vec![("12:00:00", "3"), ("13:00:00", "4")]),
+            (
+                "break outside work",
+                vec![("12:00:00", "3"), ("13:00:00", "4")],
+            ),
         ] {
             let evaluation = day(&codes);
             assert!(evaluation.is_error, "{case}");
@@ -192,7 +195,10 @@ mod tests {
             ("18:00:00", "1"),
             ("20:00:00", "2"),
         ]);
-        assert_eq!((evaluation.is_error, evaluation.total_work), (false, 10 * 60));
+        assert_eq!(
+            (evaluation.is_error, evaluation.total_work),
+            (false, 10 * 60)
+        );
     }
 
     #[test]

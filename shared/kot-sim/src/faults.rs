@@ -69,7 +69,10 @@ impl PunchPostFaults {
             (FailureKind::Status502Html, self.gateway502_before_store),
             (FailureKind::Gateway503Html, self.gateway503_before_store),
             (FailureKind::Gateway504Html, self.gateway504_before_store),
-            (FailureKind::Gateway504AfterStore, self.gateway504_after_store),
+            (
+                FailureKind::Gateway504AfterStore,
+                self.gateway504_after_store,
+            ),
             (FailureKind::ResetAfterStore, self.reset_after_store),
             (FailureKind::SlowAfterStore, self.slow_after_store),
         ]
@@ -218,14 +221,17 @@ impl Faults {
 
     /// The fault for the next request, counted in the statistics.
     pub fn pick(&mut self, target: Target) -> Option<FailureKind> {
-        let kind = self.outage_kind().or_else(|| self.take_failure()).or_else(|| {
-            let profile = self.profile.as_mut()?;
-            match target {
-                Target::PunchPost => profile.punch_post.draw(&mut profile.punch_rng),
-                Target::Read => profile.reads.draw(&mut profile.read_rng),
-                Target::Other => None,
-            }
-        })?;
+        let kind = self
+            .outage_kind()
+            .or_else(|| self.take_failure())
+            .or_else(|| {
+                let profile = self.profile.as_mut()?;
+                match target {
+                    Target::PunchPost => profile.punch_post.draw(&mut profile.punch_rng),
+                    Target::Read => profile.reads.draw(&mut profile.read_rng),
+                    Target::Other => None,
+                }
+            })?;
         self.count(kind);
         Some(kind)
     }

@@ -73,9 +73,18 @@ fn frequencies_follow_the_probabilities_and_reads_get_before_kinds_only() {
     draws(&mut faults, Target::PunchPost, 20_000);
     let stats = faults.stats();
     // 5 % of 20 000 is 1 000; the seeded stream makes this exact run repeatable.
-    assert!((850..1150).contains(&stats[&FailureKind::Status500Code300]), "{stats:?}");
-    assert!((300..500).contains(&stats[&FailureKind::ResetAfterStore]), "{stats:?}");
-    assert!((120..280).contains(&stats[&FailureKind::SlowAfterStore]), "{stats:?}");
+    assert!(
+        (850..1150).contains(&stats[&FailureKind::Status500Code300]),
+        "{stats:?}"
+    );
+    assert!(
+        (300..500).contains(&stats[&FailureKind::ResetAfterStore]),
+        "{stats:?}"
+    );
+    assert!(
+        (120..280).contains(&stats[&FailureKind::SlowAfterStore]),
+        "{stats:?}"
+    );
     assert_eq!(stats[&FailureKind::Gateway503Html], 0, "probability 0");
 
     let mut reads = Faults::default();
@@ -84,7 +93,10 @@ fn frequencies_follow_the_probabilities_and_reads_get_before_kinds_only() {
     assert!(kinds.iter().flatten().all(|kind| !kind.is_after_store()));
     assert!(kinds.iter().flatten().count() > 200);
     assert_eq!(
-        draws(&mut reads, Target::Other, 1000).iter().flatten().count(),
+        draws(&mut reads, Target::Other, 1000)
+            .iter()
+            .flatten()
+            .count(),
         0,
         "token calls are not hit by the profile"
     );

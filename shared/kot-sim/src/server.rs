@@ -23,10 +23,10 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 use url::Url;
 
+use crate::api_daily::list_daily_workings;
 use crate::api_read::{
     day_timerecords, get_employee, list_divisions, list_employees, list_timerecords,
 };
-use crate::api_daily::list_daily_workings;
 use crate::api_write::{
     DropConnection, delete_token, post_timerecord, refresh_token, token_available,
 };
