@@ -308,7 +308,7 @@ fn heavy_profile(seed: u64) -> FaultProfile {
 async fn under_a_seeded_profile_no_stored_punch_ever_looks_refused() {
     let f = fixture().await;
     let client = impatient(&f, Duration::from_millis(500));
-    f.sim.set_fault_profile(&heavy_profile(42)).unwrap();
+    f.sim.set_fault_profile(heavy_profile(42)).unwrap();
     let results = punch_run(&f, &client, 120).await;
     let stored = f.sim.punches(COMPANY);
     let log: Vec<_> = f.sim.request_log();
@@ -346,7 +346,7 @@ async fn under_a_seeded_profile_no_stored_punch_ever_looks_refused() {
     // The same seed on a fresh simulator injects the same faults into the same punches.
     let again = fixture().await;
     let client = impatient(&again, Duration::from_millis(500));
-    again.sim.set_fault_profile(&heavy_profile(42)).unwrap();
+    again.sim.set_fault_profile(heavy_profile(42)).unwrap();
     punch_run(&again, &client, 120).await;
     let faults = |log: &[kot_sim::RequestLogEntry]| log.iter().map(|e| e.fault).collect::<Vec<_>>();
     assert_eq!(faults(&log), faults(&again.sim.request_log()));

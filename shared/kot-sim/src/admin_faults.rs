@@ -94,7 +94,7 @@ async fn drop_after_punch(State(sim): State<Simulator>, body: Body<CountIn>) -> 
 
 async fn set_profile(State(sim): State<Simulator>, body: Body<FaultProfile>) -> Answer {
     let Json(profile) = body?;
-    sim.set_fault_profile(&profile)?;
+    sim.set_fault_profile(profile)?;
     done()
 }
 

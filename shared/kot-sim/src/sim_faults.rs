@@ -43,8 +43,8 @@ impl Simulator {
     }
 
     /// Random faults from now on, repeatable from the profile's seed.
-    pub fn set_fault_profile(&self, profile: &FaultProfile) -> Result<(), SimError> {
-        self.lock().faults.set_profile(profile)
+    pub fn set_fault_profile(&self, profile: FaultProfile) -> Result<(), SimError> {
+        self.lock().faults.set_profile(&profile)
     }
 
     /// No more random faults; the rest stays.
