@@ -86,6 +86,29 @@ impl AttendanceVendor for Routing {
             .read_day(token, employee_key, date)
             .await
     }
+    async fn list_divisions(&self, token: &Token) -> Result<Vec<kot_client::Division>, KotError> {
+        AttendanceVendor::list_divisions(self.client(token)?, token).await
+    }
+    async fn read_days(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<kot_client::EmployeeDayRecords, KotError> {
+        AttendanceVendor::read_days(self.client(token)?, token, employee_keys, start, end).await
+    }
+    async fn daily_workings(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<kot_client::DailyWorkingSummary>, KotError> {
+        self.client(token)?
+            .daily_workings(token, employee_keys, start, end)
+            .await
+    }
 }
 
 /// CPU time of the whole process (terminated threads included), from /proc/self/stat.

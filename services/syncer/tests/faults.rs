@@ -331,6 +331,27 @@ impl AttendanceVendor for CrashAfterPost {
     ) -> Result<Vec<TimeRecord>, KotError> {
         self.inner.read_day(token, key, date).await
     }
+    async fn list_divisions(&self, token: &Token) -> Result<Vec<kot_client::Division>, KotError> {
+        AttendanceVendor::list_divisions(&self.inner, token).await
+    }
+    async fn read_days(
+        &self,
+        token: &Token,
+        keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<kot_client::EmployeeDayRecords, KotError> {
+        AttendanceVendor::read_days(&self.inner, token, keys, start, end).await
+    }
+    async fn daily_workings(
+        &self,
+        token: &Token,
+        keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<kot_client::DailyWorkingSummary>, KotError> {
+        self.inner.daily_workings(token, keys, start, end).await
+    }
 }
 
 /// A second pool on the same database, as another process would have.

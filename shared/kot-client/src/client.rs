@@ -1,9 +1,7 @@
 //! The HTTP client: one method per endpoint of kot-api.md.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use reqwest::{Method, header};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -13,13 +11,13 @@ use url::Url;
 use crate::config::KotConfig;
 use crate::error::KotError;
 use crate::limiter::{Budget, Limiters};
-use crate::range::split_range;
+use crate::outcome::punch_outcome;
 use crate::telemetry;
 use crate::token::Token;
-use crate::transport::{decode, describe, error_in_success, transport_error};
+use crate::transport::{decode, describe, transport_error};
 use crate::types::{
-    DailyTimeRecords, Division, Employee, EmployeeQuery, IssuedToken, TimeRecordRequest,
-    TimeRecordResponse, TokenAvailability,
+    Division, Employee, EmployeeQuery, IssuedToken, TimeRecordRequest, TimeRecordResponse,
+    TokenAvailability,
 };
 
 /// Employee keys per listing call \[ours\]: 50 keys of 64 hex characters keep the URL near 3 KB,
@@ -124,7 +122,9 @@ impl KotClient {
     }
 
     /// `POST /daily-workings/timerecord/{employeeKey}`: registers one punch. Not idempotent:
-    /// after [`KotError::OutcomeUnknown`], read the day back before posting again.
+    /// only a 201 is stored and only a 4xx with KING OF TIME's error body is a refusal; after
+    /// anything else ([`KotError::OutcomeUnknown`]: a 5xx, a gateway page, a timeout, a reset),
+    /// read the day back before posting again.
     pub async fn post_timerecord(
         &self,
         token: &Token,
@@ -144,93 +144,8 @@ impl KotClient {
                 "/daily-workings/timerecord/{employeeKey}",
             )
         };
-        // The punch is stored once a 2xx came; an unreadable answer must not look like a
-        // failure that is safe to retry.
-        self.send(token, call, |bytes| {
-            serde_json::from_slice(bytes).map_err(|e| {
-                error_in_success(bytes).unwrap_or_else(|| KotError::OutcomeUnknown {
-                    reason: format!("punch answer unreadable: {e}"),
-                })
-            })
-        })
-        .await
-    }
-
-    /// `GET /daily-workings/timerecord` for `employee_keys` from `start` to `end` inclusive.
-    /// Ranges over 62 days, and key lists over [`MAX_KEYS_PER_CALL`], are split into several
-    /// calls, and the answers merged: one entry per date, in date order. No keys, no call.
-    pub async fn list_timerecords<K: AsRef<str>>(
-        &self,
-        token: &Token,
-        employee_keys: &[K],
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> Result<Vec<DailyTimeRecords>, KotError> {
-        if end < start {
-            return Err(KotError::InvalidConfig {
-                reason: format!("range ends ({end}) before it starts ({start})"),
-            });
-        }
-        let mut by_date: BTreeMap<NaiveDate, DailyTimeRecords> = BTreeMap::new();
-        for keys in employee_keys.chunks(MAX_KEYS_PER_CALL) {
-            let keys = join_keys(keys);
-            for (from, to) in split_range(start, end) {
-                let mut url = self.url(&["daily-workings", "timerecord"]);
-                url.query_pairs_mut()
-                    .append_pair("employeeKeys", &keys)
-                    .append_pair("start", &from.to_string())
-                    .append_pair("end", &to.to_string());
-                let chunk: Vec<DailyTimeRecords> = self
-                    .get_json(token, Budget::Punch, url, "/daily-workings/timerecord")
-                    .await?;
-                for day in chunk {
-                    by_date
-                        .entry(day.date)
-                        .or_insert_with(|| DailyTimeRecords {
-                            date: day.date,
-                            daily_workings: Vec::new(),
-                        })
-                        .daily_workings
-                        .extend(day.daily_workings);
-                }
-            }
-        }
-        Ok(by_date.into_values().collect())
-    }
-
-    /// `GET /daily-workings/timerecord/{date}` for `employee_keys` (all employees when empty).
-    pub async fn get_daily_timerecords(
-        &self,
-        token: &Token,
-        date: NaiveDate,
-        employee_keys: &[impl AsRef<str>],
-    ) -> Result<DailyTimeRecords, KotError> {
-        let mut url = self.url(&["daily-workings", "timerecord", &date.to_string()]);
-        if !employee_keys.is_empty() {
-            url.query_pairs_mut()
-                .append_pair("employeeKeys", &join_keys(employee_keys));
-        }
-        let call = Call::new(
-            Budget::Punch,
-            Method::GET,
-            url,
-            "/daily-workings/timerecord/{date}",
-        );
-        self.send(token, call, |bytes| {
-            // Documented as one day; an array of days is accepted too, in case it is the list
-            // shape.
-            if let Ok(day) = serde_json::from_slice::<DailyTimeRecords>(bytes) {
-                return Ok(day);
-            }
-            let days: Vec<DailyTimeRecords> = decode(bytes)?;
-            let mut merged = DailyTimeRecords {
-                date,
-                daily_workings: Vec::new(),
-            };
-            for day in days.into_iter().filter(|d| d.date == date) {
-                merged.daily_workings.extend(day.daily_workings);
-            }
-            Ok(merged)
+        self.send(token, call, |answer| {
+            punch_outcome(answer.status, answer.body, answer.secret)
         })
         .await
     }
@@ -251,8 +166,8 @@ impl KotClient {
         let call = Call::new(Budget::General, Method::POST, url, "/tokens/{token}");
         // The old token is suspended by now: losing the answer means losing the new token.
         let issued: IssuedToken = self
-            .send(token, call, |bytes| {
-                serde_json::from_slice(bytes).map_err(|e| KotError::OutcomeUnknown {
+            .send(token, call, |answer| {
+                serde_json::from_slice(answer.success()?).map_err(|e| KotError::OutcomeUnknown {
                     reason: format!("token answer unreadable: {e}"),
                 })
             })
@@ -264,12 +179,13 @@ impl KotClient {
     pub async fn delete_token(&self, token: &Token) -> Result<(), KotError> {
         let url = self.url(&["tokens", token.expose()]);
         let call = Call::new(Budget::General, Method::DELETE, url, "/tokens/{token}");
-        self.send(token, call, |_| Ok(())).await
+        self.send(token, call, |answer| answer.success().map(drop))
+            .await
     }
 
     /// The base URL with `segments` appended, each percent-encoded as one path segment (an
     /// employee code may contain `/` or `%`).
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.inner.base_url.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
@@ -277,7 +193,8 @@ impl KotClient {
         url
     }
 
-    async fn get_json<T: DeserializeOwned>(
+    /// A GET whose 2xx answer is JSON of type `T`; any other answer is classified as a read's.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         token: &Token,
         budget: Budget,
@@ -285,17 +202,18 @@ impl KotClient {
         endpoint: &'static str,
     ) -> Result<T, KotError> {
         let call = Call::new(budget, Method::GET, url, endpoint);
-        self.send(token, call, decode).await
+        self.send(token, call, |answer| decode(answer.success()?))
+            .await
     }
 
-    /// Paces, sends, classifies, and reads a successful answer with `read`, all in one
-    /// `kot.request` span, so that the span and the metrics see the decoded outcome (a 2xx may
-    /// still carry code 303, or be unreadable).
-    async fn send<T>(
+    /// Paces, sends, and classifies the answer with `classify`, all in one `kot.request` span,
+    /// so that the span and the metrics see the decoded outcome (a 2xx may still carry code
+    /// 303, or be unreadable).
+    pub(crate) async fn send<T>(
         &self,
         token: &Token,
         call: Call,
-        read: impl FnOnce(&[u8]) -> Result<T, KotError>,
+        classify: impl FnOnce(Answer<'_>) -> Result<T, KotError>,
     ) -> Result<T, KotError> {
         let (budget, endpoint, method) = (call.budget, call.endpoint, call.method.clone());
         let span = telemetry::request_span(&method, endpoint, budget);
@@ -306,8 +224,16 @@ impl KotClient {
             let started = Instant::now();
             let answer = self.exchange(token, call, &span).await;
             let took = started.elapsed();
-            let result = answer.and_then(|bytes| {
-                read(&bytes).inspect_err(|_| telemetry::record_error_code(&span, &bytes))
+            let result = answer.and_then(|(status, bytes)| {
+                let answer = Answer {
+                    status,
+                    body: &bytes,
+                    secret: token.expose(),
+                };
+                classify(answer).inspect_err(|error| {
+                    telemetry::record_error_code(&span, &bytes);
+                    tracing::debug!(%method, endpoint, status, error = %error, "king of time call failed");
+                })
             });
             telemetry::record_outcome(&span, &method, endpoint, &result, took);
             result
@@ -316,15 +242,15 @@ impl KotClient {
         .await
     }
 
-    /// One HTTP exchange: the body of a 2xx answer, or the error. `call.endpoint` is the path
-    /// template used in logs: URLs are never logged because `/tokens/{token}` carries the
-    /// secret.
+    /// One HTTP exchange: the status and body of whatever answer came, or the transport error.
+    /// `call.endpoint` is the path template used in logs: URLs are never logged because
+    /// `/tokens/{token}` carries the secret.
     async fn exchange(
         &self,
         token: &Token,
         call: Call,
         span: &tracing::Span,
-    ) -> Result<Vec<u8>, KotError> {
+    ) -> Result<(u16, Vec<u8>), KotError> {
         let Call {
             method,
             url,
@@ -356,20 +282,33 @@ impl KotClient {
                 reason: format!("reading HTTP {status} answer: {}", describe(&e, secret)),
             })?;
         tracing::debug!(%method, endpoint, status, token = %token.fingerprint(), "king of time call");
-        if (200..300).contains(&status) {
-            Ok(bytes.to_vec())
+        Ok((status, bytes.to_vec()))
+    }
+}
+
+/// One HTTP answer as it came, for the endpoint's classification.
+pub(crate) struct Answer<'a> {
+    pub status: u16,
+    pub body: &'a [u8],
+    /// The token, to be removed from any text taken from the answer.
+    pub secret: &'a str,
+}
+
+impl Answer<'_> {
+    /// The body of a 2xx answer; any other answer classified as the error of a read (or of a
+    /// token call), where repeating is safe.
+    pub(crate) fn success(&self) -> Result<&[u8], KotError> {
+        if (200..300).contains(&self.status) {
+            Ok(self.body)
         } else {
-            telemetry::record_error_code(span, &bytes);
-            let error = KotError::from_response(status, &bytes, secret);
-            tracing::debug!(%method, endpoint, status, error = %error, "king of time refused");
-            Err(error)
+            Err(KotError::from_response(self.status, self.body, self.secret))
         }
     }
 }
 
 /// One request as [`KotClient::send`] takes it. `endpoint` is the path template (e.g.
 /// `/tokens/{token}`) that logs, spans and metrics show instead of the URL.
-struct Call {
+pub(crate) struct Call {
     budget: Budget,
     method: Method,
     url: Url,
@@ -378,7 +317,7 @@ struct Call {
 }
 
 impl Call {
-    fn new(budget: Budget, method: Method, url: Url, endpoint: &'static str) -> Self {
+    pub(crate) fn new(budget: Budget, method: Method, url: Url, endpoint: &'static str) -> Self {
         Self {
             budget,
             method,
@@ -387,10 +326,6 @@ impl Call {
             endpoint,
         }
     }
-}
-
-fn join_keys(keys: &[impl AsRef<str>]) -> String {
-    keys.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",")
 }
 
 fn additional_fields(query: &EmployeeQuery) -> Vec<String> {

@@ -1,9 +1,10 @@
 //! Typed errors: what went wrong, in terms the matcher and syncer can act on.
 //!
-//! The split that matters most is [`KotError::NotSent`] versus [`KotError::OutcomeUnknown`]:
-//! KING OF TIME has no idempotency, so a punch whose POST may have arrived must be verified by
-//! reading the day back before it is sent again, while a punch that never left may simply be
-//! retried.
+//! The split that matters most is [`KotError::certainly_not_applied`]: KING OF TIME has no
+//! idempotency, so a punch whose POST may have arrived must be verified by reading the day back
+//! before it is sent again, while a punch that never left, or that KING OF TIME refused in its
+//! own words, may simply be retried (or given up). Reads are classified by `KotError::from_response`;
+//! the punch POST has its own, stricter rules in `outcome.rs`.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -31,8 +32,9 @@ pub enum KotError {
     /// Code 303, whatever the HTTP status, or HTTP 429: back off.
     #[error("rate limited: {message}")]
     RateLimited { message: String },
-    /// Code 300 or any 5xx. Code 300 also appears for permission problems, so retry with a
-    /// bounded backoff only.
+    /// A read answered with code 300 or any 5xx. Code 300 also appears for permission problems,
+    /// so retry with a bounded backoff only. A punch POST never yields this: any 5xx there is
+    /// [`KotError::OutcomeUnknown`], since a 5xx says nothing about whether the punch was stored.
     #[error("server error (HTTP {status}, code {code:?}): {message}")]
     ServerError {
         status: u16,
@@ -54,8 +56,10 @@ pub enum KotError {
     /// bad request construction). Safe to retry, even a punch.
     #[error("request not sent: {reason}")]
     NotSent { reason: String },
-    /// The request may have been processed (timeout or connection reset after it was sent, or
-    /// an unreadable answer). A punch in this state must be verified by reading the day back.
+    /// The request may have been processed: a timeout or a reset after it was sent, an
+    /// unreadable answer, and for the punch POST every answer that is neither a 201 nor a 4xx
+    /// refusal with a KING OF TIME error body (any 5xx, a gateway page, a 3xx, ...). `reason`
+    /// names what came. A punch in this state must be verified by reading the day back.
     #[error("outcome unknown: {reason}")]
     OutcomeUnknown { reason: String },
     /// A success status whose body does not have the documented shape.
@@ -87,11 +91,21 @@ impl KotError {
         matches!(self, Self::OutcomeUnknown { .. })
     }
 
-    /// Whether the request certainly had no effect (nothing sent, or an error answer).
+    /// Whether the request certainly had no effect: KING OF TIME refused it in its own words (a
+    /// 4xx with its error body: rejected, not found, authentication, restricted hours, rate
+    /// limited), or it never left this process (not sent; an unusable configuration, found
+    /// before anything is sent). A server error, an unreadable answer and an unknown outcome
+    /// are not: whatever came, it does not prove that nothing happened.
     pub fn certainly_not_applied(&self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Self::OutcomeUnknown { .. } | Self::InvalidResponse { .. }
+            Self::AuthenticationFailed { .. }
+                | Self::RestrictedHours { .. }
+                | Self::RateLimited { .. }
+                | Self::NotFound { .. }
+                | Self::Rejected { .. }
+                | Self::NotSent { .. }
+                | Self::InvalidConfig { .. }
         )
     }
 
@@ -153,6 +167,10 @@ pub(crate) fn redact(text: &str, secret: &str) -> String {
 pub(crate) struct ErrorBody {
     pub code: Option<i64>,
     pub message: String,
+    /// The code has the documented JSON type: a number in `{"errors":[...]}`, a string in the
+    /// flat shape. Only such a body counts as KING OF TIME's own words for a punch POST: a
+    /// proxy's `{"message":"Forbidden"}` or `{"code":429,...}` does not.
+    pub documented: bool,
 }
 
 /// `{"errors":[{"message":"...","code":104}]}` \[official\].
@@ -172,6 +190,10 @@ struct FlatShape {
 }
 
 impl FlatShape {
+    fn code_is(&self, documented: fn(&serde_json::Value) -> bool) -> bool {
+        self.code.as_ref().is_some_and(documented)
+    }
+
     fn code(&self) -> Option<i64> {
         match self.code.as_ref()? {
             serde_json::Value::Number(n) => n.as_i64(),
@@ -194,6 +216,7 @@ impl ErrorBody {
             return Some(Self {
                 code: first.code(),
                 message,
+                documented: first.code_is(serde_json::Value::is_number),
             });
         }
         let flat = serde_json::from_slice::<FlatShape>(body).ok()?;
@@ -203,7 +226,14 @@ impl ErrorBody {
         Some(Self {
             code: flat.code(),
             message: flat.message.clone().unwrap_or_default(),
+            documented: flat.code_is(serde_json::Value::is_string),
         })
+    }
+
+    /// A body in one of KING OF TIME's documented error shapes, with a code of the documented
+    /// type: what the punch POST accepts as a refusal.
+    pub(crate) fn parse_documented(body: &[u8]) -> Option<Self> {
+        Self::parse(body).filter(|error| error.documented && error.code.is_some())
     }
 }
 
@@ -304,7 +334,17 @@ mod tests {
             code: None,
             message: String::new(),
         };
-        assert!(!rejected.is_retryable());
+        assert!(!rejected.is_retryable() && rejected.certainly_not_applied());
+        let server = KotError::ServerError {
+            status: 500,
+            code: Some(300),
+            message: String::new(),
+        };
+        assert!(server.is_retryable() && !server.certainly_not_applied());
+        let unreadable = KotError::InvalidResponse {
+            reason: String::new(),
+        };
+        assert!(!unreadable.certainly_not_applied());
         assert!(
             !KotError::AuthenticationFailed {
                 message: String::new()

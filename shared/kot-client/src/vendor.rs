@@ -6,8 +6,11 @@ use chrono::NaiveDate;
 
 use crate::client::KotClient;
 use crate::error::KotError;
+use crate::summary::{DailyWorkingSummary, EmployeeDayRecords};
 use crate::token::Token;
-use crate::types::{Employee, EmployeeQuery, TimeRecord, TimeRecordRequest, TimeRecordResponse};
+use crate::types::{
+    Division, Employee, EmployeeQuery, TimeRecord, TimeRecordRequest, TimeRecordResponse,
+};
 
 #[async_trait]
 pub trait AttendanceVendor: Send + Sync {
@@ -20,7 +23,8 @@ pub trait AttendanceVendor: Send + Sync {
         token: &Token,
         include_resigned: bool,
     ) -> Result<Vec<Employee>, KotError>;
-    /// Registers one punch (not idempotent).
+    /// Registers one punch (not idempotent). Only [`KotError::certainly_not_applied`] errors
+    /// prove that it was not stored.
     async fn post_punch(
         &self,
         token: &Token,
@@ -34,6 +38,24 @@ pub trait AttendanceVendor: Send + Sync {
         employee_key: &str,
         date: NaiveDate,
     ) -> Result<Vec<TimeRecord>, KotError>;
+    /// The company's divisions with their day border (日付変更時間, 00:00 when absent).
+    async fn list_divisions(&self, token: &Token) -> Result<Vec<Division>, KotError>;
+    /// Many employees' punches from `start` to `end`, by (employee key, working day).
+    async fn read_days(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<EmployeeDayRecords, KotError>;
+    /// KING OF TIME's evaluation of those employees' days (エラー勤務, 締め, totals).
+    async fn daily_workings(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<DailyWorkingSummary>, KotError>;
 }
 
 #[async_trait]
@@ -63,20 +85,47 @@ impl AttendanceVendor for KotClient {
         self.post_timerecord(token, employee_key, punch).await
     }
 
+    /// Through the documented range endpoint (`employeeKeys=KEY&start=DAY&end=DAY`): the
+    /// one-day endpoint takes no `employeeKeys` (kot-api.md).
     async fn read_day(
         &self,
         token: &Token,
         employee_key: &str,
         date: NaiveDate,
     ) -> Result<Vec<TimeRecord>, KotError> {
-        let day = self
-            .get_daily_timerecords(token, date, &[employee_key])
+        let days = self
+            .list_timerecords(token, &[employee_key], date, date)
             .await?;
-        Ok(day
-            .daily_workings
+        Ok(days
             .into_iter()
+            .flat_map(|day| day.daily_workings)
             .filter(|working| working.employee_key == employee_key && working.date == date)
             .flat_map(|working| working.time_record)
             .collect())
+    }
+
+    async fn list_divisions(&self, token: &Token) -> Result<Vec<Division>, KotError> {
+        KotClient::list_divisions(self, token).await
+    }
+
+    async fn read_days(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<EmployeeDayRecords, KotError> {
+        KotClient::read_days(self, token, employee_keys, start, end).await
+    }
+
+    async fn daily_workings(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<DailyWorkingSummary>, KotError> {
+        self.list_daily_workings(token, employee_keys, start, end)
+            .await
     }
 }

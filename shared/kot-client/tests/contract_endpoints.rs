@@ -289,7 +289,7 @@ async fn read_day_returns_unsorted_records_of_one_employee() {
     );
     let whole_day = f
         .client
-        .get_daily_timerecords(&f.token, day("2024-06-03"), &[] as &[&str])
+        .get_daily_timerecords(&f.token, day("2024-06-03"), None)
         .await
         .unwrap();
     assert_eq!(
@@ -297,6 +297,17 @@ async fn read_day_returns_unsorted_records_of_one_employee() {
         3,
         "all employees of the company"
     );
+    let night = f
+        .client
+        .get_daily_timerecords(&f.token, day("2024-06-03"), Some("200"))
+        .await
+        .unwrap();
+    let keys: Vec<&str> = night
+        .daily_workings
+        .iter()
+        .map(|w| w.employee_key.as_str())
+        .collect();
+    assert_eq!(keys, [f.shinsuke.as_str()], "one division");
 }
 
 #[tokio::test]

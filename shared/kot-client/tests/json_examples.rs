@@ -234,6 +234,43 @@ async fn simulator_answers_have_documented_names_and_types() {
     .await;
     assert_shape(&one_day, &[("date", "string"), ("dailyWorkings", "array")]);
 
+    let path = format!(
+        "/daily-workings?employeeKeys={}&start=2024-06-03&end=2024-06-03&additionalFields=currentDateEmployee",
+        f.ichiko
+    );
+    let (_, evaluated) = raw(&f, reqwest::Method::GET, &path, None).await;
+    assert_shape(
+        &evaluated[0],
+        &[("date", "string"), ("dailyWorkings", "array")],
+    );
+    let mut summary_shape = vec![
+        ("date", "string"),
+        ("employeeKey", "string"),
+        ("workPlaceDivisionCode", "string"),
+        ("workPlaceDivisionName", "string"),
+        ("isClosing", "bool"),
+        ("isHelp", "bool"),
+        ("isError", "bool"),
+        ("workdayTypeName", "string"),
+        ("currentDateEmployee", "object"),
+    ];
+    for total in [
+        "assigned",
+        "unassigned",
+        "overtime",
+        "lateNight",
+        "lateNightUnassigned",
+        "lateNightOvertime",
+        "breakTime",
+        "late",
+        "earlyLeave",
+        "totalWork",
+        "discretionaryVacation",
+    ] {
+        summary_shape.push((total, "number"));
+    }
+    assert_shape(&evaluated[0]["dailyWorkings"][0], &summary_shape);
+
     let (_, available) = raw(
         &f,
         reqwest::Method::GET,

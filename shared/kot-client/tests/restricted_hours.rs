@@ -47,6 +47,15 @@ async fn reads_follow_the_window_boundaries() {
                 .read_day(&f.token, &f.ichiko, day("2024-06-03"))
                 .await
                 .map(drop),
+            f.client
+                .daily_workings(
+                    &f.token,
+                    std::slice::from_ref(&f.ichiko),
+                    day("2024-06-01"),
+                    day("2024-06-03"),
+                )
+                .await
+                .map(drop),
         ];
         for (endpoint, result) in results.into_iter().enumerate() {
             if blocked {
@@ -65,7 +74,7 @@ async fn reads_follow_the_window_boundaries() {
         .iter()
         .filter(|e| e.status == Some(403) && e.code == Some(104))
         .count();
-    assert_eq!(restricted_answers, 4 * 5);
+    assert_eq!(restricted_answers, 4 * 6);
 }
 
 #[tokio::test]

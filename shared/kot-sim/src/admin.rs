@@ -1,6 +1,7 @@
 //! The admin API under `/_admin`: JSON mirrors of the in-process [`Simulator`] methods, so a
 //! simulator started as `kintai kot-sim --listen ADDR` can be driven from another process.
-//! It has no authentication: bind it to loopback only.
+//! It has no authentication: bind it to loopback only. Faults are in `admin_faults.rs`,
+//! closing and punch edits in `admin_days.rs`.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::model::{FailureKind, NewEmployee, RateLimit, SimError, TokenOptions};
+use crate::model::{NewEmployee, RateLimit, SimError, TokenOptions};
 use crate::simulator::Simulator;
 
 pub(crate) fn routes() -> axum::Router<Simulator> {
@@ -30,16 +31,15 @@ pub(crate) fn routes() -> axum::Router<Simulator> {
         .route("/_admin/employees/{key}/code", put(change_code))
         .route("/_admin/employees/{key}/resignation", put(set_resignation))
         .route("/_admin/clock", put(set_clock).get(get_clock))
-        .route("/_admin/latency", put(set_latency))
-        .route("/_admin/faults", post(fail_next).delete(clear_faults))
-        .route("/_admin/faults/drop-after-punch", post(drop_after_punch))
         .route("/_admin/rate-limits", put(set_rate_limits))
         .route("/_admin/requests", get(request_log))
         .route("/_admin/requests", delete(clear_request_log))
+        .merge(crate::admin_faults::routes())
+        .merge(crate::admin_days::routes())
 }
 
 /// Admin errors are `{"error": "..."}`; only the KING OF TIME API imitates KOT's shape.
-struct AdminError(StatusCode, String);
+pub(crate) struct AdminError(pub StatusCode, pub String);
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
@@ -50,9 +50,10 @@ impl IntoResponse for AdminError {
 impl From<SimError> for AdminError {
     fn from(error: SimError) -> Self {
         let status = match error {
-            SimError::UnknownCompany(_) | SimError::UnknownToken | SimError::UnknownEmployee => {
-                StatusCode::NOT_FOUND
-            }
+            SimError::UnknownCompany(_)
+            | SimError::UnknownToken
+            | SimError::UnknownEmployee
+            | SimError::UnknownPunch(_) => StatusCode::NOT_FOUND,
             SimError::UnknownDivision(_) | SimError::InvalidInput(_) => StatusCode::BAD_REQUEST,
             SimError::DuplicateCompany(_)
             | SimError::DuplicateToken
@@ -69,10 +70,10 @@ impl From<JsonRejection> for AdminError {
     }
 }
 
-type Body<T> = Result<Json<T>, JsonRejection>;
-type Answer = Result<Response, AdminError>;
+pub(crate) type Body<T> = Result<Json<T>, JsonRejection>;
+pub(crate) type Answer = Result<Response, AdminError>;
 
-fn done() -> Answer {
+pub(crate) fn done() -> Answer {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -216,48 +217,6 @@ async fn set_clock(State(sim): State<Simulator>, body: Body<ClockIn>) -> Answer 
 
 async fn get_clock(State(sim): State<Simulator>) -> Answer {
     Ok(Json(json!({ "now": sim.now() })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LatencyIn {
-    millis: u64,
-}
-
-async fn set_latency(State(sim): State<Simulator>, body: Body<LatencyIn>) -> Answer {
-    let Json(input) = body?;
-    sim.set_latency(Duration::from_millis(input.millis));
-    done()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaultIn {
-    kind: FailureKind,
-    count: u32,
-}
-
-async fn fail_next(State(sim): State<Simulator>, body: Body<FaultIn>) -> Answer {
-    let Json(input) = body?;
-    sim.fail_next(input.count, input.kind);
-    done()
-}
-
-async fn clear_faults(State(sim): State<Simulator>) -> Answer {
-    sim.clear_faults();
-    done()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CountIn {
-    count: u32,
-}
-
-async fn drop_after_punch(State(sim): State<Simulator>, body: Body<CountIn>) -> Answer {
-    let Json(input) = body?;
-    sim.drop_connection_after_next_punch(input.count);
-    done()
 }
 
 #[derive(Deserialize)]

@@ -86,37 +86,47 @@ pub(crate) async fn list_divisions(State(sim): State<Simulator>, ctx: Ctx) -> Re
 pub(crate) async fn list_timerecords(State(sim): State<Simulator>, ctx: Ctx) -> Response {
     let mut state = sim.lock();
     let result = admit(&mut state, &ctx, Endpoint::PunchList).and_then(|caller| {
-        let today = jst_today(state.now());
-        let start = optional_date(&ctx, "start")?.unwrap_or(today);
-        let end = optional_date(&ctx, "end")?.unwrap_or(today);
-        if end < start {
-            return Err(ApiError::invalid(format!(
-                "end {end} is before start {start}"
-            )));
-        }
-        let days = (end - start).num_days() + 1;
-        if days > MAX_RANGE_DAYS {
-            return Err(ApiError::invalid(format!(
-                "range of {days} days exceeds {MAX_RANGE_DAYS}"
-            )));
-        }
-        let employees = selected_employees(&state, &caller, &ctx)?;
-        let answer: Vec<DayOut> = (0..days)
-            .map(|offset| {
-                DayOut::new(
-                    &state,
-                    &caller.company,
-                    start + Duration::days(offset),
-                    &employees,
-                )
-            })
+        let days = date_range(&state, &ctx, false)?;
+        let employees = selected_employees(&state, &caller, &ctx, Keys::Honoured)?;
+        let answer: Vec<DayOut> = days
+            .map(|date| DayOut::new(&state, &caller.company, date, &employees))
             .collect();
         Ok(json_response(StatusCode::OK, &answer))
     });
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// `GET /daily-workings/timerecord/{date}`: one working day, as one object.
+/// `start`..=`end` (both today by default), at most 62 days. With `end_required`, a `start`
+/// without `end` is refused, as `GET /daily-workings` documents \[docs\].
+pub(crate) fn date_range(
+    state: &SimState,
+    ctx: &Ctx,
+    end_required: bool,
+) -> Result<impl Iterator<Item = NaiveDate> + use<>, ApiError> {
+    let today = jst_today(state.now());
+    let start = optional_date(ctx, "start")?;
+    let end = optional_date(ctx, "end")?;
+    if end_required && start.is_some() && end.is_none() {
+        return Err(ApiError::invalid("end is required when start is given"));
+    }
+    let (start, end) = (start.unwrap_or(today), end.unwrap_or(today));
+    if end < start {
+        return Err(ApiError::invalid(format!(
+            "end {end} is before start {start}"
+        )));
+    }
+    let days = (end - start).num_days() + 1;
+    if days > MAX_RANGE_DAYS {
+        return Err(ApiError::invalid(format!(
+            "range of {days} days exceeds {MAX_RANGE_DAYS}"
+        )));
+    }
+    Ok((0..days).map(move |offset| start + Duration::days(offset)))
+}
+
+/// `GET /daily-workings/timerecord/{date}`: one working day, as one object, for the whole
+/// company or one `division`. `employeeKeys` is not a documented parameter here \[docs\]: like
+/// the real API would, the simulator ignores it and answers every employee.
 pub(crate) async fn day_timerecords(
     State(sim): State<Simulator>,
     ctx: Ctx,
@@ -127,7 +137,7 @@ pub(crate) async fn day_timerecords(
         let Path(date) = date.map_err(|e| ApiError::invalid(e.body_text()))?;
         let date = parse_date(&date)
             .ok_or_else(|| ApiError::invalid(format!("date {date:?} is not YYYY-MM-DD")))?;
-        let employees = selected_employees(&state, &caller, &ctx)?;
+        let employees = selected_employees(&state, &caller, &ctx, Keys::Ignored)?;
         Ok(json_response(
             StatusCode::OK,
             &DayOut::new(&state, &caller.company, date, &employees),
@@ -136,15 +146,25 @@ pub(crate) async fn day_timerecords(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// `employeeKeys` (comma list; an unknown key is 400 \[ours\]) or `division` (with optional
-/// `ondivision`), or every employee of the company.
-fn selected_employees<'a>(
+/// Whether an endpoint documents `employeeKeys`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keys {
+    Honoured,
+    Ignored,
+}
+
+/// `employeeKeys` where documented (comma list; an unknown key is 400 \[ours\]) or `division`
+/// (with optional `ondivision`), or every employee of the company.
+pub(crate) fn selected_employees<'a>(
     state: &'a SimState,
     caller: &Caller,
     ctx: &Ctx,
+    keys: Keys,
 ) -> Result<Vec<&'a EmployeeRec>, ApiError> {
     optional_bool(ctx, "ondivision")?;
-    if let Some(keys) = ctx.query.get("employeeKeys") {
+    if keys == Keys::Honoured
+        && let Some(keys) = ctx.query.get("employeeKeys")
+    {
         return keys
             .split(',')
             .map(|key| {
@@ -214,7 +234,7 @@ fn optional_bool(ctx: &Ctx, name: &str) -> Result<Option<bool>, ApiError> {
 }
 
 /// Unknown `additionalFields` names are ignored: the documented list is open-ended.
-fn wants_field(ctx: &Ctx, field: &str) -> bool {
+pub(crate) fn wants_field(ctx: &Ctx, field: &str) -> bool {
     ctx.query
         .get("additionalFields")
         .is_some_and(|fields| fields.split(',').any(|f| f.trim() == field))

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::guard::{Ctx, Endpoint, admit};
-use crate::model::StoredPunch;
+use crate::model::{ClosedDayPolicy, FailureKind, PunchSource, StoredPunch};
 use crate::reply::{ApiError, json_response};
 use crate::simulator::{Simulator, new_token_string};
 use crate::state::State as SimState;
@@ -18,7 +18,8 @@ use crate::wire::{AvailableOut, PunchAnswer, TimeRecordOut, TokenOut};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DropConnection;
 
-/// `POST /daily-workings/timerecord/{employeeKey}`: stores one punch, no idempotency.
+/// `POST /daily-workings/timerecord/{employeeKey}`: stores one punch, no idempotency. A
+/// closed (締め) day refuses it with a 400 unless the closed-day policy says store \[ours\].
 pub(crate) async fn post_timerecord(
     State(sim): State<Simulator>,
     ctx: Ctx,
@@ -43,11 +44,21 @@ pub(crate) async fn post_timerecord(
                 "divisionCode {division_code:?} does not exist"
             )));
         }
+        if state.closed_day_policy == ClosedDayPolicy::Reject
+            && state.is_closed(&caller.company, &key, input.date)
+        {
+            return Err(ApiError::invalid(format!(
+                "勤務日 {} は締め済みのため打刻できません (the working day is closed)",
+                input.date
+            )));
+        }
         let code = input
             .code
             .clone()
             .unwrap_or_else(|| guess_code(&state, &key, &input));
         let punch = StoredPunch {
+            id: 0,
+            source: PunchSource::Api,
             employee_key: key,
             date: input.date,
             time: input.time,
@@ -62,10 +73,11 @@ pub(crate) async fn post_timerecord(
             employee_key: punch.employee_key.clone(),
             time_record: TimeRecordOut::new(&state, &caller.company, &punch, false),
         };
-        state.punches.push(punch);
+        state.store_punch(punch);
         let mut response = json_response(StatusCode::CREATED, &answer);
         if state.faults.drop_after_punch > 0 {
             state.faults.drop_after_punch -= 1;
+            state.faults.count(FailureKind::ResetAfterStore);
             response.extensions_mut().insert(DropConnection);
         }
         Ok(response)

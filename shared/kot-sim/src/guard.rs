@@ -26,6 +26,8 @@ pub(crate) enum Endpoint {
     PunchPost,
     PunchList,
     PunchDay,
+    /// `GET /daily-workings`: a read on the general budget \[docs\].
+    DailyWorkings,
     TokenAvailable,
     TokenRefresh,
     TokenDelete,

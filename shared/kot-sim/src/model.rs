@@ -30,6 +30,8 @@ pub struct SimConfig {
     pub clock: Clock,
     /// How many API requests the request log keeps (oldest dropped first).
     pub request_log_capacity: usize,
+    /// What a punch POST into a closed (締め) day gets: undocumented, so configurable.
+    pub closed_day_policy: ClosedDayPolicy,
 }
 
 impl Default for SimConfig {
@@ -46,6 +48,7 @@ impl Default for SimConfig {
             rate_limit_status: DEFAULT_RATE_LIMIT_STATUS,
             clock: Clock::Real,
             request_log_capacity: 100_000,
+            closed_day_policy: ClosedDayPolicy::default(),
         }
     }
 }
@@ -71,10 +74,38 @@ pub struct NewEmployee {
     pub resigned_on: Option<NaiveDate>,
 }
 
+/// What a punch POST into a closed (締め) working day gets. KING OF TIME does not document it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ClosedDayPolicy {
+    /// 400 with a KING OF TIME error body (code 200), nothing stored \[ours\]: the strict choice.
+    #[default]
+    Reject,
+    /// Stored like any other punch.
+    Store,
+}
+
+/// Where a stored punch came from; read-backs show it as `credentialCode`/`credentialName`
+/// (values \[ours\]: undocumented).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PunchSource {
+    /// `POST /daily-workings/timerecord/{employeeKey}`.
+    #[default]
+    Api,
+    /// A time recorder (タイムレコーダー) or any other way in that is not the Web API.
+    TimeRecorder,
+    /// An administrator's edit or an approved 打刻申請, which replaces a punch by a new one.
+    AdminEdit,
+}
+
 /// One punch as the simulator stored it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredPunch {
+    /// The simulator's own handle for the admin API (KING OF TIME's API shows no punch id).
+    pub id: u64,
+    pub source: PunchSource,
     pub employee_key: String,
     pub date: NaiveDate,
     pub time: DateTime<FixedOffset>,
@@ -99,20 +130,95 @@ pub struct RequestLogEntry {
     pub status: Option<u16>,
     /// The KING OF TIME error code answered, if any (e.g. 303, 104).
     pub code: Option<i64>,
+    /// The fault injected into this request, if any.
+    pub fault: Option<FailureKind>,
 }
 
-/// Failures to inject into the next API requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A punch added through the admin API, as if from elsewhere (a time recorder) or by an
+/// administrator. The date is taken as given: KING OF TIME files recorder punches by its own
+/// rules, which the caller applies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewPunch {
+    pub date: NaiveDate,
+    pub time: DateTime<FixedOffset>,
+    /// One of the documented codes ("1" 出勤 … "8" 外出戻り).
+    pub code: String,
+    /// The employee's division when omitted.
+    #[serde(default)]
+    pub division_code: Option<String>,
+    #[serde(default = "time_recorder")]
+    pub source: PunchSource,
+}
+
+fn time_recorder() -> PunchSource {
+    PunchSource::TimeRecorder
+}
+
+/// What an administrator's edit (or an approved 打刻申請) changes; omitted fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PunchEdit {
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub time: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// Faults to inject. The *before* kinds answer instead of KING OF TIME: nothing is processed,
+/// nothing stored. The *after-store* kinds let the request be processed (a punch is stored),
+/// then spoil the answer, as a gateway or the network would.
+///
+/// Serialized names (admin API, stats) are camelCase; the first two gateway kinds keep their
+/// original Rust names and accept their original JSON names as aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FailureKind {
     /// 500 with `{"errors":[{"message":"Resource Server Error.","code":300}]}` \[official\].
     Status500Code300,
-    /// 502 with an HTML page, as a load balancer would answer.
+    /// 502 with nginx's HTML page, as a load balancer in front of KING OF TIME answers.
+    #[serde(rename = "gateway502Html", alias = "status502Html")]
     Status502Html,
     /// 503 with an empty body.
+    #[serde(rename = "gateway503Empty", alias = "status503")]
     Status503,
+    /// 503 with an HTML page (a load balancer without healthy backends).
+    Gateway503Html,
+    /// 504 with an HTML page, before the request reached KING OF TIME.
+    Gateway504Html,
     /// The flat `{"code":"303",...}` with the configured rate-limit status.
     RateLimited,
+    /// Processed (the punch is stored), then a gateway's 504 HTML page instead of the answer.
+    Gateway504AfterStore,
+    /// Processed, then the connection is closed without any answer.
+    ResetAfterStore,
+    /// Processed, then the answer is held back longer than a client's timeout (the
+    /// simulator's slow-answer delay, 3 s unless set).
+    SlowAfterStore,
+}
+
+impl FailureKind {
+    pub const ALL: [Self; 9] = [
+        Self::Status500Code300,
+        Self::Status502Html,
+        Self::Status503,
+        Self::Gateway503Html,
+        Self::Gateway504Html,
+        Self::RateLimited,
+        Self::Gateway504AfterStore,
+        Self::ResetAfterStore,
+        Self::SlowAfterStore,
+    ];
+
+    /// Whether the request is processed before the fault strikes.
+    pub fn is_after_store(self) -> bool {
+        matches!(
+            self,
+            Self::Gateway504AfterStore | Self::ResetAfterStore | Self::SlowAfterStore
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,6 +239,8 @@ pub enum SimError {
     DuplicateEmployeeCode(String),
     #[error("unknown employee key")]
     UnknownEmployee,
+    #[error("no stored punch with id {0}")]
+    UnknownPunch(u64),
     #[error("invalid input: {0}")]
     InvalidInput(String),
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,16 +23,22 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 use url::Url;
 
+use crate::api_daily::list_daily_workings;
 use crate::api_read::{
     day_timerecords, get_employee, list_divisions, list_employees, list_timerecords,
 };
 use crate::api_write::{
     DropConnection, delete_token, post_timerecord, refresh_token, token_available,
 };
+use crate::faults::Target;
+use crate::gateway::fault_response;
 use crate::guard::PeerAddr;
 use crate::model::{FailureKind, RequestLogEntry, SimConfig};
 use crate::reply::{AnsweredCode, ApiError};
 use crate::simulator::Simulator;
+
+/// The punch POST shares its route with the one-day listing (`{keyOrDate}`).
+const PUNCH_ROUTE: &str = "/v1.0/daily-workings/timerecord/{keyOrDate}";
 
 /// How long open connections may finish their requests after shutdown is asked.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -90,10 +96,8 @@ impl Simulator {
             .route("/v1.0/employees/{code}", get(get_employee))
             .route("/v1.0/divisions", get(list_divisions))
             .route("/v1.0/daily-workings/timerecord", get(list_timerecords))
-            .route(
-                "/v1.0/daily-workings/timerecord/{keyOrDate}",
-                get(day_timerecords).post(post_timerecord),
-            )
+            .route("/v1.0/daily-workings", get(list_daily_workings))
+            .route(PUNCH_ROUTE, get(day_timerecords).post(post_timerecord))
             .route(
                 "/v1.0/tokens/{token}",
                 post(refresh_token).delete(delete_token),
@@ -194,30 +198,51 @@ impl Simulator {
     }
 }
 
-/// Injected failures, the request log, and latency: around every API request.
+/// Injected faults, the request log, and latency: around every API request.
 async fn api_layer(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let path = request.extensions().get::<MatchedPath>().map_or_else(
         || request.uri().path().to_owned(),
         |matched| matched.as_str().to_owned(),
     );
-    let (failure, rate_limit_status) = {
+    let (fault, rate_limit_status, slow) = {
         let mut state = sim.lock();
-        (state.faults.take_failure(), state.rate_limit_status)
+        let fault = state.faults.pick(target(&method, &path));
+        let slow = state.faults.slow_after_store;
+        (fault, state.rate_limit_status, slow)
     };
-    let response = match failure {
-        Some(kind) => failure_response(kind, rate_limit_status),
+    // A before kind answers in KING OF TIME's place: nothing is processed.
+    let instead = fault
+        .filter(|kind| !kind.is_after_store())
+        .and_then(|kind| fault_response(kind, rate_limit_status));
+    let mut response = match instead {
+        Some(answer) => answer,
         None => next.run(request).await,
     };
+    let mut delay = Duration::ZERO;
+    match fault {
+        Some(kind @ FailureKind::Gateway504AfterStore) => {
+            if let Some(page) = fault_response(kind, rate_limit_status) {
+                response = page;
+            }
+        }
+        Some(FailureKind::ResetAfterStore) => {
+            response.extensions_mut().insert(DropConnection);
+        }
+        Some(FailureKind::SlowAfterStore) => delay = slow,
+        _ => {}
+    }
     let dropped = response.extensions().get::<DropConnection>().is_some();
     let entry = RequestLogEntry {
-        method,
+        method: method.to_string(),
         path,
         status: (!dropped).then(|| response.status().as_u16()),
         code: response
             .extensions()
             .get::<AnsweredCode>()
             .map(|code| code.0),
+        // The handler's own drop (drop_connection_after_next_punch) is a reset after store too.
+        fault: fault.or(dropped.then_some(FailureKind::ResetAfterStore)),
     };
     let latency = {
         let mut state = sim.lock();
@@ -225,23 +250,21 @@ async fn api_layer(State(sim): State<Simulator>, request: Request, next: Next) -
         state.faults.latency
     };
     // After processing and logging: a client timing out on a punch finds it stored.
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+    let wait = latency + delay;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
     response
 }
 
-fn failure_response(kind: FailureKind, rate_limit_status: u16) -> Response {
-    match kind {
-        FailureKind::Status500Code300 => ApiError::server_error().into_response(),
-        FailureKind::Status502Html => (
-            StatusCode::BAD_GATEWAY,
-            [(header::CONTENT_TYPE, "text/html")],
-            "<html><body><h1>502 Bad Gateway</h1></body></html>",
-        )
-            .into_response(),
-        FailureKind::Status503 => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        FailureKind::RateLimited => ApiError::rate_limited(rate_limit_status).into_response(),
+/// What the fault profile sees in a request.
+fn target(method: &Method, path: &str) -> Target {
+    if method == Method::POST && path == PUNCH_ROUTE {
+        Target::PunchPost
+    } else if method == Method::GET {
+        Target::Read
+    } else {
+        Target::Other
     }
 }
 

@@ -1,15 +1,15 @@
-//! The `Simulator` handle and its in-process admin methods (the HTTP admin API mirrors them).
+//! The `Simulator` handle and its in-process admin methods (the HTTP admin API mirrors them):
+//! companies, tokens, divisions, employees, clock, limits, the store and the request log here;
+//! faults in `sim_faults.rs`, closing and punch edits in `sim_days.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use chrono::{NaiveTime, Utc};
 
 use crate::clock::Clock;
 use crate::model::{
-    FailureKind, NewEmployee, RateLimit, RequestLogEntry, SimConfig, SimError, StoredPunch,
-    TokenOptions,
+    NewEmployee, RateLimit, RequestLogEntry, SimConfig, SimError, StoredPunch, TokenOptions,
 };
 use crate::state::{Company, DivisionRec, EmployeeRec, State, TokenRec};
 
@@ -231,30 +231,6 @@ impl Simulator {
 
     pub fn now(&self) -> chrono::DateTime<Utc> {
         self.lock().now()
-    }
-
-    /// Delay added to every API answer, after the request was processed: a client that times
-    /// out on a punch POST finds the punch stored (the ambiguous case).
-    pub fn set_latency(&self, latency: Duration) {
-        self.lock().faults.latency = latency;
-    }
-
-    /// The next `count` API requests fail with `kind` before any processing.
-    pub fn fail_next(&self, count: u32, kind: FailureKind) {
-        if count > 0 {
-            self.lock().faults.failures.push_back((kind, count));
-        }
-    }
-
-    /// The next `count` successful punch POSTs store the punch, then close the connection
-    /// without any HTTP answer.
-    pub fn drop_connection_after_next_punch(&self, count: u32) {
-        self.lock().faults.drop_after_punch = count;
-    }
-
-    /// Removes pending failures, latency and connection drops.
-    pub fn clear_faults(&self) {
-        self.lock().faults = Default::default();
     }
 
     pub fn set_rate_limits(&self, general: RateLimit, punch: RateLimit) {

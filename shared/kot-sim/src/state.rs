@@ -1,14 +1,14 @@
 //! The simulator's mutable state. Everything sits behind one mutex that is never held across an
 //! `.await`, so every request sees a consistent snapshot and no lock ordering exists.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::clock::Clock;
-use crate::model::{FailureKind, RateLimit, RequestLogEntry, SimConfig, StoredPunch};
+use crate::faults::Faults;
+use crate::model::{ClosedDayPolicy, RateLimit, RequestLogEntry, SimConfig, StoredPunch};
 
 #[derive(Debug)]
 pub(crate) struct Company {
@@ -62,26 +62,6 @@ pub(crate) enum Budget {
     Punch,
 }
 
-#[derive(Debug, Default)]
-pub(crate) struct Faults {
-    /// Runs of (kind, remaining count) consumed front first.
-    pub failures: VecDeque<(FailureKind, u32)>,
-    pub latency: Duration,
-    pub drop_after_punch: u32,
-}
-
-impl Faults {
-    pub fn take_failure(&mut self) -> Option<FailureKind> {
-        let (kind, remaining) = self.failures.front_mut()?;
-        let kind = *kind;
-        *remaining = remaining.saturating_sub(1);
-        if *remaining == 0 {
-            self.failures.pop_front();
-        }
-        Some(kind)
-    }
-}
-
 #[derive(Debug)]
 pub(crate) struct State {
     pub clock: Clock,
@@ -95,6 +75,12 @@ pub(crate) struct State {
     pub employee_index: HashMap<String, usize>,
     /// Punches in arrival order.
     pub punches: Vec<StoredPunch>,
+    pub next_punch_id: u64,
+    /// Days closed (締め) one by one: (employee key, working day).
+    pub closed_days: HashSet<(String, NaiveDate)>,
+    /// Per company, every day up to and including this one is closed.
+    pub closed_through: HashMap<String, NaiveDate>,
+    pub closed_day_policy: ClosedDayPolicy,
     pub windows: HashMap<(String, Budget), VecDeque<DateTime<Utc>>>,
     pub faults: Faults,
     pub log: VecDeque<RequestLogEntry>,
@@ -113,6 +99,10 @@ impl State {
             employees: Vec::new(),
             employee_index: HashMap::new(),
             punches: Vec::new(),
+            next_punch_id: 1,
+            closed_days: HashSet::new(),
+            closed_through: HashMap::new(),
+            closed_day_policy: config.closed_day_policy,
             windows: HashMap::new(),
             faults: Faults::default(),
             log: VecDeque::new(),
@@ -143,6 +133,23 @@ impl State {
 
     pub fn division(&self, company: &str, code: &str) -> Option<&DivisionRec> {
         self.companies.get(company)?.divisions.get(code)
+    }
+
+    /// Whether the employee's working day is closed (締め), one by one or company-wide.
+    pub fn is_closed(&self, company: &str, employee_key: &str, date: NaiveDate) -> bool {
+        self.closed_through
+            .get(company)
+            .is_some_and(|through| date <= *through)
+            || self.closed_days.contains(&(employee_key.to_owned(), date))
+    }
+
+    /// Stores a punch under a fresh id and returns the id.
+    pub fn store_punch(&mut self, mut punch: StoredPunch) -> u64 {
+        let id = self.next_punch_id;
+        self.next_punch_id += 1;
+        punch.id = id;
+        self.punches.push(punch);
+        id
     }
 
     /// Sliding-window check: admits and counts the request if fewer than the limit were
@@ -182,6 +189,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn window_admits_up_to_the_limit_then_drains() {
@@ -211,16 +219,5 @@ mod tests {
         assert!(!state.admit_rate("t", Budget::General));
         state.clock = Clock::Fixed(start + chrono::TimeDelta::seconds(10));
         assert!(state.admit_rate("t", Budget::General));
-    }
-
-    #[test]
-    fn failures_are_consumed_in_order() {
-        let mut faults = Faults::default();
-        faults.failures.push_back((FailureKind::Status503, 2));
-        faults.failures.push_back((FailureKind::RateLimited, 1));
-        assert_eq!(faults.take_failure(), Some(FailureKind::Status503));
-        assert_eq!(faults.take_failure(), Some(FailureKind::Status503));
-        assert_eq!(faults.take_failure(), Some(FailureKind::RateLimited));
-        assert_eq!(faults.take_failure(), None);
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use crate::model::StoredPunch;
+use crate::model::{PunchSource, StoredPunch};
 use crate::state::{DivisionRec, EmployeeRec, State};
 
 /// Punch names KING OF TIME reports in read-backs.
@@ -21,10 +21,15 @@ pub(crate) fn punch_name(code: &str) -> &'static str {
 }
 
 /// What read-backs report as the punch's origin \[ours\]: undocumented values.
-const API_CREDENTIAL_CODE: i64 = 900;
-const API_CREDENTIAL_NAME: &str = "Web API";
+fn credential(source: PunchSource) -> (i64, &'static str) {
+    match source {
+        PunchSource::Api => (900, "Web API"),
+        PunchSource::TimeRecorder => (300, "タイムレコーダー"),
+        PunchSource::AdminEdit => (100, "管理画面"),
+    }
+}
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EmployeeOut {
     pub key: String,
@@ -40,7 +45,7 @@ pub(crate) struct EmployeeOut {
     pub resignation_date: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(crate) struct GroupOut {
     pub code: String,
     pub name: String,
@@ -63,7 +68,7 @@ impl EmployeeOut {
     }
 }
 
-fn division_name(state: &State, company: &str, code: &str) -> String {
+pub(crate) fn division_name(state: &State, company: &str, code: &str) -> String {
     state
         .division(company, code)
         .map(|d| d.name.clone())
@@ -109,6 +114,7 @@ pub(crate) struct TimeRecordOut {
 impl TimeRecordOut {
     /// The POST answer has no credential fields \[docs\]; read-backs do.
     pub fn new(state: &State, company: &str, punch: &StoredPunch, with_credential: bool) -> Self {
+        let (credential_code, credential_name) = credential(punch.source);
         Self {
             time: format_time(&punch.time),
             code: punch.code.clone(),
@@ -117,8 +123,8 @@ impl TimeRecordOut {
             division_name: division_name(state, company, &punch.division_code),
             latitude: punch.latitude,
             longitude: punch.longitude,
-            credential_code: with_credential.then_some(API_CREDENTIAL_CODE),
-            credential_name: with_credential.then(|| API_CREDENTIAL_NAME.to_owned()),
+            credential_code: with_credential.then_some(credential_code),
+            credential_name: with_credential.then(|| credential_name.to_owned()),
         }
     }
 }

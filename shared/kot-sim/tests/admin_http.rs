@@ -6,17 +6,6 @@ use common::*;
 use kot_sim::{Simulator, spawn_local};
 use serde_json::{Value, json};
 
-async fn admin(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request =
-        reqwest::Client::new().request(method.parse().unwrap(), format!("{base}{path}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn api(
     addr: std::net::SocketAddr,
     method: &str,

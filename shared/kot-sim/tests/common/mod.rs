@@ -101,3 +101,15 @@ pub fn assert_error(answer: &(u16, Value), status: u16, code: i64) -> String {
     }
     errors[0]["message"].as_str().unwrap_or_default().to_owned()
 }
+
+/// One admin call: `base` is the simulator's `admin_url`, `path` what follows `/_admin`.
+pub async fn admin(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request =
+        reqwest::Client::new().request(method.parse().unwrap(), format!("{base}{path}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
