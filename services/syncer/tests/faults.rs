@@ -63,6 +63,82 @@ both_engines!(
     }
 );
 
+/// Every punch POST answered by `kind` (the simulator's fault profile, POSTs only).
+fn every_post(h: &Harness, faults: kot_sim::PunchPostFaults) {
+    h.sim
+        .sim
+        .set_fault_profile(kot_sim::FaultProfile {
+            seed: 7,
+            punch_post: faults,
+            slow_after_store_ms: Some(2_500),
+            ..kot_sim::FaultProfile::default()
+        })
+        .unwrap();
+}
+
+both_engines!(
+    gateway_answers_after_storing_are_read_back_not_resent,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.record(C, day_punches("p", "u1", 3)).await;
+        // KING OF TIME stores each punch, then a gateway answers 504 with its HTML page.
+        every_post(
+            &h,
+            kot_sim::PunchPostFaults {
+                gateway504_after_store: Some(1.0),
+                ..Default::default()
+            },
+        );
+        let run = h.sync(C).await;
+        assert_eq!(run.results[0].sent, 3, "{run:?}");
+        assert_eq!(h.kot(C).len(), 3);
+        assert_no_duplicates(&h);
+        let first = h.punch(C, "p0").await;
+        assert_eq!((first.state(), first.attempts), (PunchState::Sent, 1));
+    }
+);
+
+both_engines!(
+    an_answer_slower_than_the_timeout_is_read_back_not_resent,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.record(C, day_punches("p", "u1", 1)).await;
+        // Stored, then the answer comes after the client's 2-second timeout.
+        every_post(
+            &h,
+            kot_sim::PunchPostFaults {
+                slow_after_store: Some(1.0),
+                ..Default::default()
+            },
+        );
+        let run = h.sync(C).await;
+        assert_eq!(run.results[0].sent, 1, "{run:?}");
+        assert_eq!(h.kot(C).len(), 1);
+        assert_eq!(h.punch(C, "p0").await.attempts, 1);
+    }
+);
+
+both_engines!(
+    gateway_pages_before_storing_are_read_back_then_posted_again,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.record(C, day_punches("p", "u1", 1)).await;
+        h.sim.sim.fail_next(1, FailureKind::Gateway503Html);
+        let runs = h.settle(C, 5).await;
+        assert!(runs.iter().all(|r| r.results[0].failed == 0), "{runs:?}");
+        assert_eq!(h.kot(C).len(), 1);
+        let sent = h.punch(C, "p0").await;
+        assert_eq!((sent.state(), sent.attempts), (PunchState::Sent, 2));
+        assert!(sent.last_error.contains("503"), "{sent:?}");
+    }
+);
+
 both_engines!(
     server_errors_are_retried_and_sent_once,
     |db: Db| async move {
