@@ -25,7 +25,7 @@ pub struct Config {
     pub peers: PeersConfig,
     pub crypto: CryptoConfig,
     pub auth: AuthConfig,
-    pub matcher: RunConfig,
+    pub matcher: MatcherConfig,
     pub syncer: SyncerConfig,
     pub dev: DevConfig,
 }
@@ -71,22 +71,33 @@ impl std::fmt::Debug for AuthConfig {
     }
 }
 
-/// `[matcher]` and `[syncer]`: how their runs share the work.
+/// `[matcher]`: how match runs share the work, and prompt re-matching.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct RunConfig {
+pub struct MatcherConfig {
     /// Companies handled at once in a run over every company.
     pub concurrency: usize,
     /// How long a company's lease outlives its holder: after a crash, the company waits this
     /// long before another run takes it (a live run renews it).
     pub lease_ttl_secs: u64,
+    /// Prompt re-matching: this process matches a company again soon after its directory
+    /// changed in settings (a user added, deleted or given another code). Off: only RunMatch
+    /// (the hourly CronJob, operators) matches.
+    pub dispatch: bool,
+    /// A directory change is matched this long after it was seen (a burst becomes one match).
+    pub dispatch_debounce_secs: u64,
+    /// How often settings' directory revisions are compared with what was matched.
+    pub settings_watch_secs: u64,
 }
 
-impl Default for RunConfig {
+impl Default for MatcherConfig {
     fn default() -> Self {
         Self {
             concurrency: 32,
             lease_ttl_secs: 300,
+            dispatch: true,
+            dispatch_debounce_secs: 5,
+            settings_watch_secs: 15,
         }
     }
 }
@@ -114,6 +125,9 @@ pub struct SyncerConfig {
     pub dispatch_debounce_ms: u64,
     /// How often the dispatcher looks for due companies.
     pub dispatch_poll_ms: u64,
+    /// How often the dispatcher compares settings' revisions with what the runs planned on (a
+    /// user switched on again, a token fixed: the held punches go then).
+    pub settings_watch_secs: u64,
 }
 
 impl Default for SyncerConfig {
@@ -126,6 +140,7 @@ impl Default for SyncerConfig {
             dispatch: true,
             dispatch_debounce_ms: 2_000,
             dispatch_poll_ms: 500,
+            settings_watch_secs: 10,
         }
     }
 }
@@ -344,8 +359,14 @@ impl Config {
                 )));
             }
         }
-        if self.syncer.dispatch_poll_ms == 0 {
-            return bad("syncer.dispatch_poll_ms", "must be positive");
+        if self.matcher.settings_watch_secs == 0 {
+            return bad("matcher.settings_watch_secs", "must be positive");
+        }
+        if self.syncer.dispatch_poll_ms == 0 || self.syncer.settings_watch_secs == 0 {
+            return bad(
+                "syncer.dispatch_poll_ms / syncer.settings_watch_secs",
+                "must be positive",
+            );
         }
         if self.syncer.undelivered_after_secs == 0 || self.syncer.retry_max_backoff_secs == 0 {
             return bad(

@@ -71,7 +71,11 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
         ServiceName::Matcher => {
             let settings_url = peer(&config.peers.settings_url, "peers.settings_url")?;
             let deps = matcher_deps(config, &settings_url, vendor, now, credentials)?;
-            server.add_service(kintai_matcher::service(db.clone(), max, deps).await?);
+            let api = kintai_matcher::api(db.clone(), deps).await?;
+            if config.matcher.dispatch {
+                kintai_matcher::spawn_dispatcher(api.matcher().clone(), match_dispatch(config));
+            }
+            server.add_service(kintai_matcher::server(api, max));
         }
         ServiceName::Syncer => {
             let settings_url = peer(&config.peers.settings_url, "peers.settings_url")?;
@@ -253,6 +257,12 @@ impl DevStack {
         if options.periodic {
             let match_every = Duration::from_secs(config.dev.match_interval_secs);
             let sync_every = Duration::from_secs(config.dev.sync_interval_secs);
+            if config.matcher.dispatch {
+                background.push(kintai_matcher::spawn_dispatcher(
+                    matcher_api.matcher().clone(),
+                    match_dispatch(config),
+                ));
+            }
             background.push(kintai_matcher::spawn_periodic(
                 matcher_api.matcher().clone(),
                 Duration::from_secs(2),
@@ -357,6 +367,15 @@ fn matcher_deps(
     Ok(deps)
 }
 
+fn match_dispatch(config: &Config) -> kintai_matcher::DispatchOptions {
+    kintai_matcher::DispatchOptions {
+        debounce: Duration::from_secs(config.matcher.dispatch_debounce_secs),
+        watch: Duration::from_secs(config.matcher.settings_watch_secs),
+        max_running: config.matcher.concurrency.min(8),
+        ..kintai_matcher::DispatchOptions::default()
+    }
+}
+
 fn syncer_deps(
     config: &Config,
     settings_url: &str,
@@ -385,6 +404,7 @@ fn syncer_deps(
                 debounce: Duration::from_millis(config.syncer.dispatch_debounce_ms),
                 poll: Duration::from_millis(config.syncer.dispatch_poll_ms),
                 max_running: config.syncer.concurrency,
+                watch: Duration::from_secs(config.syncer.settings_watch_secs),
             },
             retry: kintai_syncer::RetryPolicy {
                 max_backoff: Duration::from_secs(config.syncer.retry_max_backoff_secs),

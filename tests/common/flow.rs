@@ -77,6 +77,7 @@ pub const DEV_ENV: &[(&str, &str)] = &[
     ("KINTAI__SYNCER__LEASE_TTL_SECS", "5"),
     ("KINTAI__DEV__SYNC_INTERVAL_SECS", "86400"),
     ("KINTAI__SYNCER__DISPATCH", "false"),
+    ("KINTAI__MATCHER__DISPATCH", "false"),
     ("KINTAI__KOT__PUNCH_REQUESTS", "30000"),
 ];
 

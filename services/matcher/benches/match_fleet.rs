@@ -266,6 +266,7 @@ fn build_fleet(
                 token: Some(token.clone()),
                 token_rejected: false,
                 users: directory,
+                ..MemoryCompany::default()
             },
         );
         routes.insert(token.clone(), clients[slot].clone());

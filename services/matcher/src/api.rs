@@ -144,6 +144,7 @@ fn link(view: &LinkView) -> Link {
         user_name: row.user_name.clone(),
         account_synced_at: view.account_synced_at.map(timestamp),
         kot_link_enabled: row.kot_link_enabled,
+        matched_user_code: view.matched_user_code.clone(),
         ..Link::default()
     };
     match &row.status {
@@ -162,7 +163,7 @@ fn link(view: &LinkView) -> Link {
             link.set_state(LinkState::Inactive);
             link.state_label = "無効".into();
             link.set_reason(proto_reason(*reason));
-            link.reason_text = reason_text(*reason, &row.user_code);
+            link.reason_text = reason_text(*reason, &row.user_code, &view.matched_user_code);
             link.hint = hint.as_ref().map(|hint| ProtoHint {
                 kind: proto_hint_kind(hint.kind).into(),
                 employee_code: hint.employee_code.clone(),
@@ -185,6 +186,7 @@ fn proto_reason(reason: Reason) -> ProtoReason {
         Reason::TokenRejected => ProtoReason::TokenRejected,
         Reason::TokenUnreadable => ProtoReason::TokenUnreadable,
         Reason::NotMatchedYet => ProtoReason::NotMatchedYet,
+        Reason::CodeChanged => ProtoReason::CodeChanged,
     }
 }
 
@@ -199,8 +201,11 @@ fn proto_hint_kind(kind: HintKind) -> ProtoHintKind {
 }
 
 /// The reason in the administrator's words (the manual's FAQ says what to check).
-fn reason_text(reason: Reason, user_code: &str) -> String {
+fn reason_text(reason: Reason, user_code: &str, matched_user_code: &str) -> String {
     match reason {
+        Reason::CodeChanged => format!(
+            "ユーザーコードが変更されました ({matched_user_code:?} → {user_code:?}): the old link is not used; waiting for アカウント同期 (within a minute)"
+        ),
         Reason::NoUserCode => {
             "the user has no ユーザーコード; set it to the KING OF TIME 従業員コード".to_owned()
         }

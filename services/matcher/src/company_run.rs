@@ -15,6 +15,7 @@ use kot_client::{
 use crate::matching::{carry_over, match_users, rows_digest};
 use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
 use crate::run::{CompanyResult, Known, Matcher, Outcome, UnchangedWriter};
+use crate::settings_port::condition;
 
 /// A run's result, and whether storing it also gave the lease back.
 pub(crate) struct Finished {
@@ -39,11 +40,16 @@ impl Matcher {
         known: Option<Known>,
     ) -> Finished {
         let settings = &self.deps.settings;
-        let (integration, mut users) =
-            match tokio::try_join!(settings.integration(company_id), settings.users(company_id)) {
-                Ok(found) => found,
-                Err(error) => return Finished::failed(company_id, error.to_string()),
-            };
+        // The integration (with its directory revision) first, then the users: a directory
+        // change committed in between shows as a newer revision, so it is matched again.
+        let integration = match settings.integration(company_id).await {
+            Ok(integration) => integration,
+            Err(error) => return Finished::failed(company_id, error.to_string()),
+        };
+        let mut users = match settings.users(company_id).await {
+            Ok(users) => users,
+            Err(error) => return Finished::failed(company_id, error.to_string()),
+        };
         // Settings lists each user once, ordered by id; the table relies on both.
         users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         users.dedup_by(|a, b| a.user_id == b.user_id);
@@ -60,7 +66,7 @@ impl Matcher {
             writer,
         };
 
-        let condition = integration.condition();
+        let condition = condition(&integration);
         if condition != Condition::Ready {
             return run
                 .keep(condition, Outcome::Skipped, skip_reason(condition))
@@ -81,7 +87,13 @@ impl Matcher {
         };
 
         match self.list_employees(&credentials.token).await {
-            Ok(employees) => run.matched(&employees).await,
+            Ok(employees) => {
+                let mut finished = run.matched(&employees).await;
+                if finished.result.outcome == Outcome::Matched {
+                    finished.result.directory_revision = Some(integration.directory_revision);
+                }
+                finished
+            }
             Err(KotError::AuthenticationFailed { message }) => {
                 if let Err(error) = settings
                     .report_token_rejected(company_id, &credentials.fingerprint, &message)
@@ -351,6 +363,7 @@ fn finished(
             linked,
             unlinked: users - linked,
             employees: summary.employees,
+            directory_revision: None,
         },
         lease_released: true,
     }

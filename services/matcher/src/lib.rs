@@ -9,6 +9,7 @@
 
 mod api;
 mod company_run;
+mod dispatch;
 mod hints;
 mod matching;
 mod model;
@@ -16,6 +17,7 @@ mod periodic;
 mod row_codec;
 mod run;
 mod schema;
+mod seen;
 mod settings_memory;
 mod settings_port;
 mod store;
@@ -24,6 +26,7 @@ mod unchanged;
 mod view;
 
 pub use api::MatcherApi;
+pub use dispatch::{DispatchOptions, spawn_dispatcher};
 pub use model::{
     CompanyRecord, Condition, DirectoryUser, Hint, HintKind, LinkRow, LinkStatus, Reason,
 };
@@ -32,7 +35,7 @@ pub use run::{Clock, CompanyResult, Matcher, MatcherDeps, Outcome, RunReport, sy
 pub use schema::MIGRATIONS;
 pub use settings_memory::{MemoryCompany, MemorySettings};
 pub use settings_port::{
-    Credentials, GrpcSettings, IntegrationState, PortError, SettingsPort, TokenState,
+    Credentials, GrpcSettings, IntegrationState, PortError, SettingsPort, TokenState, condition,
 };
 pub use store::StateFilter;
 pub use view::{LinkView, LinksPage};

@@ -3,16 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-/// A cyzen user as the settings service mirrors it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirectoryUser {
-    pub user_id: String,
-    /// ユーザーコード as the administrator typed it; may be empty.
-    pub user_code: String,
-    pub name: String,
-    /// The user's KING OF TIME連携 flag.
-    pub kot_link_enabled: bool,
-}
+/// A user of cyzen's directory, as settings holds it.
+pub use kintai_settings_client::DirectoryUser;
 
 /// Why a user is 無効.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +19,8 @@ pub enum Reason {
     /// Settings cannot decrypt the stored token with its keys.
     TokenUnreadable,
     NotMatchedYet,
+    /// The user code changed in settings since the last match: shown, never stored.
+    CodeChanged,
 }
 
 /// The kind of near miss between a user code and an employee code.

@@ -109,6 +109,7 @@ fn reason_code(reason: Reason) -> i64 {
         Reason::NotMatchedYet => 7,
         Reason::NoToken => 8,
         Reason::TokenUnreadable => 9,
+        Reason::CodeChanged => 10,
     }
 }
 
@@ -123,6 +124,7 @@ fn reason(code: i64) -> Option<Reason> {
         7 => Reason::NotMatchedYet,
         8 => Reason::NoToken,
         9 => Reason::TokenUnreadable,
+        10 => Reason::CodeChanged,
         _ => return None,
     })
 }

@@ -16,11 +16,12 @@ use tracing::Instrument;
 
 use crate::company_run::STORAGE_FAILED;
 use crate::model::CompanyRecord;
-use crate::schema::LEASE_TABLE;
+use crate::schema::{DUE_TABLE, LEASE_TABLE};
 use crate::settings_port::{PortError, SettingsPort};
 use crate::store::LinkStore;
 use crate::trace::CompanyTrace;
 pub(crate) use crate::unchanged::UnchangedWriter;
+use kintai_core::due::DueTable;
 
 /// Where "now" comes from: injectable, so restricted-hours tests can stand at 08:29:59 JST.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -93,6 +94,8 @@ pub struct CompanyResult {
     pub linked: u32,
     pub unlinked: u32,
     pub employees: u32,
+    /// Settings' directory revision the match was made on (matched runs only).
+    pub directory_revision: Option<i64>,
 }
 
 impl CompanyResult {
@@ -105,6 +108,7 @@ impl CompanyResult {
             linked: 0,
             unlinked: 0,
             employees: 0,
+            directory_revision: None,
         }
     }
 }
@@ -204,6 +208,7 @@ pub struct Matcher {
     pub(crate) store: LinkStore,
     pub(crate) deps: MatcherDeps,
     leases: Leases,
+    pub(crate) due: DueTable,
 }
 
 impl Matcher {
@@ -211,7 +216,8 @@ impl Matcher {
     pub fn new(db: Db, deps: MatcherDeps) -> Self {
         Self {
             store: LinkStore::new(db.clone()),
-            leases: Leases::new(db, LEASE_TABLE, deps.lease_ttl),
+            leases: Leases::new(db.clone(), LEASE_TABLE, deps.lease_ttl),
+            due: DueTable::new(db, DUE_TABLE),
             deps,
         }
     }
@@ -247,7 +253,14 @@ impl Matcher {
     /// runs as a task of its own.
     pub async fn run_all(&self) -> Result<RunReport, PortError> {
         let started_at = self.now();
-        let mut companies = self.deps.settings.enabled_companies().await?;
+        let mut companies: Vec<String> = self
+            .deps
+            .settings
+            .enabled_companies()
+            .await?
+            .into_iter()
+            .map(|company| company.company_id)
+            .collect();
         companies.sort();
         companies.dedup();
         let batch = self.deps.concurrency.max(1);
@@ -424,6 +437,11 @@ impl Matcher {
             tracing::warn!(company_id, %error, "cannot release the company's lease");
         }
         let result = finished.result;
+        if let Some(revision) = result.directory_revision
+            && let Err(error) = self.store.save_seen(company_id, revision).await
+        {
+            tracing::warn!(company_id, %error, "cannot remember the directory revision matched on");
+        }
         match result.outcome {
             Outcome::Matched => tracing::info!(
                 company_id,

@@ -53,12 +53,33 @@ CREATE TABLE matcher_leases (company_id TEXT PRIMARY KEY, holder TEXT NOT NULL, 
 const V1_SQLITE: &str = v1!("");
 const V1_POSTGRES: &str = v1!("COLLATE \"C\"");
 
+// V2, prompt re-matching: `matcher_due` is the queue of companies due for a match
+// (kintai_core::due); `matcher_seen` is settings' directory revision a company was last matched
+// on. A matcher compares it with settings' revisions every few seconds and makes a company whose
+// directory changed (a user added, deleted or given another code) due.
+const V2: &str = "
+CREATE TABLE matcher_due (company_id TEXT PRIMARY KEY, due_at BIGINT NOT NULL, version BIGINT NOT NULL);
+CREATE INDEX matcher_due_by_time ON matcher_due (due_at);
+CREATE TABLE matcher_seen (company_id TEXT PRIMARY KEY, directory_revision BIGINT NOT NULL);
+";
+
+/// The dispatcher's queue (kintai_core::due).
+pub const DUE_TABLE: &str = "matcher_due";
+
 /// The lease table's name, for `kintai_core::lease::Leases`.
 pub const LEASE_TABLE: &str = "matcher_leases";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "links, companies and leases",
-    sqlite: V1_SQLITE,
-    postgres: V1_POSTGRES,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "links, companies and leases",
+        sqlite: V1_SQLITE,
+        postgres: V1_POSTGRES,
+    },
+    Migration {
+        version: 2,
+        name: "companies due for a match, directory revisions matched on",
+        sqlite: V2,
+        postgres: V2,
+    },
+];

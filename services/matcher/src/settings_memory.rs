@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use kot_client::Token;
 
+use kintai_settings_client::CompanyState;
+
 use crate::model::DirectoryUser;
 use crate::settings_port::{Credentials, IntegrationState, PortError, SettingsPort, TokenState};
 
@@ -17,6 +19,9 @@ pub struct MemoryCompany {
     pub token: Option<String>,
     pub token_rejected: bool,
     pub users: Vec<DirectoryUser>,
+    /// Settings' revisions (see [`MemorySettings::change_directory`]).
+    pub revision: i64,
+    pub directory_revision: i64,
 }
 
 /// Settings in memory, for logic tests and benchmarks. Rejection reports are recorded.
@@ -37,6 +42,16 @@ impl MemorySettings {
         if let Some(company) = self.lock().get_mut(company_id) {
             change(company);
         }
+    }
+
+    /// Changes a company's directory and counts it, as settings does for a user added,
+    /// deleted or given another code.
+    pub fn change_directory(&self, company_id: &str, change: impl FnOnce(&mut Vec<DirectoryUser>)) {
+        self.update(company_id, |company| {
+            change(&mut company.users);
+            company.revision += 1;
+            company.directory_revision += 1;
+        });
     }
 
     /// Every later call fails (or works again) as if settings were down.
@@ -76,13 +91,19 @@ impl MemorySettings {
 
 #[async_trait]
 impl SettingsPort for MemorySettings {
-    async fn enabled_companies(&self) -> Result<Vec<String>, PortError> {
+    async fn enabled_companies(&self) -> Result<Vec<CompanyState>, PortError> {
         self.check()?;
         Ok(self
             .lock()
             .iter()
             .filter(|(_, c)| c.enabled)
-            .map(|(id, _)| id.clone())
+            .map(|(id, c)| CompanyState {
+                company_id: id.clone(),
+                enabled: c.enabled,
+                token: token_state(c),
+                revision: c.revision,
+                directory_revision: c.directory_revision,
+            })
             .collect())
     }
 
@@ -93,16 +114,17 @@ impl SettingsPort for MemorySettings {
                 return IntegrationState {
                     enabled: false,
                     token: TokenState::None,
+                    token_detail: String::new(),
+                    revision: 0,
+                    directory_revision: 0,
                 };
-            };
-            let token = match (&company.token, company.token_rejected) {
-                (None, _) => TokenState::None,
-                (Some(_), true) => TokenState::Rejected,
-                (Some(_), false) => TokenState::Valid,
             };
             IntegrationState {
                 enabled: company.enabled,
-                token,
+                token: token_state(company),
+                token_detail: String::new(),
+                revision: company.revision,
+                directory_revision: company.directory_revision,
             }
         }))
     }
@@ -113,6 +135,16 @@ impl SettingsPort for MemorySettings {
             company.map(|c| c.users.clone()).unwrap_or_default()
         });
         users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        Ok(users)
+    }
+
+    async fn users_by_ids(
+        &self,
+        company_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<DirectoryUser>, PortError> {
+        let mut users = self.users(company_id).await?;
+        users.retain(|user| user_ids.contains(&user.user_id));
         Ok(users)
     }
 
@@ -154,5 +186,13 @@ impl SettingsPort for MemorySettings {
             .unwrap_or_else(|p| p.into_inner())
             .push((company_id.to_owned(), vendor_message.to_owned()));
         Ok(())
+    }
+}
+
+fn token_state(company: &MemoryCompany) -> TokenState {
+    match (&company.token, company.token_rejected) {
+        (None, _) => TokenState::None,
+        (Some(_), true) => TokenState::Rejected,
+        (Some(_), false) => TokenState::Valid,
     }
 }

@@ -1,22 +1,15 @@
-//! What the matcher needs from the settings service, behind a small trait: the tonic client in
-//! production, the real service in end-to-end tests, [`MemorySettings`] in logic tests and
-//! benchmarks.
+//! What the matcher needs from the settings service, behind a small trait: the shared settings
+//! client in production (`kintai-settings-client`, also the syncer's), the real service in
+//! end-to-end tests, [`MemorySettings`] in logic tests and benchmarks.
 
 use async_trait::async_trait;
 use kintai_core::auth::ClientCredentials;
-use kintai_core::peer::{PeerChannel, peer_channel};
-use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
-use kintai_proto::settings::v1::{
-    GetCredentialsRequest, GetIntegrationRequest, ListCompaniesRequest, ListUsersRequest,
-    ReportTokenRejectedRequest, TokenRejection, TokenState as ProtoTokenState,
-};
-use kot_client::Token;
+use kintai_settings_client::{CompanyState, SettingsClient, SettingsError};
 use tonic::transport::Channel;
 
-use crate::model::{Condition, DirectoryUser};
+pub use kintai_settings_client::{Credentials, IntegrationState, TokenState};
 
-/// Page size of the list calls: the contract's maximum, to keep round trips few.
-const PAGE_SIZE: u32 = 1_000;
+use crate::model::{Condition, DirectoryUser};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PortError {
@@ -25,49 +18,36 @@ pub enum PortError {
     Unavailable(String),
 }
 
-/// The token state as far as the matcher cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenState {
-    None,
-    Valid,
-    Rejected,
-    /// Stored, but settings cannot decrypt it with its keys.
-    Unreadable,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IntegrationState {
-    pub enabled: bool,
-    pub token: TokenState,
-}
-
-impl IntegrationState {
-    /// Whether the company can be matched, and if not, why.
-    pub fn condition(self) -> Condition {
-        match (self.enabled, self.token) {
-            (false, _) => Condition::IntegrationDisabled,
-            (true, TokenState::None) => Condition::NoToken,
-            (true, TokenState::Rejected) => Condition::TokenRejected,
-            (true, TokenState::Unreadable) => Condition::TokenUnreadable,
-            (true, TokenState::Valid) => Condition::Ready,
-        }
+impl From<SettingsError> for PortError {
+    fn from(error: SettingsError) -> Self {
+        Self::Unavailable(error.0)
     }
 }
 
-/// A usable token and its fingerprint (to quote when reporting it rejected).
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    pub token: Token,
-    pub fingerprint: String,
+/// Whether the company can be matched, and if not, why.
+pub fn condition(state: &IntegrationState) -> Condition {
+    match (state.enabled, state.token) {
+        (false, _) => Condition::IntegrationDisabled,
+        (true, TokenState::None) => Condition::NoToken,
+        (true, TokenState::Rejected) => Condition::TokenRejected,
+        (true, TokenState::Unreadable) => Condition::TokenUnreadable,
+        (true, TokenState::Valid) => Condition::Ready,
+    }
 }
 
 #[async_trait]
 pub trait SettingsPort: Send + Sync {
-    /// Ids of the companies whose integration is enabled.
-    async fn enabled_companies(&self) -> Result<Vec<String>, PortError>;
+    /// The companies whose integration is enabled, with their revisions.
+    async fn enabled_companies(&self) -> Result<Vec<CompanyState>, PortError>;
     async fn integration(&self, company_id: &str) -> Result<IntegrationState, PortError>;
     /// The whole directory of a company.
     async fn users(&self, company_id: &str) -> Result<Vec<DirectoryUser>, PortError>;
+    /// The users among `user_ids` that are in the directory (a page of 連携状況).
+    async fn users_by_ids(
+        &self,
+        company_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<DirectoryUser>, PortError>;
     /// The token, or `None` when the integration is off or has no usable token.
     async fn credentials(&self, company_id: &str) -> Result<Option<Credentials>, PortError>;
     /// KING OF TIME answered 403 / code 100 for this token, with this message of its own.
@@ -82,7 +62,7 @@ pub trait SettingsPort: Send + Sync {
 /// The settings service over gRPC.
 #[derive(Clone, Debug)]
 pub struct GrpcSettings {
-    client: SettingsServiceClient<PeerChannel>,
+    client: SettingsClient,
 }
 
 impl GrpcSettings {
@@ -93,7 +73,7 @@ impl GrpcSettings {
     /// A client that presents the matcher's caller credentials to settings.
     pub fn with_credentials(channel: Channel, credentials: ClientCredentials) -> Self {
         Self {
-            client: SettingsServiceClient::new(peer_channel(channel, credentials)),
+            client: SettingsClient::new(channel, credentials),
         }
     }
 
@@ -108,123 +88,30 @@ impl GrpcSettings {
     }
 }
 
-fn unavailable(rpc: &str, status: &tonic::Status) -> PortError {
-    PortError::Unavailable(format!("{rpc}: {:?}: {}", status.code(), status.message()))
-}
-
-/// Guards a paging loop against a server that keeps answering the same token.
-fn next_token(previous: &str, next: String, rpc: &str) -> Result<Option<String>, PortError> {
-    if next.is_empty() {
-        Ok(None)
-    } else if next == previous {
-        Err(PortError::Unavailable(format!(
-            "{rpc}: the page token did not advance"
-        )))
-    } else {
-        Ok(Some(next))
-    }
-}
-
 #[async_trait]
 impl SettingsPort for GrpcSettings {
-    async fn enabled_companies(&self) -> Result<Vec<String>, PortError> {
-        let mut client = self.client.clone();
-        let mut companies = Vec::new();
-        let mut page_token = String::new();
-        loop {
-            let page = client
-                .list_companies(ListCompaniesRequest {
-                    enabled_only: true,
-                    page_size: PAGE_SIZE,
-                    page_token: page_token.clone(),
-                })
-                .await
-                .map_err(|s| unavailable("ListCompanies", &s))?
-                .into_inner();
-            companies.extend(
-                page.companies
-                    .into_iter()
-                    .filter(|c| c.enabled)
-                    .map(|c| c.company_id),
-            );
-            match next_token(&page_token, page.next_page_token, "ListCompanies")? {
-                Some(next) => page_token = next,
-                None => return Ok(companies),
-            }
-        }
+    async fn enabled_companies(&self) -> Result<Vec<CompanyState>, PortError> {
+        Ok(self.client.companies(true).await?)
     }
 
     async fn integration(&self, company_id: &str) -> Result<IntegrationState, PortError> {
-        let integration = self
-            .client
-            .clone()
-            .get_integration(GetIntegrationRequest {
-                company_id: company_id.to_owned(),
-            })
-            .await
-            .map_err(|s| unavailable("GetIntegration", &s))?
-            .into_inner()
-            .integration
-            .unwrap_or_default();
-        let token = match integration.token.map(|t| t.state()) {
-            Some(ProtoTokenState::Valid) => TokenState::Valid,
-            Some(ProtoTokenState::Rejected) => TokenState::Rejected,
-            Some(ProtoTokenState::Unreadable) => TokenState::Unreadable,
-            _ => TokenState::None,
-        };
-        Ok(IntegrationState {
-            enabled: integration.enabled,
-            token,
-        })
+        Ok(self.client.integration(company_id).await?)
     }
 
     async fn users(&self, company_id: &str) -> Result<Vec<DirectoryUser>, PortError> {
-        let mut client = self.client.clone();
-        let mut users = Vec::new();
-        let mut page_token = String::new();
-        loop {
-            let page = client
-                .list_users(ListUsersRequest {
-                    user_ids: Vec::new(),
-                    company_id: company_id.to_owned(),
-                    page_size: PAGE_SIZE,
-                    page_token: page_token.clone(),
-                })
-                .await
-                .map_err(|s| unavailable("ListUsers", &s))?
-                .into_inner();
-            users.extend(page.users.into_iter().map(|u| DirectoryUser {
-                user_id: u.user_id,
-                user_code: u.user_code,
-                name: u.name,
-                kot_link_enabled: u.kot_link_enabled,
-            }));
-            match next_token(&page_token, page.next_page_token, "ListUsers")? {
-                Some(next) => page_token = next,
-                None => return Ok(users),
-            }
-        }
+        Ok(self.client.users(company_id).await?)
+    }
+
+    async fn users_by_ids(
+        &self,
+        company_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<DirectoryUser>, PortError> {
+        Ok(self.client.users_by_ids(company_id, user_ids).await?)
     }
 
     async fn credentials(&self, company_id: &str) -> Result<Option<Credentials>, PortError> {
-        let answer = self
-            .client
-            .clone()
-            .get_credentials(GetCredentialsRequest {
-                company_id: company_id.to_owned(),
-            })
-            .await;
-        match answer {
-            Ok(response) => {
-                let response = response.into_inner();
-                Ok(Some(Credentials {
-                    token: Token::new(response.token),
-                    fingerprint: response.token_fingerprint,
-                }))
-            }
-            Err(status) if status.code() == tonic::Code::FailedPrecondition => Ok(None),
-            Err(status) => Err(unavailable("GetCredentials", &status)),
-        }
+        Ok(self.client.credentials(company_id).await?)
     }
 
     async fn report_token_rejected(
@@ -233,40 +120,9 @@ impl SettingsPort for GrpcSettings {
         fingerprint: &str,
         vendor_message: &str,
     ) -> Result<(), PortError> {
-        self.client
-            .clone()
-            .report_token_rejected(ReportTokenRejectedRequest {
-                company_id: company_id.to_owned(),
-                token_fingerprint: fingerprint.to_owned(),
-                rejection: TokenRejection::AuthenticationFailed.into(),
-                vendor_message: vendor_message.to_owned(),
-            })
-            .await
-            .map_err(|s| unavailable("ReportTokenRejected", &s))?;
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Reason;
-
-    #[test]
-    fn each_token_state_has_its_own_condition_and_reason() {
-        let state = |enabled, token| IntegrationState { enabled, token }.condition();
-        assert_eq!(
-            state(false, TokenState::Unreadable),
-            Condition::IntegrationDisabled
-        );
-        assert_eq!(state(true, TokenState::None), Condition::NoToken);
-        assert_eq!(state(true, TokenState::Rejected), Condition::TokenRejected);
-        assert_eq!(state(true, TokenState::Valid), Condition::Ready);
-        let unreadable = state(true, TokenState::Unreadable);
-        assert_eq!(unreadable, Condition::TokenUnreadable);
-        assert_eq!(
-            unreadable.overriding_reason(),
-            Some(Reason::TokenUnreadable)
-        );
+        Ok(self
+            .client
+            .report_token_rejected(company_id, fingerprint, vendor_message)
+            .await?)
     }
 }

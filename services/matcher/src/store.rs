@@ -54,6 +54,10 @@ impl LinkStore {
         Self { db }
     }
 
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Takes the leases of several companies for one holder in one statement, with the
     /// semantics of `kintai_core::lease::Leases::try_acquire` per company (a free or expired
     /// row is taken). Answers the companies whose lease was taken.

@@ -1,17 +1,24 @@
-//! The 連携状況 table as administrators (and the syncer) read it: the stored rows, with the
-//! company-wide conditions (integration off, token rejected) laid over them while they hold.
+//! The 連携状況 table as administrators (and the syncer) read it: the stored rows, with
+//! settings' current state laid over them — the company-wide conditions (integration off, token
+//! rejected) while they hold, and each user's current flag, name and code. A user whose code
+//! changed since the last match shows as 無効 waiting for the re-match, never as 有効 with the
+//! old employee; a user deleted from the directory is not shown.
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Condition, LinkRow, LinkStatus};
+use crate::model::{Condition, DirectoryUser, LinkRow, LinkStatus, Reason};
 use crate::run::Matcher;
+use crate::settings_port::condition;
 use crate::store::StateFilter;
 use kintai_core::DbError;
 
 /// One row as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkView {
+    /// The row with settings' current user code, name and flag.
     pub row: LinkRow,
+    /// The user code the stored match was made on.
+    pub matched_user_code: String,
     /// アカウント同期: for 有効 rows, when the link was last confirmed.
     pub account_synced_at: Option<DateTime<Utc>>,
 }
@@ -65,9 +72,30 @@ impl Matcher {
         let next_after = more
             .then(|| rows.last().map(|r| r.user_id.clone()))
             .flatten();
+        let ids: Vec<String> = rows.iter().map(|row| row.user_id.clone()).collect();
+        let current = match self.deps.settings.users_by_ids(company_id, &ids).await {
+            Ok(users) => Some(
+                users
+                    .into_iter()
+                    .map(|user| (user.user_id.clone(), user))
+                    .collect::<std::collections::HashMap<_, _>>(),
+            ),
+            Err(error) => {
+                tracing::warn!(company_id, %error, "settings unavailable; showing the last run's flags and codes");
+                None
+            }
+        };
         let links = rows
             .into_iter()
-            .map(|mut row| {
+            .filter_map(|row| match &current {
+                None => Some((row.user_code.clone(), row)),
+                Some(users) => users.get(&row.user_id).map(|user| {
+                    let matched = row.user_code.clone();
+                    (matched, overlay(row, user))
+                }),
+            })
+            .filter(|(_, row)| filter != StateFilter::Active || row.is_active())
+            .map(|(matched_user_code, mut row)| {
                 if let Some(reason) = overriding {
                     let hint = match row.status {
                         LinkStatus::Inactive { hint, .. } => hint,
@@ -82,6 +110,7 @@ impl Matcher {
                 };
                 LinkView {
                     row,
+                    matched_user_code,
                     account_synced_at,
                 }
             })
@@ -97,11 +126,25 @@ impl Matcher {
     /// cannot be asked (the table stays readable during a settings outage).
     async fn current_condition(&self, company_id: &str, stored: Option<Condition>) -> Condition {
         match self.deps.settings.integration(company_id).await {
-            Ok(state) => state.condition(),
+            Ok(state) => condition(&state),
             Err(error) => {
                 tracing::warn!(company_id, %error, "settings unavailable; showing the last run's view");
                 stored.unwrap_or(Condition::Ready)
             }
         }
     }
+}
+
+/// A stored row with the user as settings has it now.
+fn overlay(mut row: LinkRow, user: &DirectoryUser) -> LinkRow {
+    row.kot_link_enabled = user.kot_link_enabled;
+    row.user_name = user.name.clone();
+    if user.user_code != row.user_code {
+        row.user_code = user.user_code.clone();
+        row.status = LinkStatus::Inactive {
+            reason: Reason::CodeChanged,
+            hint: None,
+        };
+    }
+    row
 }

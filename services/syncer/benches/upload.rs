@@ -55,7 +55,9 @@ async fn main() {
                 resigned_on: None,
             };
             let key = sim.add_employee(&company, employee).unwrap();
-            links.link(&company, &format!("u{e}"), &key, true);
+            let (user, code) = (format!("u{e}"), format!("E{e:04}"));
+            settings.set_user(&company, &user, &code, true);
+            links.link(&company, &user, &key, &code);
         }
     }
     sim.set_latency(Duration::from_millis(20));

@@ -27,6 +27,9 @@ pub struct DispatchOptions {
     pub poll: Duration,
     /// Companies this process syncs at once.
     pub max_running: usize,
+    /// How often the dispatcher compares settings' revisions with what the runs planned on, so
+    /// that a change of who is synced (a user switched on again, a token fixed) is acted on.
+    pub watch: Duration,
 }
 
 impl Default for DispatchOptions {
@@ -36,12 +39,18 @@ impl Default for DispatchOptions {
             debounce: Duration::from_secs(2),
             poll: Duration::from_millis(500),
             max_running: 32,
+            watch: Duration::from_secs(10),
         }
     }
 }
 
+/// A company with punches held until the matcher's next run (a new user, a code fixed) is
+/// looked at again after this; the matcher re-matches within a minute of the change.
+const AFTER_MATCH_WAIT: Duration = Duration::from_secs(10);
 /// A company that could not be synced (a dependency down) is tried again after this.
 const AFTER_FAILURE: Duration = Duration::from_secs(60);
+/// A company another run holds is looked at again after this.
+const BUSY_RETRY: Duration = Duration::from_secs(2);
 /// The shortest gap between two dispatched runs of one company.
 const MIN_GAP: Duration = Duration::from_secs(1);
 
@@ -64,7 +73,9 @@ impl Syncer {
         let now = self.now();
         match report.outcome {
             // Another run has it: look again once that one is likely done.
-            SyncOutcome::Busy => return Some(after(now, self.deps().options.lease_ttl / 2)),
+            // Another run has it (a RunSync, or this company claimed again while running): look
+            // again soon, since marks made during that run may need one more.
+            SyncOutcome::Busy => return Some(after(now, BUSY_RETRY)),
             SyncOutcome::Failed => return Some(after(now, AFTER_FAILURE)),
             // Switched off, no usable token: a settings change makes it due again.
             SyncOutcome::Skipped | SyncOutcome::TokenRejected => return None,
@@ -78,7 +89,41 @@ impl Syncer {
             }
         };
         let earliest = after(now, report.retry_after.unwrap_or(MIN_GAP).max(MIN_GAP));
-        open.map(|at| at.max(earliest))
+        let open = open.map(|at| at.max(earliest));
+        let recheck = report
+            .waiting_for_match
+            .then(|| after(now, AFTER_MATCH_WAIT));
+        match (open, recheck) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Makes due every enabled company whose settings revision moved past what its last run
+    /// planned on (or that no run has looked at yet).
+    async fn watch_settings(&self) {
+        let companies = match self.deps().settings.enabled_companies().await {
+            Ok(companies) => companies,
+            Err(error) => {
+                tracing::debug!(%error, "cannot list companies to watch their settings");
+                return;
+            }
+        };
+        let seen = match ledger::seen_revisions(self.db()).await {
+            Ok(seen) => seen,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the revisions the runs planned on");
+                return;
+            }
+        };
+        let now = self.now();
+        for company in companies {
+            if seen.get(&company.company_id) != Some(&company.revision)
+                && let Err(error) = self.due().mark(&company.company_id, now).await
+            {
+                tracing::warn!(company_id = %company.company_id, %error, "cannot mark the company due");
+            }
+        }
     }
 
     /// Syncs one claimed company and schedules its next run.
@@ -103,9 +148,15 @@ pub fn spawn_dispatcher(syncer: Syncer) -> tokio::task::JoinHandle<()> {
         let running = Arc::new(Semaphore::new(options.max_running.max(1)));
         let mut ticks = tokio::time::interval(options.poll.max(Duration::from_millis(10)));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut watch = tokio::time::interval(options.watch.max(Duration::from_millis(10)));
+        watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = ticks.tick() => {}
+                _ = watch.tick() => {
+                    syncer.watch_settings().await;
+                    continue;
+                }
                 () = syncer.cancel().cancelled() => return,
             }
             let free = running.available_permits();

@@ -320,3 +320,26 @@ pub async fn count_undelivered(
     .try_get(0)?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
+
+/// Remembers the settings revision a run of the company planned on.
+pub async fn save_seen(db: &Db, company_id: &str, revision: i64) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO syncer_seen (company_id, revision) VALUES ($1, $2) \
+         ON CONFLICT (company_id) DO UPDATE SET revision = excluded.revision",
+    )
+    .bind(company_id)
+    .bind(revision)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The settings revision each company's last run planned on.
+pub async fn seen_revisions(db: &Db) -> Result<HashMap<String, i64>, DbError> {
+    let rows = sqlx::query("SELECT company_id, revision FROM syncer_seen")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}

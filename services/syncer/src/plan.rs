@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
+use crate::eligibility::Directory;
+pub use crate::eligibility::HoldReason;
 use crate::model::{LedgerState, PunchRecord};
-use crate::ports::UserLink;
 use crate::working_day::{DayInput, MAX_SHIFT, working_days};
 
 /// What the run does with one punch.
@@ -28,24 +29,6 @@ pub enum Action {
     Hold(HoldReason),
 }
 
-/// Why a punch is held: a short code for metrics, and the text the ledger and the admins see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HoldReason {
-    /// One of `company_not_ready`, `user_not_listed`, `link_off`, `not_linked`,
-    /// `earlier_month`.
-    pub code: &'static str,
-    pub text: String,
-}
-
-impl HoldReason {
-    fn new(code: &'static str, text: impl Into<String>) -> Self {
-        Self {
-            code,
-            text: text.into(),
-        }
-    }
-}
-
 /// One punch of the plan.
 #[derive(Debug, Clone)]
 pub struct Planned {
@@ -59,6 +42,8 @@ pub struct Plan {
     pub items: Vec<Planned>,
     /// Users eligible now, for the eligibility memory.
     pub eligible_users: HashSet<String>,
+    /// Some punch is held only until the matcher's next run (a new user, a code fixed).
+    pub waiting_for_match: bool,
 }
 
 /// The first instant of the JST month `now` is in, and of the month before.
@@ -84,15 +69,14 @@ pub fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     month_starts(now).1 - MAX_SHIFT
 }
 
-/// Plans every punch of `records` still to be sent. `company` is the company's readiness
-/// (an error with the reason when it has no usable token or is switched off).
+/// Plans every punch of `records` still to be sent, for who is synced as `directory` says.
 pub fn plan(
     now: DateTime<Utc>,
     records: Vec<PunchRecord>,
-    company: Result<(), &str>,
-    links: &HashMap<String, UserLink>,
+    directory: Directory<'_>,
     eligible_since: &HashMap<String, DateTime<Utc>>,
 ) -> Plan {
+    let company = directory.company;
     let (month_start, previous_month_start) = month_starts(now);
     let mut by_user: HashMap<String, Vec<PunchRecord>> = HashMap::new();
     for record in records {
@@ -117,7 +101,7 @@ pub fn plan(
             })
             .collect();
         let days = working_days(&inputs);
-        let user = user_eligibility(company, links.get(&user_id));
+        let user = directory.user(&user_id);
         if user.is_ok() {
             plan.eligible_users.insert(user_id.clone());
         }
@@ -152,7 +136,10 @@ pub fn plan(
                         hold_reason: user.clone().err().unwrap_or_else(|| earlier_month(&record)),
                     },
                 },
-                (Err(reason), _) => Action::Hold(reason.clone()),
+                (Err(reason), _) => {
+                    plan.waiting_for_match |= reason.waits_for_match();
+                    Action::Hold(reason.clone())
+                }
                 (Ok(_), _) if !in_month => Action::Hold(earlier_month(&record)),
                 // A transient failure earlier: not before its retry time. The reason the
                 // failure wrote (next attempt, last error) stays as it is.
@@ -186,43 +173,6 @@ pub fn plan(
             ))
     });
     plan
-}
-
-/// The employee key to send to, or why the user's punches are held.
-fn user_eligibility(
-    company: Result<(), &str>,
-    link: Option<&UserLink>,
-) -> Result<String, HoldReason> {
-    company.map_err(|reason| {
-        HoldReason::new(
-            "company_not_ready",
-            format!("the company cannot be synced: {reason}"),
-        )
-    })?;
-    let link = link.ok_or_else(|| {
-        HoldReason::new(
-            "user_not_listed",
-            "the matcher has not listed this user yet (連携状況 unknown); waiting for the next アカウント同期",
-        )
-    })?;
-    if !link.kot_link_enabled {
-        return Err(HoldReason::new(
-            "link_off",
-            "KING OF TIME連携 is 無効 for this user",
-        ));
-    }
-    if !link.active || link.employee_key.is_empty() {
-        let why = if link.reason.is_empty() {
-            "not linked to a KING OF TIME employee".to_owned()
-        } else {
-            link.reason.clone()
-        };
-        return Err(HoldReason::new(
-            "not_linked",
-            format!("連携状況 is 無効: {why}"),
-        ));
-    }
-    Ok(link.employee_key.clone())
 }
 
 /// Why a punch older than `oldest_sendable` (the start of the previous JST month) is never sent.

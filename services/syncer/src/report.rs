@@ -59,6 +59,10 @@ pub struct CompanyReport {
     pub undelivered: u32,
     /// For a run that stopped early: how long the company should rest before the next one.
     pub retry_after: Option<Duration>,
+    /// Some punch is held only until the matcher's next run (a new user, a code fixed).
+    pub waiting_for_match: bool,
+    /// Settings' revision the run planned on (not for a dry run, or when settings did not answer).
+    pub settings_revision: Option<i64>,
     pub duration: Duration,
     pub planned: Vec<PlannedPunch>,
 }
@@ -76,6 +80,8 @@ impl CompanyReport {
             deferred: 0,
             undelivered: 0,
             retry_after: None,
+            waiting_for_match: false,
+            settings_revision: None,
             duration: Duration::ZERO,
             planned: Vec::new(),
         }

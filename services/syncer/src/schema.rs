@@ -74,6 +74,13 @@ CREATE TABLE syncer_due (company_id TEXT PRIMARY KEY, due_at BIGINT NOT NULL, ve
 CREATE INDEX syncer_due_by_time ON syncer_due (due_at);
 ";
 
+// V4, who is synced decided at send time: `syncer_seen` is settings' revision of a company as its
+// last run planned on it. The dispatcher compares it with settings' revisions every few seconds
+// and makes a company whose revision moved on due (a user switched on again, a token fixed).
+const V4: &str = "\
+CREATE TABLE syncer_seen (company_id TEXT PRIMARY KEY, revision BIGINT NOT NULL);
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "syncer_due";
 
@@ -95,5 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "companies due for a run",
         sqlite: V3,
         postgres: V3,
+    },
+    Migration {
+        version: 4,
+        name: "settings revisions seen by the runs",
+        sqlite: V4,
+        postgres: V4,
     },
 ];

@@ -22,6 +22,7 @@ use crate::RetryPolicy;
 use crate::clock::Clock;
 use crate::model::{LedgerState, PunchRecord};
 use crate::plan::{Action, HoldReason, Planned};
+use crate::ports::SettingsPort;
 use crate::punch_ledger::{PunchLedger, RetryAt};
 use crate::tally::{Done, Tally, record_done};
 use crate::verify::Verified;
@@ -36,6 +37,8 @@ pub(crate) enum Stop {
     Failed(String),
     /// The process is shutting down: the POSTs out finish, no new one starts.
     ShuttingDown,
+    /// Settings' revision moved: who is synced must be decided again before the next POST.
+    SettingsChanged,
 }
 
 /// What a failed attempt leads to.
@@ -51,6 +54,10 @@ pub(crate) struct CompanySender<'a> {
     pub holder: &'a str,
     pub token: &'a Token,
     pub vendor: &'a dyn AttendanceVendor,
+    /// Asked before each POST whether who is synced is still as planned.
+    pub settings: &'a dyn SettingsPort,
+    /// Settings' revision the plan was made on.
+    pub revision: i64,
     pub clock: &'a dyn Clock,
     pub retry: &'a RetryPolicy,
     /// Cancelled when the process shuts down.
@@ -77,6 +84,24 @@ impl CompanySender<'_> {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         // The first reason wins: a token rejection is not overwritten by its follow-ups.
         stop.get_or_insert(why);
+    }
+
+    /// The fence before each POST: settings' revision is still the one the plan was made on.
+    /// Otherwise, or when settings cannot say, nothing more is posted in this plan.
+    async fn still_as_planned(&self) -> bool {
+        match self.settings.revision(self.ledger.company_id).await {
+            Ok(revision) if revision == self.revision => true,
+            Ok(_) => {
+                self.halt(Stop::SettingsChanged);
+                false
+            }
+            Err(error) => {
+                self.halt(Stop::Failed(format!(
+                    "the settings service did not answer before a POST ({error}); nothing more is posted until it does"
+                )));
+                false
+            }
+        }
     }
 
     /// Waits `wait` unless the process shuts down first (then `false`).
@@ -197,6 +222,9 @@ impl CompanySender<'_> {
         let mut failures = record.failures;
         loop {
             if self.stopped().is_some() {
+                return Ok(Done::Deferred);
+            }
+            if !self.still_as_planned().await {
                 return Ok(Done::Deferred);
             }
             let now = self.clock.now();

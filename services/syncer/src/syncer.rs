@@ -34,6 +34,8 @@ struct Inner {
     /// Tells this process's lease holders apart from other pods'.
     instance: String,
     runs: AtomicU64,
+    /// Company runs that took their company's lease.
+    leased_runs: AtomicU64,
     /// Cancelled at shutdown: runs stop starting POSTs.
     cancel: CancellationToken,
     /// The company runs, detached from the callers that asked for them.
@@ -60,6 +62,7 @@ impl Syncer {
                 due,
                 instance,
                 runs: AtomicU64::new(0),
+                leased_runs: AtomicU64::new(0),
                 cancel: CancellationToken::new(),
                 tasks: TaskTracker::new(),
             }),
@@ -120,10 +123,15 @@ impl Syncer {
         self.clock().now()
     }
 
-    /// Company runs this process has started (lease attempts included), for operators' debug
-    /// logs and the tests of prompt delivery.
+    /// Company runs this process has made under the company's lease (attempts that found it
+    /// busy not counted), for operators' debug logs and the tests of prompt delivery.
     pub fn runs_started(&self) -> u64 {
-        self.inner.runs.load(Ordering::Relaxed)
+        self.inner.leased_runs.load(Ordering::Relaxed)
+    }
+
+    /// Counts a run that took its company's lease.
+    pub(crate) fn count_leased_run(&self) {
+        self.inner.leased_runs.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A lease holder name unique to one company run.

@@ -46,7 +46,8 @@ both_engines!(
 );
 
 both_engines!(a_burst_becomes_a_few_runs, |db: Db| async move {
-    let h = harness(db, jst(NOW)).await;
+    // The production debounce: the five batches below arrive well within it.
+    let h = harness_with_debounce(db, jst(NOW), Duration::from_secs(2)).await;
     h.flow_from(jst(NOW));
     h.company(C);
     h.employee(C, "u1", "U000123", true);

@@ -199,7 +199,7 @@ both_engines!(
         let h = harness(db, jst(NOW)).await;
         h.company(C);
         // Linked to an employee KING OF TIME does not know (deleted there since the match).
-        h.links.link(C, "u1", &"f".repeat(64), true);
+        h.linked_to_unknown_employee(C, "u1");
         h.record(C, day_punches("p", "u1", 1)).await;
         let run = h.sync(C).await;
         assert_eq!((run.results[0].sent, run.results[0].failed), (0, 1));

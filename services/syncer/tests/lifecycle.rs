@@ -47,7 +47,8 @@ both_engines!(
         let h = harness(db, jst(NOW)).await;
         h.company(C);
         // Not linked: held all through June.
-        h.links.unlink(C, "u1", "no employee", true);
+        h.settings.set_user(C, "u1", "U000123", true);
+        h.links.unlink(C, "u1", "no employee", false);
         h.record(C, vec![clock_in("june", "u1", "2024-06-03T09:00:00")])
             .await;
         h.sync(C).await;

@@ -35,7 +35,7 @@ fn by(ids: &[&str]) -> RetryPunchesRequest {
 /// fixed: the link now points at a real employee.
 async fn two_failed(h: &Harness) -> String {
     h.company(C);
-    h.links.link(C, "u1", &"f".repeat(64), true);
+    h.linked_to_unknown_employee(C, "u1");
     h.record(
         C,
         vec![

@@ -141,7 +141,7 @@ both_engines!(mid_month_start_stop_and_restart, |db: Db| async move {
     assert!(h.kot(C).is_empty());
 
     // Switched on mid-month: the month's earlier punches go, last month's do not.
-    h.links.set_flag(C, "u1", true);
+    h.settings.set_flag(C, "u1", true);
     let on = h.sync(C).await;
     assert_eq!((on.results[0].sent, on.results[0].held), (2, 1));
     assert_eq!(h.kot(C).len(), 2);
@@ -150,7 +150,7 @@ both_engines!(mid_month_start_stop_and_restart, |db: Db| async move {
     assert!(may.reason.contains("2024-05"), "{}", may.reason);
 
     // Stopped: nothing more is sent, what was sent stays.
-    h.links.set_flag(C, "u1", false);
+    h.settings.set_flag(C, "u1", false);
     h.record(C, vec![clock_in("gap", "u1", "2024-06-10T09:00:00")])
         .await;
     let stopped = h.sync(C).await;
@@ -159,7 +159,7 @@ both_engines!(mid_month_start_stop_and_restart, |db: Db| async move {
     assert_eq!(h.punch(C, "jun1").await.state(), PunchState::Sent);
 
     // Re-enabled in the same month: the gap is sent.
-    h.links.set_flag(C, "u1", true);
+    h.settings.set_flag(C, "u1", true);
     let again = h.sync(C).await;
     assert_eq!(again.results[0].sent, 1);
     assert_eq!(h.kot(C).len(), 3);
@@ -172,8 +172,11 @@ both_engines!(
         let h = harness(db, jst(NOW)).await;
         h.company(C);
         h.employee(C, "u1", "U000123", true);
+        h.settings.set_user(C, "u2", "U999", true);
         h.links
-            .unlink(C, "u2", "No KING OF TIME employee has the code U999", true);
+            .unlink(C, "u2", "No KING OF TIME employee has the code U999", false);
+        // u3 is in the directory but the matcher has not listed it yet.
+        h.settings.set_user(C, "u3", "U000125", true);
         h.record(
             C,
             vec![

@@ -27,7 +27,8 @@ pub struct Env {
     pub sim: Simulator,
     pub handle: SimHandle,
     pub db: Db,
-    clock: Arc<Mutex<DateTime<Utc>>>,
+    /// The test's "now", and since when it flows with real time (`None`: frozen).
+    clock: Arc<Mutex<(DateTime<Utc>, Option<std::time::Instant>)>>,
 }
 
 pub async fn env(db: Db) -> Env {
@@ -48,12 +49,17 @@ pub async fn env_with(db: Db, lease_ttl: Duration) -> Env {
     })
     .expect("client");
     let settings = MemorySettings::default();
-    let clock = Arc::new(Mutex::new(noon));
+    let clock = Arc::new(Mutex::new((noon, None::<std::time::Instant>)));
     let read = clock.clone();
     let deps = MatcherDeps {
         settings: Arc::new(settings.clone()),
         vendor: Arc::new(vendor),
-        clock: Arc::new(move || *read.lock().unwrap_or_else(|p| p.into_inner())),
+        clock: Arc::new(move || {
+            let (at, since) = *read.lock().unwrap_or_else(|p| p.into_inner());
+            since.map_or(at, |since| {
+                at + chrono::TimeDelta::from_std(since.elapsed()).unwrap_or_default()
+            })
+        }),
         concurrency: 4,
         lease_ttl,
     };
@@ -74,8 +80,15 @@ pub async fn env_with(db: Db, lease_ttl: Duration) -> Env {
 impl Env {
     /// Moves the matcher's and the simulator's clocks together.
     pub fn set_time(&self, at: DateTime<Utc>) {
-        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = at;
+        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = (at, None);
         self.sim.set_clock(Clock::Fixed(at));
+    }
+
+    /// Lets both clocks flow with real time from `at` (for the dispatcher's due times).
+    pub fn flow_from(&self, at: DateTime<Utc>) {
+        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) =
+            (at, Some(std::time::Instant::now()));
+        self.sim.set_clock(Clock::starting_at(at));
     }
 
     /// A KING OF TIME company with a division and a token, and the cyzen company enabled with
@@ -97,6 +110,7 @@ impl Env {
                 token: Some(token.clone()),
                 token_rejected: false,
                 users: Vec::new(),
+                ..MemoryCompany::default()
             },
         );
         token

@@ -1,26 +1,34 @@
 //! In-memory stand-ins for the settings and matcher services, for tests of the upload logic
-//! against the real database and the real KING OF TIME simulator.
+//! against the real database and the real KING OF TIME simulator. Like settings, every change
+//! of who is synced grows the company's revision.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use kintai_settings_client::TokenState;
 use kot_client::Token;
 
-use super::{Credentials, LinksPort, PortError, SettingsPort, UserLink};
+use super::{
+    CompanySettings, CompanyState, Credentials, DirectoryUser, LinksPort, PortError, SettingsPort,
+    UserLink,
+};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct CompanyEntry {
     enabled: bool,
     token: Option<String>,
     rejected: Option<String>,
+    users: BTreeMap<String, DirectoryUser>,
+    revision: i64,
 }
 
-/// Companies with their switch and token; records ReportTokenRejected calls.
+/// Companies with their switch, token and directory; records ReportTokenRejected calls.
 #[derive(Debug, Default)]
 pub struct MemorySettings {
     companies: Mutex<BTreeMap<String, CompanyEntry>>,
     reports: Mutex<Vec<(String, String, String)>>,
+    unavailable: Mutex<bool>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -34,64 +42,153 @@ impl MemorySettings {
         Self::default()
     }
 
+    /// Changes a company (created disabled when new) and counts the change.
+    fn change(&self, company_id: &str, change: impl FnOnce(&mut CompanyEntry)) {
+        let mut companies = lock(&self.companies);
+        let entry = companies.entry(company_id.to_owned()).or_default();
+        change(entry);
+        entry.revision += 1;
+    }
+
     /// Adds or replaces a company: switched on or off, with a token or none.
     pub fn set_company(&self, company_id: &str, enabled: bool, token: Option<&str>) {
-        lock(&self.companies).insert(
-            company_id.to_owned(),
-            CompanyEntry {
-                enabled,
-                token: token.map(str::to_owned),
-                rejected: None,
-            },
-        );
+        self.change(company_id, |entry| {
+            entry.enabled = enabled;
+            entry.token = token.map(str::to_owned);
+            entry.rejected = None;
+        });
     }
 
     pub fn set_enabled(&self, company_id: &str, enabled: bool) {
-        if let Some(entry) = lock(&self.companies).get_mut(company_id) {
-            entry.enabled = enabled;
-        }
+        self.change(company_id, |entry| entry.enabled = enabled);
     }
 
-    /// (company, fingerprint, reason) of every ReportTokenRejected call.
+    /// DeleteToken.
+    pub fn delete_token(&self, company_id: &str) {
+        self.change(company_id, |entry| entry.token = None);
+    }
+
+    /// A user of the directory with a code and a KING OF TIME連携 flag.
+    pub fn set_user(&self, company_id: &str, user_id: &str, user_code: &str, flag: bool) {
+        self.change(company_id, |entry| {
+            entry.users.insert(
+                user_id.to_owned(),
+                DirectoryUser {
+                    user_id: user_id.to_owned(),
+                    user_code: user_code.to_owned(),
+                    name: user_id.to_owned(),
+                    kot_link_enabled: flag,
+                },
+            );
+        });
+    }
+
+    /// SetUserLinks for one user.
+    pub fn set_flag(&self, company_id: &str, user_id: &str, flag: bool) {
+        self.change(company_id, |entry| {
+            if let Some(user) = entry.users.get_mut(user_id) {
+                user.kot_link_enabled = flag;
+            }
+        });
+    }
+
+    /// UpsertUsers with another code for one user.
+    pub fn set_code(&self, company_id: &str, user_id: &str, user_code: &str) {
+        self.change(company_id, |entry| {
+            if let Some(user) = entry.users.get_mut(user_id) {
+                user.user_code = user_code.to_owned();
+            }
+        });
+    }
+
+    /// DeleteUsers for one user.
+    pub fn delete_user(&self, company_id: &str, user_id: &str) {
+        self.change(company_id, |entry| {
+            entry.users.remove(user_id);
+        });
+    }
+
+    /// Makes every call fail (or work again) as if settings were down.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        *lock(&self.unavailable) = unavailable;
+    }
+
+    /// (company, fingerprint, vendor message) of every ReportTokenRejected call.
     pub fn reports(&self) -> Vec<(String, String, String)> {
         lock(&self.reports).clone()
+    }
+
+    fn check(&self) -> Result<(), PortError> {
+        if *lock(&self.unavailable) {
+            Err(PortError::Unavailable(
+                "settings does not answer (test)".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn token_state(entry: &CompanyEntry) -> TokenState {
+    match (&entry.token, &entry.rejected) {
+        (None, _) => TokenState::None,
+        (Some(_), Some(_)) => TokenState::Rejected,
+        (Some(_), None) => TokenState::Valid,
     }
 }
 
 #[async_trait]
 impl SettingsPort for MemorySettings {
-    async fn enabled_companies(&self) -> Result<Vec<String>, PortError> {
+    async fn enabled_companies(&self) -> Result<Vec<CompanyState>, PortError> {
+        self.check()?;
         Ok(lock(&self.companies)
             .iter()
             .filter(|(_, entry)| entry.enabled)
-            .map(|(id, _)| id.clone())
+            .map(|(id, entry)| CompanyState {
+                company_id: id.clone(),
+                enabled: entry.enabled,
+                token: token_state(entry),
+                revision: entry.revision,
+                directory_revision: entry.revision,
+            })
             .collect())
     }
 
-    async fn credentials(&self, company_id: &str) -> Result<Credentials, PortError> {
+    async fn company(&self, company_id: &str) -> Result<CompanySettings, PortError> {
+        self.check()?;
         let companies = lock(&self.companies);
-        let entry = companies
-            .get(company_id)
-            .ok_or_else(|| PortError::NotReady("勤怠連携 is 無効 for this company".into()))?;
-        if !entry.enabled {
-            return Err(PortError::NotReady(
-                "勤怠連携 is 無効 for this company".into(),
-            ));
-        }
-        if let Some(reason) = &entry.rejected {
-            return Err(PortError::NotReady(format!(
+        let entry = companies.get(company_id).cloned().unwrap_or_default();
+        let credentials = match (&entry.token, &entry.rejected) {
+            _ if !entry.enabled => Err("勤怠連携 is 無効 for this company".to_owned()),
+            (None, _) => Err("no KING OF TIME token is registered".to_owned()),
+            (Some(_), Some(reason)) => Err(format!(
                 "KING OF TIME rejected the token ({reason}); register a new token"
-            )));
-        }
-        let token = entry
-            .token
-            .as_deref()
-            .ok_or_else(|| PortError::NotReady("no KING OF TIME token is registered".into()))?;
-        let token = Token::new(token);
-        Ok(Credentials {
-            fingerprint: token.fingerprint(),
-            token,
+            )),
+            (Some(token), None) => {
+                let token = Token::new(token.as_str());
+                Ok(Credentials {
+                    fingerprint: token.fingerprint(),
+                    token,
+                })
+            }
+        };
+        let users: HashMap<String, DirectoryUser> = if credentials.is_ok() {
+            entry.users.clone().into_iter().collect()
+        } else {
+            HashMap::new()
+        };
+        Ok(CompanySettings {
+            revision: entry.revision,
+            credentials,
+            users,
         })
+    }
+
+    async fn revision(&self, company_id: &str) -> Result<i64, PortError> {
+        self.check()?;
+        Ok(lock(&self.companies)
+            .get(company_id)
+            .map_or(0, |entry| entry.revision))
     }
 
     async fn report_token_rejected(
@@ -100,9 +197,9 @@ impl SettingsPort for MemorySettings {
         fingerprint: &str,
         vendor_message: &str,
     ) -> Result<(), PortError> {
-        if let Some(entry) = lock(&self.companies).get_mut(company_id) {
+        self.change(company_id, |entry| {
             entry.rejected = Some(vendor_message.to_owned());
-        }
+        });
         lock(&self.reports).push((company_id.into(), fingerprint.into(), vendor_message.into()));
         Ok(())
     }
@@ -120,23 +217,24 @@ impl MemoryLinks {
         Self::default()
     }
 
-    /// A user linked (有効) to `employee_key`, with the KING OF TIME連携 flag as given.
-    pub fn link(&self, company_id: &str, user_id: &str, employee_key: &str, flag: bool) {
+    /// A user linked (有効) to `employee_key`, matched on `user_code`.
+    pub fn link(&self, company_id: &str, user_id: &str, employee_key: &str, user_code: &str) {
         self.put(
             company_id,
             UserLink {
                 user_id: user_id.to_owned(),
                 active: true,
                 employee_key: employee_key.to_owned(),
-                employee_code: String::new(),
-                kot_link_enabled: flag,
+                employee_code: user_code.to_owned(),
+                matched_user_code: user_code.to_owned(),
                 reason: String::new(),
+                waiting_for_match: false,
             },
         );
     }
 
     /// A user not linked (無効) with the matcher's reason.
-    pub fn unlink(&self, company_id: &str, user_id: &str, reason: &str, flag: bool) {
+    pub fn unlink(&self, company_id: &str, user_id: &str, reason: &str, waiting_for_match: bool) {
         self.put(
             company_id,
             UserLink {
@@ -144,17 +242,11 @@ impl MemoryLinks {
                 active: false,
                 employee_key: String::new(),
                 employee_code: String::new(),
-                kot_link_enabled: flag,
+                matched_user_code: String::new(),
                 reason: reason.to_owned(),
+                waiting_for_match,
             },
         );
-    }
-
-    /// Switches a user's KING OF TIME連携 flag.
-    pub fn set_flag(&self, company_id: &str, user_id: &str, flag: bool) {
-        if let Some(link) = lock(&self.links).get_mut(&(company_id.into(), user_id.into())) {
-            link.kot_link_enabled = flag;
-        }
     }
 
     /// Makes every call fail as if the matcher were down.

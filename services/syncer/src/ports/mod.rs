@@ -4,19 +4,13 @@
 pub mod grpc;
 pub mod memory;
 
+use std::collections::HashMap;
+
 pub use grpc::{GrpcLinks, GrpcSettings};
+pub use kintai_settings_client::{CompanyState, Credentials, DirectoryUser};
 pub use memory::{MemoryLinks, MemorySettings};
 
 use async_trait::async_trait;
-use kot_client::Token;
-
-/// A company's decrypted KING OF TIME token. `Token` redacts itself in logs.
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    pub token: Token,
-    /// Quoted back in ReportTokenRejected, so a report about a replaced token is ignored.
-    pub fingerprint: String,
-}
 
 /// One row of the matcher's 連携状況 table, as far as the syncer cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,31 +21,51 @@ pub struct UserLink {
     /// 従業員識別キー, for the punch POST; empty unless active.
     pub employee_key: String,
     pub employee_code: String,
-    /// The user's KING OF TIME連携 flag.
-    pub kot_link_enabled: bool,
+    /// The user code the link was matched on: the link is used only while the user's current
+    /// code (settings) is this one.
+    pub matched_user_code: String,
     /// For 無効: why, in the admin's words.
     pub reason: String,
+    /// 無効 only until the matcher's next run (not matched yet, code changed).
+    pub waiting_for_match: bool,
+}
+
+/// What a run needs from settings, read in this order: the revision first, so that a change
+/// committed while the rest is read shows as a newer revision at the first fence.
+#[derive(Debug, Clone)]
+pub struct CompanySettings {
+    /// Settings' revision of the company (see `kintai-settings`: revisions).
+    pub revision: i64,
+    /// The token, or why the company cannot be synced, in the admin's words.
+    pub credentials: Result<Credentials, String>,
+    /// The directory by user id, with each user's flag and current code (empty when the
+    /// company cannot be synced).
+    pub users: HashMap<String, DirectoryUser>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PortError {
-    /// The company cannot be synced now (integration off, no token, token rejected); the text
-    /// says which, in the admin's words.
-    #[error("{0}")]
-    NotReady(String),
-    /// The other service could not answer; the run for that company fails and is retried by the
-    /// next one.
+    /// The other service could not answer; the run for that company fails and is retried later.
     #[error("{0}")]
     Unavailable(String),
+}
+
+impl From<kintai_settings_client::SettingsError> for PortError {
+    fn from(error: kintai_settings_client::SettingsError) -> Self {
+        Self::Unavailable(error.to_string())
+    }
 }
 
 /// The settings service.
 #[async_trait]
 pub trait SettingsPort: Send + Sync {
-    /// Companies whose integration is enabled, for a run over all companies.
-    async fn enabled_companies(&self) -> Result<Vec<String>, PortError>;
-    /// The token to use, or [`PortError::NotReady`] when the company must not be synced.
-    async fn credentials(&self, company_id: &str) -> Result<Credentials, PortError>;
+    /// Companies whose integration is enabled, with their revisions.
+    async fn enabled_companies(&self) -> Result<Vec<CompanyState>, PortError>;
+    /// The company as a run needs it.
+    async fn company(&self, company_id: &str) -> Result<CompanySettings, PortError>;
+    /// The company's revision now: checked before each POST, so that nothing is posted after a
+    /// change of who is synced (a switch-off, a code change) was committed.
+    async fn revision(&self, company_id: &str) -> Result<i64, PortError>;
     /// KING OF TIME answered 403 / code 100 for this token, with this message of its own.
     async fn report_token_rejected(
         &self,

@@ -76,13 +76,18 @@ pub fn client_for(sim: &SimHandle) -> KotClient {
 }
 
 pub async fn harness(db: Db, now: DateTime<Utc>) -> Harness {
+    harness_with_debounce(db, now, Duration::from_millis(50)).await
+}
+
+/// A harness whose dispatcher waits `debounce` after a company's first new punch.
+pub async fn harness_with_debounce(db: Db, now: DateTime<Utc>, debounce: Duration) -> Harness {
     let sim = kot_sim::spawn_local().await.unwrap();
     sim.sim.set_clock(kot_sim::Clock::Fixed(now));
     let client = client_for(&sim);
     let clock = Arc::new(ManualClock::fixed(now));
     let settings = Arc::new(MemorySettings::new());
     let links = Arc::new(MemoryLinks::new());
-    let syncer = start_syncer(&db, &client, &settings, &links, &clock).await;
+    let syncer = start_syncer_with(&db, &client, &settings, &links, &clock, debounce).await;
     Harness {
         api: SyncerApi::new(syncer.clone()),
         db,
@@ -103,6 +108,25 @@ pub async fn start_syncer(
     links: &Arc<MemoryLinks>,
     clock: &Arc<ManualClock>,
 ) -> Syncer {
+    start_syncer_with(
+        db,
+        client,
+        settings,
+        links,
+        clock,
+        Duration::from_millis(50),
+    )
+    .await
+}
+
+async fn start_syncer_with(
+    db: &Db,
+    client: &KotClient,
+    settings: &Arc<MemorySettings>,
+    links: &Arc<MemoryLinks>,
+    clock: &Arc<ManualClock>,
+    debounce: Duration,
+) -> Syncer {
     let deps = SyncerDeps {
         settings: settings.clone(),
         links: links.clone(),
@@ -115,7 +139,7 @@ pub async fn start_syncer(
             retry: fast_retry(),
             undelivered_after: Duration::from_secs(4 * 3600),
             dispatch: DispatchOptions {
-                debounce: Duration::from_millis(50),
+                debounce,
                 poll: Duration::from_millis(20),
                 ..DispatchOptions::default()
             },
@@ -198,8 +222,16 @@ impl Harness {
                 },
             )
             .unwrap();
-        self.links.link(company_id, user_id, &key, flag);
+        self.settings.set_user(company_id, user_id, code, flag);
+        self.links.link(company_id, user_id, &key, code);
         key
+    }
+
+    /// A user (flag on) linked to an employee key KING OF TIME does not know.
+    pub fn linked_to_unknown_employee(&self, company_id: &str, user_id: &str) {
+        self.settings.set_user(company_id, user_id, "U000999", true);
+        self.links
+            .link(company_id, user_id, &"f".repeat(64), "U000999");
     }
 
     pub async fn record(

@@ -1,0 +1,177 @@
+//! What a company's run does while it holds the company's lease: plan, post the plan, and when
+//! who is synced changed under it (settings' revision moved), plan again — so that no POST
+//! starts after a switch-off, a code change or a deletion was committed (design.md, "Who is
+//! synced": a POST already in flight may finish).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU32;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::error::SyncerError;
+use crate::ledger;
+use crate::plan::{Action, Planned};
+use crate::prepare::Ready;
+use crate::punch_ledger::PunchLedger;
+use crate::report::{CompanyReport, SyncOutcome};
+use crate::send::{CompanySender, Stop};
+use crate::syncer::Syncer;
+use crate::tally::Tally;
+
+/// Plans of one run at most: a company whose settings keep changing is left to the next run.
+const MAX_ROUNDS: u32 = 3;
+
+impl Syncer {
+    pub(crate) async fn sync_locked(
+        &self,
+        company_id: &str,
+        holder: &str,
+    ) -> Result<CompanyReport, SyncerError> {
+        let (mut sent, mut failed) = (0, 0);
+        let mut round = 0;
+        loop {
+            round += 1;
+            let (mut report, ready) = self.prepare(company_id, false).await?;
+            let Some(ready) = ready else {
+                report.sent += sent;
+                report.failed += failed;
+                return Ok(report);
+            };
+            let (tally, stop) = self.send_plan(company_id, holder, &ready).await;
+            sent += tally.sent;
+            failed += tally.failed;
+            if stop == Some(Stop::SettingsChanged) && round < MAX_ROUNDS {
+                tracing::info!(
+                    company_id,
+                    round,
+                    "who is synced changed during the run; planning again"
+                );
+                continue;
+            }
+            report.sent = sent;
+            report.failed = failed;
+            report.held += tally.held;
+            report.deferred += tally.deferred;
+            self.conclude(&mut report, stop, &ready).await?;
+            return Ok(report);
+        }
+    }
+
+    /// Posts the plan's punches: each employee's in time order, employees side by side.
+    async fn send_plan(
+        &self,
+        company_id: &str,
+        holder: &str,
+        ready: &Ready,
+    ) -> (Tally, Option<Stop>) {
+        let deps = self.deps();
+        let sender = CompanySender {
+            ledger: PunchLedger {
+                db: self.db(),
+                company_id,
+            },
+            holder,
+            token: &ready.credentials.token,
+            vendor: deps.vendor.as_ref(),
+            settings: deps.settings.as_ref(),
+            revision: ready.revision,
+            clock: deps.clock.as_ref(),
+            retry: &deps.options.retry,
+            cancel: self.cancel(),
+            stop: Mutex::new(None),
+            rate_limited: AtomicU32::new(0),
+        };
+        let mut by_employee: BTreeMap<&str, Vec<&Planned>> = BTreeMap::new();
+        for item in ready
+            .plan
+            .items
+            .iter()
+            .filter(|i| matches!(i.action, Action::Send { .. } | Action::Verify { .. }))
+        {
+            by_employee
+                .entry(item.record.punch.user_id.as_str())
+                .or_default()
+                .push(item);
+        }
+        let permits = Semaphore::new(deps.options.employees_in_parallel.max(1));
+        let employees = by_employee.values().map(|items| {
+            let (permits, sender) = (&permits, &sender);
+            async move {
+                let _permit = permits.acquire().await.ok();
+                sender.employee(items).await
+            }
+        });
+        let mut tally = Tally::default();
+        for employee in futures::future::join_all(employees).await {
+            tally.add(employee);
+        }
+        (tally, sender.stopped())
+    }
+
+    /// The run's outcome from why it stopped, if it did.
+    async fn conclude(
+        &self,
+        report: &mut CompanyReport,
+        stop: Option<Stop>,
+        ready: &Ready,
+    ) -> Result<(), SyncerError> {
+        let deps = self.deps();
+        let company_id = report.company_id.clone();
+        match stop {
+            Some(Stop::TokenRejected(message)) => {
+                let reason = format!("KING OF TIME rejected the token (403, code 100): {message}");
+                ledger::hold_pending(
+                    self.db(),
+                    &company_id,
+                    &format!("the company cannot be synced: {reason}"),
+                )
+                .await?;
+                if let Err(error) = deps
+                    .settings
+                    .report_token_rejected(&company_id, &ready.credentials.fingerprint, &message)
+                    .await
+                {
+                    tracing::warn!(company_id, %error, "could not report the rejected token to settings");
+                }
+                report.outcome = SyncOutcome::TokenRejected;
+                report.reason = reason;
+            }
+            Some(Stop::LeaseLost) => {
+                report.retry_after = Some(deps.options.lease_ttl);
+                report.outcome = SyncOutcome::Partial;
+                report.reason =
+                    "the run lost its lease to another run; the rest is left to it".into();
+            }
+            Some(Stop::RateLimited) => {
+                report.retry_after = Some(deps.options.retry.rate_limited_backoff);
+                report.outcome = SyncOutcome::Partial;
+                report.reason = "KING OF TIME kept answering 303 (Too Many Requests); the rest is sent by a later run".into();
+            }
+            Some(Stop::SettingsChanged) => {
+                report.retry_after = Some(Duration::from_secs(1));
+                report.outcome = SyncOutcome::Partial;
+                report.reason = "who is synced kept changing while the run was posting; the rest is sent by the next run".into();
+            }
+            Some(Stop::Failed(reason)) => {
+                report.outcome = SyncOutcome::Failed;
+                report.reason = reason;
+            }
+            Some(Stop::ShuttingDown) => {
+                report.outcome = SyncOutcome::Partial;
+                report.reason =
+                    "the syncer is shutting down; the rest is sent by the next run".into();
+            }
+            None if report.deferred > 0 => {
+                report.outcome = SyncOutcome::Partial;
+                report.reason = format!(
+                    "{} punches wait for a later attempt (a retry time, or a read-back outside the restricted hours)",
+                    report.deferred
+                );
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
