@@ -14,13 +14,16 @@ fn the_demo_prints_the_tables_and_exits_0_when_king_of_time_holds_what_was_recor
     );
     for expected in [
         "連携状況",
-        "U000123         市ヶ谷 市子  有効 アカウント同期: 2024-06-07 21:00:00",
-        "ヒント",
+        "U000123         市ヶ谷 市子  有効 アカウント同期: 2024-06-07 21:00:0",
+        // A switch-off and a code fix take effect at once.
+        "連携状況 at once, no match in between: KING OF TIME連携 無効",
+        "ユーザーコードが変更されました",
+        "U000528         千住 五郎    有効",
         "KING OF TIME タイムカード",
         "06/03 (月)  市ヶ谷 いちこ  A 07:51 (東京都調布市)",
         "A 翌06:10",
         "× 連携されません",
-        "OK: KING OF TIME holds exactly the 19 punches",
+        "OK: KING OF TIME holds exactly the 22 punches",
     ] {
         assert!(
             stdout.contains(expected),

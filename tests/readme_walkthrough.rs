@@ -70,6 +70,7 @@ fn the_readme_walkthrough_runs_verbatim_against_kintai_dev() {
         "U00528",
         "RECORD_OUTCOME_ACCEPTED",
         "PUNCH_TYPE_NOT_SYNCED",
+        "INACTIVE_REASON_CODE_CHANGED",
     ] {
         assert!(
             outputs.contains(promised),

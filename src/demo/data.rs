@@ -137,6 +137,20 @@ pub fn late_clock_out() -> PunchInput {
     input("p900", spec("u2", "s2", 7, 18, 30, Some(MARUNOUCHI)))
 }
 
+/// 市ヶ谷 市子's Friday-evening 出勤, recorded after the admin switched her KING OF TIME連携 off.
+pub fn after_switch_off() -> PunchInput {
+    input("p901", spec("u1", "s1", 7, 20, 45, Some(KOKYO)))
+}
+
+/// 千住 五郎's user code as the admin fixes it (the FAQ's failure: U00528 for U000528).
+pub fn fixed_user() -> UserInput {
+    UserInput {
+        user_id: "u3".to_owned(),
+        user_code: "U000528".to_owned(),
+        name: "千住 五郎".to_owned(),
+    }
+}
+
 fn input(punch_id: &str, spec: Spec) -> PunchInput {
     let (status_name, status_kind) = statuses()
         .into_iter()

@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::kot::{DEV_COMPANY_CODE, DEV_TOKEN};
 use crate::serve::{DevOptions, DevStack};
 
-const STEPS: usize = 8;
+const STEPS: usize = 10;
 
 fn step(number: usize, text: &str) {
     println!("[{number}/{STEPS}] {text}");
@@ -190,7 +190,61 @@ pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
     recorded.push(late);
     print_sync(&mut syncer, &company_id).await?;
 
-    step(8, "checking what KING OF TIME holds");
+    step(
+        8,
+        "admin switches KING OF TIME連携 off for 市ヶ谷 市子: from that moment nothing of hers is sent (連携を停止する)",
+    );
+    set_link(&mut settings, &company_id, "u1", false).await?;
+    let off = data::after_switch_off();
+    syncer
+        .record_punches(RecordPunchesRequest {
+            company_id: company_id.clone(),
+            punches: vec![off.clone()],
+        })
+        .await?;
+    recorded.push(off);
+    print_sync(&mut syncer, &company_id).await?;
+    let shown = all_links(&mut matcher, &company_id).await?;
+    if let Some(link) = shown.iter().find(|link| link.user_id == "u1") {
+        println!(
+            "      連携状況 at once, no match in between: KING OF TIME連携 {}",
+            if link.kot_link_enabled {
+                "有効"
+            } else {
+                "無効"
+            }
+        );
+    }
+    println!("      switched on again the same month: the held punch goes");
+    set_link(&mut settings, &company_id, "u1", true).await?;
+    print_sync(&mut syncer, &company_id).await?;
+
+    step(
+        9,
+        "admin fixes 千住 五郎's user code U00528 → U000528 (FAQ); the re-match links him and his week goes",
+    );
+    settings
+        .upsert_users(UpsertUsersRequest {
+            company_id: company_id.clone(),
+            users: vec![data::fixed_user()],
+        })
+        .await?;
+    let shown = all_links(&mut matcher, &company_id).await?;
+    if let Some(link) = shown.iter().find(|link| link.user_id == "u3") {
+        println!(
+            "      連携状況 at once: {} — {}",
+            link.state_label, link.reason_text
+        );
+    }
+    // What the matcher's dispatcher does within a minute of the change; here at once.
+    matcher
+        .run_match(RunMatchRequest {
+            company_id: company_id.clone(),
+        })
+        .await?;
+    print_sync(&mut syncer, &company_id).await?;
+
+    step(10, "checking what KING OF TIME holds");
     let links = all_links(&mut matcher, &company_id).await?;
     let punches = all_punches(&mut syncer, &company_id).await?;
     let stored = sim.punches(DEV_COMPANY_CODE);
@@ -240,6 +294,24 @@ pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
     }
     stack.stop().await?;
     Ok(verdict.is_ok())
+}
+
+async fn set_link(
+    settings: &mut SettingsServiceClient<Channel>,
+    company_id: &str,
+    user_id: &str,
+    enabled: bool,
+) -> anyhow::Result<()> {
+    settings
+        .set_user_links(SetUserLinksRequest {
+            company_id: company_id.to_owned(),
+            links: vec![UserLinkFlag {
+                user_id: user_id.to_owned(),
+                enabled,
+            }],
+        })
+        .await?;
+    Ok(())
 }
 
 async fn print_sync(
