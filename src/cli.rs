@@ -55,6 +55,10 @@ pub enum Command {
         /// Leave the server running afterwards (on server.listen) to explore with grpcurl.
         #[arg(long)]
         keep: bool,
+        /// The language of the admin texts shown (ja or en); the process locale when omitted
+        /// (LC_ALL, LC_MESSAGES, LANG), Japanese when that names neither.
+        #[arg(long, value_parser = ["ja", "en"])]
+        lang: Option<String>,
     },
     /// Run the KING OF TIME simulator alone, seeded with the manual's example company.
     KotSim {

@@ -124,11 +124,17 @@ async fn run(command: Command, config: Config) -> ExitCode {
             return trigger::trigger(run, company, &target, dry_run, credentials).await;
         }
         Command::KotSim { listen } => kot::run_simulator(listen).await,
-        Command::Demo { keep } => match demo::demo(&config, keep).await {
-            Ok(true) => Ok(()),
-            Ok(false) => return ExitCode::FAILURE,
-            Err(error) => Err(error),
-        },
+        Command::Demo { keep, lang } => {
+            let lang = lang
+                .as_deref()
+                .and_then(kintai_i18n::Lang::from_locale)
+                .unwrap_or_else(kintai_i18n::Lang::of_process);
+            match demo::demo(&config, keep, lang).await {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(error) => Err(error),
+            }
+        }
         Command::ReencryptTokens { .. } => serve::reencrypt_tokens(&config).await,
         Command::NewCaller { name } => {
             println!("{}", auth::new_caller(&name));

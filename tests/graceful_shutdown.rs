@@ -110,8 +110,7 @@ async fn sigterm_during_a_sync_drains_it_and_exits_0() {
     let result = &answer.results[0];
     assert!(
         result.outcome() == SyncOutcome::Completed
-            || (result.outcome() == SyncOutcome::Partial
-                && result.reason.contains("shutting down")),
+            || (result.outcome() == SyncOutcome::Partial && result.reason.contains("停止中")),
         "{answer:?}"
     );
 

@@ -71,6 +71,9 @@ fn the_readme_walkthrough_runs_verbatim_against_kintai_dev() {
         "RECORD_OUTCOME_ACCEPTED",
         "PUNCH_TYPE_NOT_SYNCED",
         "INACTIVE_REASON_CODE_CHANGED",
+        // Japanese by default, English on request.
+        "ユーザーコードが設定されていません。KING OF TIMEの従業員コードと同じ値を設定してください。",
+        "The user has no user code",
     ] {
         assert!(
             outputs.contains(promised),

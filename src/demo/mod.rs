@@ -9,6 +9,7 @@ mod report;
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
+use kintai_i18n::Lang;
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{Link, ListLinksRequest, RunMatchRequest};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
@@ -17,6 +18,8 @@ use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
 use kintai_proto::syncer::v1::{
     ListPunchesRequest, PunchInput, PunchRecord, RecordPunchesRequest, RunSyncRequest,
 };
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::config::Config;
@@ -25,12 +28,32 @@ use crate::serve::{DevOptions, DevStack};
 
 const STEPS: usize = 10;
 
+/// The channel the demo's clients call through.
+type Api = InterceptedService<Channel, AcceptLanguage>;
+
+/// Adds `accept-language` to every call.
+#[derive(Clone, Copy)]
+struct AcceptLanguage(Lang);
+
+impl Interceptor for AcceptLanguage {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request.metadata_mut().insert(
+            "accept-language",
+            tonic::metadata::MetadataValue::from_static(self.0.tag()),
+        );
+        Ok(request)
+    }
+}
+
 fn step(number: usize, text: &str) {
     println!("[{number}/{STEPS}] {text}");
 }
 
 /// Runs the demo; `Ok(true)` when KING OF TIME holds exactly what was expected.
-pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
+pub async fn demo(config: &Config, keep: bool, lang: Lang) -> anyhow::Result<bool> {
     let data_dir = tempfile::Builder::new().prefix("kintai-demo-").tempdir()?;
     let listen = if keep {
         config.server.listen
@@ -57,6 +80,8 @@ pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
     let channel = Channel::from_shared(format!("http://{}", stack.address()))?
         .connect()
         .await?;
+    // Every call asks for the admin texts in the demo's language, as cyzen's admin site does.
+    let channel = InterceptedService::new(channel, AcceptLanguage(lang));
     let mut settings = SettingsServiceClient::new(channel.clone());
     let mut matcher = MatcherServiceClient::new(channel.clone());
     let mut syncer = SyncerServiceClient::new(channel);
@@ -297,7 +322,7 @@ pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
 }
 
 async fn set_link(
-    settings: &mut SettingsServiceClient<Channel>,
+    settings: &mut SettingsServiceClient<Api>,
     company_id: &str,
     user_id: &str,
     enabled: bool,
@@ -314,10 +339,7 @@ async fn set_link(
     Ok(())
 }
 
-async fn print_sync(
-    syncer: &mut SyncerServiceClient<Channel>,
-    company_id: &str,
-) -> anyhow::Result<()> {
+async fn print_sync(syncer: &mut SyncerServiceClient<Api>, company_id: &str) -> anyhow::Result<()> {
     let run = syncer
         .run_sync(RunSyncRequest {
             company_id: company_id.to_owned(),
@@ -340,7 +362,7 @@ async fn print_sync(
 }
 
 async fn all_links(
-    matcher: &mut MatcherServiceClient<Channel>,
+    matcher: &mut MatcherServiceClient<Api>,
     company_id: &str,
 ) -> anyhow::Result<Vec<Link>> {
     let mut links = Vec::new();
@@ -364,7 +386,7 @@ async fn all_links(
 }
 
 async fn all_punches(
-    syncer: &mut SyncerServiceClient<Channel>,
+    syncer: &mut SyncerServiceClient<Api>,
     company_id: &str,
 ) -> anyhow::Result<Vec<PunchRecord>> {
     let mut punches = Vec::new();

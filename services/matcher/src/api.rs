@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use kintai_core::grpc_error::db_status;
 use kintai_core::paging;
 use kintai_core::validate::Violations;
+use kintai_i18n::{Lang, codes};
 use kintai_proto::matcher::v1::matcher_service_server::MatcherService;
 use kintai_proto::matcher::v1::{
     CompanyMatchResult, Hint as ProtoHint, HintKind as ProtoHintKind,
@@ -12,7 +13,6 @@ use kintai_proto::matcher::v1::{
 };
 use tonic::{Request, Response, Status};
 
-use crate::hints::hint_text;
 use crate::model::{HintKind, LinkStatus, Reason};
 use crate::run::{CompanyResult, Matcher, Outcome};
 use crate::store::StateFilter;
@@ -65,6 +65,7 @@ impl MatcherService for MatcherApi {
         &self,
         request: Request<ListLinksRequest>,
     ) -> Result<Response<ListLinksResponse>, Status> {
+        let lang = Lang::of_request(&request);
         let request = request.into_inner();
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -96,7 +97,7 @@ impl MatcherService for MatcherApi {
             .await
             .map_err(|error| db_status("list links", error))?;
         Ok(Response::new(ListLinksResponse {
-            links: page.links.iter().map(link).collect(),
+            links: page.links.iter().map(|view| link(view, lang)).collect(),
             next_page_token: page
                 .next_after
                 .map(|after| paging::encode_token(&[&after]))
@@ -136,7 +137,8 @@ fn company_result(result: &CompanyResult) -> CompanyMatchResult {
     }
 }
 
-fn link(view: &LinkView) -> Link {
+/// A link as 連携状況 shows it, its texts in the reader's language.
+fn link(view: &LinkView, lang: Lang) -> Link {
     let row = &view.row;
     let mut link = Link {
         user_id: row.user_id.clone(),
@@ -154,24 +156,38 @@ fn link(view: &LinkView) -> Link {
             employee_name,
         } => {
             link.set_state(LinkState::Active);
-            link.state_label = "有効".into();
             link.employee_code = employee_code.clone();
             link.employee_key = employee_key.clone();
             link.employee_name = employee_name.clone();
         }
         LinkStatus::Inactive { reason, hint } => {
             link.set_state(LinkState::Inactive);
-            link.state_label = "無効".into();
             link.set_reason(proto_reason(*reason));
-            link.reason_text = reason_text(*reason, &row.user_code, &view.matched_user_code);
-            link.hint = hint.as_ref().map(|hint| ProtoHint {
-                kind: proto_hint_kind(hint.kind).into(),
-                employee_code: hint.employee_code.clone(),
-                employee_name: hint.employee_name.clone(),
-                text: hint_text(&row.user_code, hint),
+            link.reason_text =
+                codes::inactive_reason(link.reason(), &row.user_code, &view.matched_user_code)
+                    .map(|text| text.render(lang))
+                    .unwrap_or_default();
+            link.hint = hint.as_ref().map(|hint| {
+                let kind = proto_hint_kind(hint.kind);
+                ProtoHint {
+                    kind: kind.into(),
+                    employee_code: hint.employee_code.clone(),
+                    employee_name: hint.employee_name.clone(),
+                    text: codes::hint(
+                        kind,
+                        &row.user_code,
+                        &hint.employee_code,
+                        &hint.employee_name,
+                    )
+                    .map(|text| text.render(lang))
+                    .unwrap_or_default(),
+                }
             });
         }
     }
+    link.state_label = codes::link_state(link.state())
+        .map(|text| text.render(lang))
+        .unwrap_or_default();
     link
 }
 
@@ -197,41 +213,5 @@ fn proto_hint_kind(kind: HintKind) -> ProtoHintKind {
         HintKind::LetterCase => ProtoHintKind::LetterCase,
         HintKind::Whitespace => ProtoHintKind::Whitespace,
         HintKind::LoginId => ProtoHintKind::LoginId,
-    }
-}
-
-/// The reason in the administrator's words (the manual's FAQ says what to check).
-fn reason_text(reason: Reason, user_code: &str, matched_user_code: &str) -> String {
-    match reason {
-        Reason::CodeChanged => format!(
-            "ユーザーコードが変更されました ({matched_user_code:?} → {user_code:?}): the old link is not used; waiting for アカウント同期 (within a minute)"
-        ),
-        Reason::NoUserCode => {
-            "the user has no ユーザーコード; set it to the KING OF TIME 従業員コード".to_owned()
-        }
-        Reason::NoEmployee => format!(
-            "no KING OF TIME employee has the 従業員コード {user_code:?}; the codes must be equal character for character"
-        ),
-        Reason::EmployeeResigned => format!(
-            "the KING OF TIME employee with the 従業員コード {user_code:?} has resigned (退職)"
-        ),
-        Reason::DuplicateUserCode => format!(
-            "several cyzen users have the ユーザーコード {user_code:?}, so none of them is linked; give each user their own code"
-        ),
-        Reason::IntegrationDisabled => "勤怠連携 is 無効, so no user is linked".to_owned(),
-        Reason::NoToken => {
-            "no KING OF TIME token is registered (トークン発行), so no user is linked".to_owned()
-        }
-        Reason::TokenRejected => {
-            "KING OF TIME rejected the company's token; register a new token (トークン発行)"
-                .to_owned()
-        }
-        Reason::TokenUnreadable => {
-            "the registered KING OF TIME token cannot be decrypted with the settings service's token keys (the key that sealed it is missing), so no user is linked; restore the key, or register the token again (トークン発行)"
-                .to_owned()
-        }
-        Reason::NotMatchedYet => {
-            "not matched yet: the next match run (about hourly) checks this user".to_owned()
-        }
     }
 }

@@ -146,27 +146,6 @@ pub(crate) fn loose_form(code: &str) -> String {
     out
 }
 
-/// What to do about a hint, in words an administrator understands.
-pub fn hint_text(user_code: &str, hint: &Hint) -> String {
-    let target = format!(
-        "KING OF TIME has 従業員コード {} ({})",
-        hint.employee_code, hint.employee_name
-    );
-    let why = match hint.kind {
-        HintKind::ZeroPadding => "the number of leading zeros differs",
-        HintKind::FullWidth => "the user code contains full-width characters",
-        HintKind::LetterCase => "upper and lower case differ",
-        HintKind::Whitespace => "the user code contains spaces",
-        HintKind::LoginId => {
-            "the user code looks like a KING OF TIME login ID (company code + 3 + 従業員コード), which is not the 従業員コード"
-        }
-    };
-    format!(
-        "{target}; {why}: set the user code {user_code:?} to {}",
-        hint.employee_code
-    )
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -281,20 +260,6 @@ pub(crate) mod tests {
         assert_eq!(
             index.find("日本語3U000123").map(|h| h.kind),
             Some(HintKind::LoginId)
-        );
-    }
-
-    #[test]
-    fn texts_name_the_code_to_type() {
-        let hint = Hint {
-            kind: HintKind::ZeroPadding,
-            employee_code: "U000123".into(),
-            employee_name: "市ヶ谷 いちこ".into(),
-        };
-        let text = hint_text("U00123", &hint);
-        assert!(
-            text.contains("U000123") && text.contains("leading zeros"),
-            "{text}"
         );
     }
 }

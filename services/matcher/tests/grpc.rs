@@ -189,6 +189,54 @@ both_engines!(the_table_in_proto_form, |db: Db| async move {
         .into_inner();
     let ids: Vec<&str> = inactive.links.iter().map(|l| l.user_id.as_str()).collect();
     assert_eq!(ids, ["u2", "u3"]);
+
+    // The same call in the caller's language: Japanese by default (above, as the manual
+    // writes), English on `accept-language: en`; the codes stay as they are.
+    assert_eq!(
+        u2.reason_text,
+        "従業員コード「U00528」のKING OF TIME従業員がいません。ユーザーコードと従業員コードは一文字ずつ完全に一致している必要があります。"
+    );
+    assert!(
+        hint.text
+            .contains("ユーザーコード「U00528」を「U000528」に変更してください"),
+        "{}",
+        hint.text
+    );
+    let mut english = tonic::Request::new(ListLinksRequest {
+        company_id: "c1".into(),
+        state: LinkState::Inactive.into(),
+        page_size: 0,
+        page_token: String::new(),
+    });
+    english
+        .metadata_mut()
+        .insert("accept-language", "en".parse().unwrap());
+    let english = client.list_links(english).await.expect("page").into_inner();
+    let u2_en = &english.links[0];
+    assert_eq!(
+        (u2_en.reason(), u2_en.state_label.as_str()),
+        (InactiveReason::NoEmployee, "inactive (無効)")
+    );
+    assert_eq!(
+        u2_en.reason_text,
+        "No KING OF TIME employee has the employee code \"U00528\"; the codes must be equal character for character."
+    );
+    let hint_en = u2_en.hint.as_ref().expect("a hint");
+    assert_eq!(
+        (hint_en.kind(), hint_en.employee_code.as_str()),
+        (HintKind::ZeroPadding, "U000528")
+    );
+    assert!(
+        hint_en.text.contains("the number of leading zeros differs"),
+        "{}",
+        hint_en.text
+    );
+    assert_eq!(english.links[1].reason(), InactiveReason::NoUserCode);
+    assert!(
+        english.links[1]
+            .reason_text
+            .starts_with("The user has no user code")
+    );
 });
 
 both_engines!(deferred_runs_say_when_to_come_back, |db: Db| async move {

@@ -1,6 +1,7 @@
 //! Domain ↔ proto conversions.
 
 use chrono::{DateTime, Utc};
+use kintai_i18n::Lang;
 use kintai_proto::common::v1::Vendor;
 use kintai_proto::settings::v1::{Integration, TermsAcceptance, TokenState, TokenStatus};
 
@@ -22,6 +23,7 @@ pub fn integration(
     company_id: &str,
     company: Option<&Company>,
     revisions: Revisions,
+    lang: Lang,
 ) -> Integration {
     let Some(company) = company else {
         return Integration {
@@ -65,7 +67,7 @@ pub fn integration(
                 } else {
                     0
                 },
-                detail: view.detail,
+                detail: view.detail.map(|d| d.render(lang)).unwrap_or_default(),
             }
         }
     };

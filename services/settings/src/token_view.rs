@@ -3,6 +3,7 @@
 //! "valid": nothing can be matched or synced with it, and the administrator must be told.
 
 use kintai_core::telemetry::metrics::record_token_unreadable;
+use kintai_i18n::Text;
 use kintai_proto::settings::v1::{TokenRejection as ProtoRejection, TokenState};
 
 use crate::companies::{Company, Rejection, StoredToken, TokenHealth};
@@ -12,7 +13,7 @@ use crate::crypto::{CryptoError, KeyRing};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenView {
     pub state: TokenState,
-    pub detail: String,
+    pub detail: Option<Text>,
 }
 
 /// The view of a company's token. Records the unreadable gauge on the way: every caller that
@@ -21,7 +22,7 @@ pub fn token_view(keys: &KeyRing, company: &Company) -> TokenView {
     let Some(stored) = &company.token else {
         return TokenView {
             state: TokenState::None,
-            detail: String::new(),
+            detail: None,
         };
     };
     let readable = readable(keys, &company.company_id, stored);
@@ -29,17 +30,17 @@ pub fn token_view(keys: &KeyRing, company: &Company) -> TokenView {
         // Restoring a key would not help a token KING OF TIME refuses: say what would.
         return TokenView {
             state: TokenState::Rejected,
-            detail: rejected_detail(stored.rejection),
+            detail: Some(rejected_detail(stored.rejection)),
         };
     }
     match readable {
         Ok(()) => TokenView {
             state: TokenState::Valid,
-            detail: String::new(),
+            detail: None,
         },
         Err(error) => TokenView {
             state: TokenState::Unreadable,
-            detail: unreadable_detail(&error),
+            detail: Some(unreadable_detail(&error)),
         },
     }
 }
@@ -52,17 +53,15 @@ pub fn readable(keys: &KeyRing, company_id: &str, stored: &StoredToken) -> Resul
 }
 
 /// What to do about a token sealed with a key this server does not have (or cannot use).
-pub fn unreadable_detail(error: &CryptoError) -> String {
-    format!(
-        "{error}: nothing is matched or synced; restore that key (crypto.token_keys or crypto.token_key_file), or register the token again"
-    )
+pub fn unreadable_detail(error: &CryptoError) -> Text {
+    Text::new("token-unreadable").arg("error", error)
 }
 
-fn rejected_detail(rejection: Rejection) -> String {
-    match rejection {
-        Rejection::AuthenticationFailed => "KING OF TIME rejected the token (403, code 100: authentication failed): it is suspended, deleted or expired, or this server's IP address is not among its permitted IP addresses; issue a new token in KING OF TIME (or fix its permitted IP addresses) and register it".to_owned(),
-        Rejection::Unspecified => "KING OF TIME rejected the token; register a new token".to_owned(),
-    }
+fn rejected_detail(rejection: Rejection) -> Text {
+    Text::new(match rejection {
+        Rejection::AuthenticationFailed => "token-rejected-authentication",
+        Rejection::Unspecified => "token-rejected",
+    })
 }
 
 pub fn proto_rejection(rejection: Rejection) -> ProtoRejection {

@@ -2,35 +2,39 @@
 //! characters (manual, FAQ) and are typed as half-width text; the code is stored as given, but
 //! the administrator is told at once instead of discovering it on the 連携状況 screen.
 
+use kintai_i18n::Text;
+
 /// The length KING OF TIME allows for an employee code.
 pub const KOT_CODE_CHARS: std::ops::RangeInclusive<usize> = 3..=10;
 
 /// The warning for a user code, or `None` when it could match an employee code.
-pub fn warning(code: &str) -> Option<String> {
+pub fn warning(code: &str) -> Option<Text> {
     if code.is_empty() {
-        return Some(
-            "has no user code, so it cannot be linked to a KING OF TIME employee".to_owned(),
-        );
+        return Some(Text::new("user-code-missing"));
     }
     if code.trim() != code {
-        return Some(format!(
-            "\"{code}\" starts or ends with a space; KING OF TIME employee codes never do, so it will not match \"{}\"",
-            code.trim()
-        ));
+        return Some(
+            Text::new("user-code-spaces")
+                .arg("code", code)
+                .arg("suggested", code.trim()),
+        );
     }
     if code.chars().any(is_full_width) {
-        return Some(format!(
-            "\"{code}\" contains full-width characters; KING OF TIME employee codes are half-width, e.g. \"{}\"",
-            to_half_width(code)
-        ));
+        return Some(
+            Text::new("user-code-full-width")
+                .arg("code", code)
+                .arg("suggested", to_half_width(code)),
+        );
     }
     let chars = code.chars().count();
     if !KOT_CODE_CHARS.contains(&chars) {
-        return Some(format!(
-            "\"{code}\" has {chars} characters; KING OF TIME employee codes have {} to {}",
-            KOT_CODE_CHARS.start(),
-            KOT_CODE_CHARS.end()
-        ));
+        return Some(
+            Text::new("user-code-length")
+                .arg("code", code)
+                .arg("chars", chars)
+                .arg("min", KOT_CODE_CHARS.start())
+                .arg("max", KOT_CODE_CHARS.end()),
+        );
     }
     None
 }
@@ -64,15 +68,19 @@ mod tests {
 
     #[test]
     fn each_kind_of_impossible_code_is_explained() {
-        assert!(warning("").unwrap().contains("no user code"));
-        assert!(warning(" U000123").unwrap().contains("space"));
-        assert!(warning("U000123 ").unwrap().contains("space"));
-        let full = warning("Ｕ０００１２３").unwrap();
+        let en = |code: &str| warning(code).unwrap().render(kintai_i18n::Lang::En);
+        let ja = |code: &str| warning(code).unwrap().render(kintai_i18n::Lang::Ja);
+        assert!(en("").contains("no user code"));
+        assert!(ja("").contains("ユーザーコードがない"));
+        assert!(en(" U000123").contains("space"));
+        assert!(ja("U000123 ").contains("空白"));
+        let full = en("Ｕ０００１２３");
         assert!(
             full.contains("full-width") && full.contains("U000123"),
             "{full}"
         );
-        assert!(warning("U1").unwrap().contains("2 characters"));
-        assert!(warning("U0000000123").unwrap().contains("11 characters"));
+        assert!(ja("Ｕ０００１２３").contains("全角"));
+        assert!(en("U1").contains("2 characters"));
+        assert!(ja("U0000000123").contains("11文字"));
     }
 }

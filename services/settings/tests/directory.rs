@@ -108,7 +108,7 @@ on_both_engines!(impossible_user_codes_are_stored_with_a_warning, |h| {
             (4, "users[4].user_code")
         ]
     );
-    assert!(response.warnings[0].description.contains("full-width"));
+    assert!(response.warnings[0].description.contains("全角文字"));
     let stored = all_users(&mut h, "c1").await;
     assert_eq!(stored[1].user_code, "Ｕ０００１２４", "stored as given");
     assert_eq!(stored[2].user_code, " U000125", "stored as given");

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{SUSPENDED_TOKEN, TOKEN, accepted, reason, violations};
+use common::{SUSPENDED_TOKEN, TOKEN, accepted, localized, reason, violations};
 use kintai_proto::settings::v1::*;
 use tonic::Code;
 
@@ -130,6 +130,24 @@ on_both_engines!(
         assert_eq!(rejected.code(), Code::FailedPrecondition);
         assert_eq!(reason(&rejected), "TOKEN_AUTHENTICATION_FAILED");
         assert!(rejected.message().contains("permitted IP"));
+        // The admin reads the refusal in Japanese unless the caller asks otherwise.
+        let (locale, text) = localized(&rejected);
+        assert_eq!(locale, "ja");
+        assert!(text.contains("許可IPアドレス"), "{text}");
+        let mut english = tonic::Request::new(RegisterTokenRequest {
+            company_id: "c1".into(),
+            token: SUSPENDED_TOKEN.into(),
+            acceptance: Some(accepted()),
+        });
+        english.metadata_mut().insert(
+            "accept-language",
+            "en-US,en;q=0.9,ja;q=0.5".parse().unwrap(),
+        );
+        let refused = h.client.register_token(english).await.unwrap_err();
+        assert_eq!(
+            localized(&refused),
+            ("en".to_owned(), unavailable.message().to_owned())
+        );
 
         for status in [&unavailable, &rejected] {
             assert!(
@@ -242,7 +260,7 @@ on_both_engines!(
         assert_eq!(token.state(), TokenState::Rejected);
         assert_eq!(token.rejected_reason, "認証に失敗しました");
         assert_eq!(token.rejection(), TokenRejection::AuthenticationFailed);
-        assert!(token.detail.contains("403, code 100"), "{}", token.detail);
+        assert!(token.detail.contains("403、コード100"), "{}", token.detail);
         assert_eq!(
             reason(&ask(&mut h.client).await.unwrap_err()),
             "TOKEN_REJECTED"

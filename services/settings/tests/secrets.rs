@@ -251,7 +251,7 @@ async fn keys_rotate(engine: TestEngine) {
         .unwrap();
     assert_eq!(token.state(), TokenState::Unreadable);
     assert!(
-        token.detail.contains("\"new\"") && token.detail.contains("register the token again"),
+        token.detail.contains("\"new\"") && token.detail.contains("トークンを登録し直してください"),
         "{}",
         token.detail
     );
@@ -262,9 +262,9 @@ async fn keys_rotate(engine: TestEngine) {
         .into_inner()
         .companies;
     assert!(
-        listed.iter().all(
-            |c| c.token_state() == TokenState::Unreadable && c.token_detail.contains("restore")
-        ),
+        listed
+            .iter()
+            .all(|c| c.token_state() == TokenState::Unreadable && c.token_detail.contains("復元")),
         "{listed:?}"
     );
     let _ = stop.send(());

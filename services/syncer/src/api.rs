@@ -5,6 +5,7 @@ use kintai_core::db::from_millis;
 use kintai_core::paging;
 use kintai_core::telemetry::metrics;
 use kintai_core::validate::{Violations, batch_too_large};
+use kintai_i18n::Lang;
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::*;
 use tonic::{Request, Response, Status};
@@ -134,6 +135,7 @@ impl SyncerService for SyncerApi {
         &self,
         request: Request<RunSyncRequest>,
     ) -> Result<Response<RunSyncResponse>, Status> {
+        let lang = Lang::of_request(&request);
         let request = request.into_inner();
         let company = (!request.company_id.is_empty()).then_some(request.company_id.as_str());
         if let Some(company_id) = company {
@@ -143,7 +145,11 @@ impl SyncerService for SyncerApi {
         }
         let report = self.syncer.run(company, request.dry_run).await?;
         Ok(Response::new(RunSyncResponse {
-            results: report.results.into_iter().map(convert::company).collect(),
+            results: report
+                .results
+                .into_iter()
+                .map(|result| convert::company(result, lang))
+                .collect(),
             dry_run: report.dry_run,
             started_at: Some(convert::timestamp(report.started_at)),
             finished_at: Some(convert::timestamp(report.finished_at)),
@@ -154,6 +160,7 @@ impl SyncerService for SyncerApi {
         &self,
         request: Request<ListPunchesRequest>,
     ) -> Result<Response<ListPunchesResponse>, Status> {
+        let lang = Lang::of_request(&request);
         let request = request.into_inner();
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -206,7 +213,10 @@ impl SyncerService for SyncerApi {
             })
             .unwrap_or_default();
         Ok(Response::new(ListPunchesResponse {
-            punches: records.into_iter().map(convert::record).collect(),
+            punches: records
+                .into_iter()
+                .map(|record| convert::record(record, lang))
+                .collect(),
             next_page_token,
         }))
     }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use kintai_i18n::{Lang, Text};
 use kintai_proto::common::v1 as common;
 use kintai_proto::syncer::v1 as proto;
 
@@ -69,7 +70,8 @@ pub fn state_filter(value: i32) -> Result<Option<LedgerState>, ()> {
     }
 }
 
-pub fn record(value: PunchRecord) -> proto::PunchRecord {
+/// A punch as ListPunches shows it, its reason in `lang`.
+pub fn record(value: PunchRecord, lang: Lang) -> proto::PunchRecord {
     proto::PunchRecord {
         punch_type: punch_type(value.punch_type).into(),
         state: state(value.state).into(),
@@ -82,7 +84,7 @@ pub fn record(value: PunchRecord) -> proto::PunchRecord {
             .working_day
             .map(|day| day.to_string())
             .unwrap_or_default(),
-        reason: value.reason,
+        reason: Text::render_stored(&value.reason, lang),
         attempts: value.attempts,
         sent_at: value.sent_at.map(timestamp),
         latitude: value.punch.latitude,
@@ -108,7 +110,7 @@ fn outcome(value: SyncOutcome) -> proto::SyncOutcome {
     }
 }
 
-fn planned(value: PlannedPunch) -> proto::PlannedPunch {
+fn planned(value: PlannedPunch, lang: Lang) -> proto::PlannedPunch {
     proto::PlannedPunch {
         punch_type: punch_type(value.punch_type).into(),
         punch_id: value.punch_id,
@@ -116,15 +118,16 @@ fn planned(value: PlannedPunch) -> proto::PlannedPunch {
         working_day: value.working_day.to_string(),
         punched_at: Some(timestamp(value.punched_at)),
         would_send: value.would_send,
-        reason: value.reason,
+        reason: render(value.reason.as_ref(), lang),
     }
 }
 
-pub fn company(value: CompanyReport) -> proto::CompanySyncResult {
+/// A company's RunSync result, its texts in `lang`.
+pub fn company(value: CompanyReport, lang: Lang) -> proto::CompanySyncResult {
     proto::CompanySyncResult {
         outcome: outcome(value.outcome).into(),
         company_id: value.company_id,
-        reason: value.reason,
+        reason: render(value.reason.as_ref(), lang),
         sent: value.sent,
         held: value.held,
         not_synced: value.not_synced,
@@ -132,6 +135,14 @@ pub fn company(value: CompanyReport) -> proto::CompanySyncResult {
         deferred: value.deferred,
         undelivered: value.undelivered,
         duration: Some(duration(value.duration)),
-        planned: value.planned.into_iter().map(planned).collect(),
+        planned: value
+            .planned
+            .into_iter()
+            .map(|item| planned(item, lang))
+            .collect(),
     }
+}
+
+fn render(text: Option<&Text>, lang: Lang) -> String {
+    text.map(|text| text.render(lang)).unwrap_or_default()
 }

@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 
+use kintai_i18n::{Text, codes};
+use kintai_proto::matcher::v1::InactiveReason;
+
 use crate::ports::{DirectoryUser, UserLink};
 
 /// Why a punch is held: a short code for metrics, and the text the ledger and the admins see.
@@ -13,15 +16,12 @@ pub struct HoldReason {
     /// One of `company_not_ready`, `user_deleted`, `link_off`, `user_not_listed`,
     /// `code_changed`, `not_linked`, `earlier_month`.
     pub code: &'static str,
-    pub text: String,
+    pub text: Text,
 }
 
 impl HoldReason {
-    pub(crate) fn new(code: &'static str, text: impl Into<String>) -> Self {
-        Self {
-            code,
-            text: text.into(),
-        }
+    pub(crate) fn new(code: &'static str, text: Text) -> Self {
+        Self { code, text }
     }
 
     /// Whether the hold ends by itself once the matcher has run (a new user, a code fix).
@@ -37,7 +37,7 @@ impl HoldReason {
 #[derive(Debug, Clone, Copy)]
 pub struct Directory<'a> {
     /// The company's readiness: why not, when it has no usable token or is switched off.
-    pub company: Result<(), &'a str>,
+    pub company: Result<(), &'a Text>,
     /// Settings' users by id.
     pub users: &'a HashMap<String, DirectoryUser>,
     /// The matcher's links by user id.
@@ -50,48 +50,45 @@ impl Directory<'_> {
         self.company.map_err(|reason| {
             HoldReason::new(
                 "company_not_ready",
-                format!("the company cannot be synced: {reason}"),
+                Text::new("company-not-ready").text_arg("reason", reason.clone()),
             )
         })?;
-        let user = self.users.get(user_id).ok_or_else(|| {
-            HoldReason::new(
-                "user_deleted",
-                "the user is not in cyzen's user directory (deleted); nothing of theirs is sent",
-            )
-        })?;
+        let user = self
+            .users
+            .get(user_id)
+            .ok_or_else(|| HoldReason::new("user_deleted", Text::new("hold-user-deleted")))?;
         if !user.kot_link_enabled {
-            return Err(HoldReason::new(
-                "link_off",
-                "KING OF TIME連携 is 無効 for this user",
-            ));
+            return Err(HoldReason::new("link_off", Text::new("hold-link-off")));
         }
-        let link = self.links.get(user_id).ok_or_else(|| {
-            HoldReason::new(
-                "user_not_listed",
-                "the matcher has not listed this user yet (連携状況 unknown); waiting for the next アカウント同期",
-            )
-        })?;
+        let link = self
+            .links
+            .get(user_id)
+            .ok_or_else(|| HoldReason::new("user_not_listed", Text::new("hold-user-not-listed")))?;
         if link.matched_user_code != user.user_code {
+            let text = codes::inactive_reason(
+                InactiveReason::CodeChanged,
+                &user.user_code,
+                &link.matched_user_code,
+            );
             return Err(HoldReason::new(
                 "code_changed",
-                format!(
-                    "ユーザーコードが変更されました ({:?} → {:?}): waiting for アカウント同期; the old link is not used",
-                    link.matched_user_code, user.user_code
-                ),
+                text.unwrap_or_else(|| Text::new("hold-no-employee")),
             ));
         }
         if !link.active || link.employee_key.is_empty() {
-            let why = if link.reason.is_empty() {
-                "not linked to a KING OF TIME employee".to_owned()
-            } else {
-                link.reason.clone()
-            };
+            let why = link
+                .reason
+                .clone()
+                .unwrap_or_else(|| Text::new("hold-no-employee"));
             let code = if link.waiting_for_match {
                 "waiting_match"
             } else {
                 "not_linked"
             };
-            return Err(HoldReason::new(code, format!("連携状況 is 無効: {why}")));
+            return Err(HoldReason::new(
+                code,
+                Text::new("hold-not-linked").text_arg("reason", why),
+            ));
         }
         Ok(link.employee_key.clone())
     }

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use kintai_core::db::{from_millis, to_millis};
 use kintai_core::{Db, DbError};
+use kintai_i18n::Text;
 use sqlx::Row;
 
 use crate::model::{LedgerState, PunchRecord, PunchType};
@@ -185,6 +186,7 @@ pub async fn save_eligibility(
 pub struct PlannedState {
     pub punch_id: String,
     pub state: LedgerState,
+    /// The reason as stored ([`Text::to_stored`]).
     pub reason: String,
     pub working_day: NaiveDate,
 }
@@ -265,10 +267,10 @@ pub async fn count_sent_alike(
 }
 
 /// Pending punches become held (e.g. after KING OF TIME rejected the token mid-run).
-pub async fn hold_pending(db: &Db, company_id: &str, reason: &str) -> Result<(), DbError> {
+pub async fn hold_pending(db: &Db, company_id: &str, reason: &Text) -> Result<(), DbError> {
     sqlx::query("UPDATE punches SET state = $1, reason = $2 WHERE company_id = $3 AND state = $4")
         .bind(LedgerState::Held.as_str())
-        .bind(reason)
+        .bind(reason.to_stored())
         .bind(company_id)
         .bind(LedgerState::Pending.as_str())
         .execute(db.pool())
@@ -282,14 +284,14 @@ pub async fn expire_older(
     db: &Db,
     company_id: &str,
     cutoff: DateTime<Utc>,
-    reason: &str,
+    reason: &Text,
 ) -> Result<u64, DbError> {
     let expired = sqlx::query(
         "UPDATE punches SET state = $1, reason = $2, next_attempt_at = NULL \
          WHERE company_id = $3 AND state IN ($4, $5) AND punched_at < $6",
     )
     .bind(LedgerState::Expired.as_str())
-    .bind(reason)
+    .bind(reason.to_stored())
     .bind(company_id)
     .bind(LedgerState::Held.as_str())
     .bind(LedgerState::Pending.as_str())

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
+use kintai_i18n::Text;
 use tokio::sync::Semaphore;
 
 use crate::error::SyncerError;
@@ -121,11 +122,11 @@ impl Syncer {
         let company_id = report.company_id.clone();
         match stop {
             Some(Stop::TokenRejected(message)) => {
-                let reason = format!("KING OF TIME rejected the token (403, code 100): {message}");
+                let reason = Text::new("company-token-refused").arg("error", &message);
                 ledger::hold_pending(
                     self.db(),
                     &company_id,
-                    &format!("the company cannot be synced: {reason}"),
+                    &Text::new("company-not-ready").text_arg("reason", reason.clone()),
                 )
                 .await?;
                 if let Err(error) = deps
@@ -136,39 +137,34 @@ impl Syncer {
                     tracing::warn!(company_id, %error, "could not report the rejected token to settings");
                 }
                 report.outcome = SyncOutcome::TokenRejected;
-                report.reason = reason;
+                report.reason = Some(reason);
             }
             Some(Stop::LeaseLost) => {
                 report.retry_after = Some(deps.options.lease_ttl);
                 report.outcome = SyncOutcome::Partial;
-                report.reason =
-                    "the run lost its lease to another run; the rest is left to it".into();
+                report.reason = Some(Text::new("run-lease-lost"));
             }
             Some(Stop::RateLimited) => {
                 report.retry_after = Some(deps.options.retry.rate_limited_backoff);
                 report.outcome = SyncOutcome::Partial;
-                report.reason = "KING OF TIME kept answering 303 (Too Many Requests); the rest is sent by a later run".into();
+                report.reason = Some(Text::new("run-rate-limited"));
             }
             Some(Stop::SettingsChanged) => {
                 report.retry_after = Some(Duration::from_secs(1));
                 report.outcome = SyncOutcome::Partial;
-                report.reason = "who is synced kept changing while the run was posting; the rest is sent by the next run".into();
+                report.reason = Some(Text::new("run-settings-changed"));
             }
             Some(Stop::Failed(reason)) => {
                 report.outcome = SyncOutcome::Failed;
-                report.reason = reason;
+                report.reason = Some(reason);
             }
             Some(Stop::ShuttingDown) => {
                 report.outcome = SyncOutcome::Partial;
-                report.reason =
-                    "the syncer is shutting down; the rest is sent by the next run".into();
+                report.reason = Some(Text::new("run-shutting-down"));
             }
             None if report.deferred > 0 => {
                 report.outcome = SyncOutcome::Partial;
-                report.reason = format!(
-                    "{} punches wait for a later attempt (a retry time, or a read-back outside the restricted hours)",
-                    report.deferred
-                );
+                report.reason = Some(Text::new("run-deferred").arg("count", report.deferred));
             }
             None => {}
         }

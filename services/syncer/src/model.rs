@@ -209,6 +209,8 @@ pub struct PunchRecord {
     pub received_at: DateTime<Utc>,
     pub punch_type: PunchType,
     pub state: LedgerState,
+    /// Why it is in this state, as stored ([`kintai_i18n::Text::to_stored`]); rendered in the
+    /// reader's language when listed.
     pub reason: String,
     pub attempts: u32,
     pub working_day: Option<NaiveDate>,

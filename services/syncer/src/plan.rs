@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use kintai_i18n::Text;
 
 use crate::eligibility::Directory;
 pub use crate::eligibility::HoldReason;
@@ -24,7 +25,7 @@ pub enum Action {
         hold_reason: HoldReason,
     },
     /// Cannot be handled now (e.g. in flight, but the company has no usable token).
-    Wait(String),
+    Wait(Text),
     /// Not eligible now.
     Hold(HoldReason),
 }
@@ -124,12 +125,12 @@ pub fn plan(
             let retry_later = record.next_attempt_at.filter(|at| *at > now);
             let action = match (&user, record.state) {
                 (_, LedgerState::InFlight) if retry_later.is_some() && company.is_ok() => {
-                    Action::Wait(record.reason.clone())
+                    Action::Wait(Text::from_stored(&record.reason))
                 }
                 (_, LedgerState::InFlight) => match company {
-                    Err(reason) => Action::Wait(format!(
-                        "sent without a confirmed answer; verified by reading the day back once the company can be synced again ({reason})"
-                    )),
+                    Err(reason) => Action::Wait(
+                        Text::new("punch-wait-company").text_arg("reason", reason.clone()),
+                    ),
                     Ok(()) => Action::Verify {
                         employee_key: record.employee_key.clone(),
                         resend_to: user.clone().ok().filter(|_| in_month),
@@ -144,7 +145,7 @@ pub fn plan(
                 // A transient failure earlier: not before its retry time. The reason the
                 // failure wrote (next attempt, last error) stays as it is.
                 (Ok(_), LedgerState::Pending) if retry_later.is_some() => {
-                    Action::Wait(record.reason.clone())
+                    Action::Wait(Text::from_stored(&record.reason))
                 }
                 (Ok(employee_key), _) => Action::Send {
                     employee_key: employee_key.clone(),
@@ -176,21 +177,16 @@ pub fn plan(
 }
 
 /// Why a punch older than `oldest_sendable` (the start of the previous JST month) is never sent.
-pub fn expired_reason(oldest_sendable: DateTime<Utc>) -> String {
-    let cutoff = kot_client::jst_date(&oldest_sendable);
-    format!(
-        "never sent: punched before {cutoff}; KING OF TIME receives the current month (当月分のデータ) and the month before only for users who were linked then"
-    )
+pub fn expired_reason(oldest_sendable: DateTime<Utc>) -> Text {
+    Text::new("punch-expired").arg("cutoff", kot_client::jst_date(&oldest_sendable))
 }
 
 fn earlier_month(record: &PunchRecord) -> HoldReason {
     let day = kot_client::jst_date(&record.punch.punched_at);
     HoldReason::new(
         "earlier_month",
-        format!(
-            "punched in {}-{:02}, before the user's link started; only the current month is sent (当月分のデータ)",
-            day.year(),
-            day.month()
-        ),
+        Text::new("hold-earlier-month")
+            .arg("year", day.year())
+            .arg("month", day.month()),
     )
 }

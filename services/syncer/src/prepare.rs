@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use kintai_core::telemetry::metrics::{self, PunchResult};
+use kintai_i18n::Text;
 
 use crate::eligibility::Directory;
 use crate::error::SyncerError;
@@ -32,7 +33,7 @@ impl Syncer {
     ) -> Result<(CompanyReport, Option<Ready>), SyncerError> {
         let deps = self.deps();
         let now = self.clock().now();
-        let failed = |reason: String| {
+        let failed = |reason: Text| {
             Ok((
                 CompanyReport::new(company_id, SyncOutcome::Failed, reason),
                 None,
@@ -40,13 +41,15 @@ impl Syncer {
         };
         let settings: CompanySettings = match deps.settings.company(company_id).await {
             Ok(settings) => settings,
-            Err(error) => return failed(format!("the settings service did not answer: {error}")),
+            Err(error) => {
+                return failed(Text::new("run-settings-unavailable").arg("error", error));
+            }
         };
         let links = if settings.credentials.is_ok() {
             match deps.links.links(company_id).await {
                 Ok(links) => links.into_iter().map(|l| (l.user_id.clone(), l)).collect(),
                 Err(error) => {
-                    return failed(format!("the matcher service did not answer: {error}"));
+                    return failed(Text::new("run-matcher-unavailable").arg("error", error));
                 }
             }
         } else {
@@ -60,17 +63,13 @@ impl Syncer {
         let records = ledger::load(self.db(), company_id, plan::window_start(now)).await?;
         let known = ledger::eligible_since(self.db(), company_id).await?;
         let directory = Directory {
-            company: settings
-                .credentials
-                .as_ref()
-                .map(|_| ())
-                .map_err(String::as_str),
+            company: settings.credentials.as_ref().map(|_| ()),
             users: &settings.users,
             links: &links,
         };
         let plan = plan::plan(now, records, directory, &known);
 
-        let mut report = CompanyReport::new(company_id, SyncOutcome::Completed, "");
+        let mut report = CompanyReport::new(company_id, SyncOutcome::Completed, None);
         report.not_synced =
             ledger::count_not_synced(self.db(), company_id, plan::month_starts(now).0).await?;
         report.waiting_for_match = plan.waiting_for_match;
@@ -100,7 +99,7 @@ impl Syncer {
         match settings.credentials {
             Err(reason) => {
                 report.outcome = SyncOutcome::Skipped;
-                report.reason = reason;
+                report.reason = Some(reason);
                 Ok((report, None))
             }
             Ok(credentials) => Ok((
@@ -119,7 +118,7 @@ impl Syncer {
 fn state_change(item: &plan::Planned) -> Option<PlannedState> {
     let (state, reason) = match &item.action {
         Action::Send { .. } => (LedgerState::Pending, String::new()),
-        Action::Hold(reason) => (LedgerState::Held, reason.text.clone()),
+        Action::Hold(reason) => (LedgerState::Held, reason.text.to_stored()),
         Action::Verify { .. } | Action::Wait(_) => return None,
     };
     let record = &item.record;

@@ -7,13 +7,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kintai_core::db::to_millis;
 use kintai_core::{Db, DbError};
+use kintai_i18n::Text;
 
 use crate::ledger::LEASE_TABLE;
 use crate::model::LedgerState;
 
 /// What the ledger says while a POST is out and no answer has come.
-const AWAITING_ANSWER: &str =
-    "sent to KING OF TIME; waiting for its answer (verified by reading the day back if none comes)";
+const AWAITING_ANSWER: &str = "punch-awaiting-answer";
 
 /// The punches of one company, as one run writes them.
 #[derive(Clone, Copy)]
@@ -32,8 +32,8 @@ pub(crate) struct RetryAt {
     pub failures: u32,
     /// What failed, e.g. "HTTP 504 without a KING OF TIME error body".
     pub last_error: String,
-    /// What the admin reads, e.g. "retrying; next attempt 10:42:05; last: HTTP 504 …".
-    pub reason: String,
+    /// What the admin reads, e.g. "再送を待っています。次回の送信: 10:42:05 …".
+    pub reason: Text,
 }
 
 impl PunchLedger<'_> {
@@ -59,7 +59,7 @@ impl PunchLedger<'_> {
         .bind(employee_key)
         .bind(working_day.to_string())
         .bind(to_millis(now))
-        .bind(AWAITING_ANSWER)
+        .bind(Text::new(AWAITING_ANSWER).to_stored())
         .bind(self.company_id)
         .bind(punch_id)
         .bind(LedgerState::Pending.as_str())
@@ -93,14 +93,14 @@ impl PunchLedger<'_> {
         &self,
         punch_id: &str,
         state: LedgerState,
-        reason: &str,
+        reason: &Text,
     ) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE punches SET state = $1, reason = $2, next_attempt_at = NULL \
              WHERE company_id = $3 AND punch_id = $4 AND state = $5",
         )
         .bind(state.as_str())
-        .bind(reason)
+        .bind(reason.to_stored())
         .bind(self.company_id)
         .bind(punch_id)
         .bind(LedgerState::InFlight.as_str())
@@ -113,7 +113,7 @@ impl PunchLedger<'_> {
     pub async fn refused(
         &self,
         punch_id: &str,
-        reason: &str,
+        reason: &Text,
         kot_message: &str,
     ) -> Result<(), DbError> {
         sqlx::query(
@@ -121,7 +121,7 @@ impl PunchLedger<'_> {
              WHERE company_id = $4 AND punch_id = $5 AND state = $6",
         )
         .bind(LedgerState::Failed.as_str())
-        .bind(reason)
+        .bind(reason.to_stored())
         .bind(kot_message)
         .bind(self.company_id)
         .bind(punch_id)
@@ -141,7 +141,7 @@ impl PunchLedger<'_> {
         .bind(to_millis(retry.at))
         .bind(i64::from(retry.failures))
         .bind(&retry.last_error)
-        .bind(&retry.reason)
+        .bind(retry.reason.to_stored())
         .bind(self.company_id)
         .bind(punch_id)
         .bind(LedgerState::InFlight.as_str())
@@ -154,14 +154,14 @@ impl PunchLedger<'_> {
     pub async fn note(
         &self,
         punch_id: &str,
-        reason: &str,
+        reason: &Text,
         last_error: &str,
     ) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE punches SET reason = $1, last_error = $2 \
              WHERE company_id = $3 AND punch_id = $4 AND state = $5",
         )
-        .bind(reason)
+        .bind(reason.to_stored())
         .bind(last_error)
         .bind(self.company_id)
         .bind(punch_id)

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kintai_i18n::Text;
 
 use crate::model::PunchType;
 use crate::plan::{Action, Planned};
@@ -41,7 +42,7 @@ pub struct PlannedPunch {
     pub working_day: NaiveDate,
     pub punched_at: DateTime<Utc>,
     pub would_send: bool,
-    pub reason: String,
+    pub reason: Option<Text>,
 }
 
 /// One company's result.
@@ -49,7 +50,8 @@ pub struct PlannedPunch {
 pub struct CompanyReport {
     pub company_id: String,
     pub outcome: SyncOutcome,
-    pub reason: String,
+    /// Why the run ended as it did, when there is more to say than the outcome.
+    pub reason: Option<Text>,
     pub sent: u32,
     pub held: u32,
     pub not_synced: u32,
@@ -68,7 +70,11 @@ pub struct CompanyReport {
 }
 
 impl CompanyReport {
-    pub(crate) fn new(company_id: &str, outcome: SyncOutcome, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        company_id: &str,
+        outcome: SyncOutcome,
+        reason: impl Into<Option<Text>>,
+    ) -> Self {
         Self {
             company_id: company_id.to_owned(),
             outcome,
@@ -98,10 +104,10 @@ pub struct RunReport {
 
 pub(crate) fn planned_punch(item: &Planned) -> PlannedPunch {
     let (would_send, reason) = match &item.action {
-        Action::Send { .. } => (true, String::new()),
-        Action::Verify { .. } => (false, "sent before without a confirmed answer: the day is read back first, and it is sent again only if KING OF TIME does not have it".to_owned()),
-        Action::Wait(reason) => (false, reason.clone()),
-        Action::Hold(reason) => (false, reason.text.clone()),
+        Action::Send { .. } => (true, None),
+        Action::Verify { .. } => (false, Some(Text::new("punch-verify-first"))),
+        Action::Wait(reason) => (false, Some(reason.clone())),
+        Action::Hold(reason) => (false, Some(reason.text.clone())),
     };
     PlannedPunch {
         punch_id: item.record.punch.punch_id.clone(),

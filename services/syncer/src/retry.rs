@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use kintai_core::db::to_millis;
 use kintai_core::{Db, DbError};
+use kintai_i18n::Text;
 use sqlx::Row;
 
 use crate::model::LedgerState;
@@ -28,10 +29,8 @@ pub struct RetryRequest<'a> {
     pub at: DateTime<Utc>,
 }
 
-fn reason(requested_by: &str) -> String {
-    format!(
-        "sent again at the request of {requested_by} (RetryPunches): KING OF TIME's day is read back first, and the punch is posted only if KING OF TIME does not have it"
-    )
+fn reason(requested_by: &str) -> Text {
+    Text::new("punch-retry-requested").arg("requested_by", requested_by)
 }
 
 /// Requeues the named punches that are failed; answers for each id in input order.
@@ -129,7 +128,7 @@ fn bind_update<'q>(
     query
         .bind(LedgerState::InFlight.as_str())
         .bind(LedgerState::Pending.as_str())
-        .bind(reason(request.requested_by))
+        .bind(reason(request.requested_by).to_stored())
         .bind(request.requested_by.to_owned())
         .bind(to_millis(request.at))
         .bind(company_id)

@@ -1,6 +1,7 @@
 //! RunSync: per company under a database lease, plan every punch not yet sent, write the plan,
 //! then post the eligible punches (or, for a dry run, only say what would happen).
 
+use kintai_i18n::Text;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -114,11 +115,7 @@ impl Syncer {
         }
         .unwrap_or_else(|error| {
             tracing::error!(company_id, %error, "sync run failed");
-            CompanyReport::new(
-                company_id,
-                SyncOutcome::Failed,
-                "internal storage error; the operators have the details in the logs",
-            )
+            CompanyReport::new(company_id, SyncOutcome::Failed, Text::new("run-internal"))
         });
         if report.outcome != SyncOutcome::Busy {
             self.count_undelivered(&mut report).await;
@@ -160,7 +157,7 @@ impl Syncer {
             return Ok(CompanyReport::new(
                 company_id,
                 SyncOutcome::Busy,
-                "another run is syncing this company",
+                Text::new("run-busy"),
             ));
         };
         self.count_leased_run();

@@ -9,6 +9,7 @@
 //! Nothing is given up for a transient reason: the punch is retried with a growing, jittered
 //! wait, within the run while the wait is short and by a later run otherwise.
 
+use kintai_i18n::{Lang, Text};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub(crate) enum Stop {
     TokenRejected(String),
     LeaseLost,
     RateLimited,
-    Failed(String),
+    Failed(Text),
     /// The process is shutting down: the POSTs out finish, no new one starts.
     ShuttingDown,
     /// Settings' revision moved: who is synced must be decided again before the next POST.
@@ -96,9 +97,9 @@ impl CompanySender<'_> {
                 false
             }
             Err(error) => {
-                self.halt(Stop::Failed(format!(
-                    "the settings service did not answer before a POST ({error}); nothing more is posted until it does"
-                )));
+                self.halt(Stop::Failed(
+                    Text::new("run-settings-unavailable-before-post").arg("error", error),
+                ));
                 false
             }
         }
@@ -174,9 +175,9 @@ impl CompanySender<'_> {
             }
             Verified::Missing => match resend_to {
                 Some(employee_key) => {
-                    let reason = "KING OF TIME does not have it (read back); sending it again";
+                    let reason = Text::new("punch-resend-missing");
                     self.ledger
-                        .not_stored(punch_id, LedgerState::Pending, reason)
+                        .not_stored(punch_id, LedgerState::Pending, &reason)
                         .await?;
                     self.post(record, employee_key, day).await
                 }
@@ -273,9 +274,9 @@ impl CompanySender<'_> {
         let now = self.clock.now();
         match error {
             KotError::AuthenticationFailed { message } => {
-                let reason = "KING OF TIME rejected the company's token";
+                let reason = Text::new("punch-token-rejected");
                 self.ledger
-                    .not_stored(punch_id, LedgerState::Pending, reason)
+                    .not_stored(punch_id, LedgerState::Pending, &reason)
                     .await?;
                 self.halt(Stop::TokenRejected(message.clone()));
                 Ok(Step::Done(Done::Deferred))
@@ -288,7 +289,7 @@ impl CompanySender<'_> {
                     at: now + chrono::TimeDelta::from_std(wait).unwrap_or_default(),
                     failures: *failures,
                     last_error: error.to_string(),
-                    reason: "KING OF TIME asked to slow down (303); sent a little later".into(),
+                    reason: Text::new("punch-rate-limited"),
                 };
                 self.ledger.retry_later(punch_id, &retry).await?;
                 let seen = self.rate_limited.fetch_add(1, Ordering::Relaxed) + 1;
@@ -310,26 +311,24 @@ impl CompanySender<'_> {
                     at: kot_client::next_unrestricted(now),
                     failures: *failures,
                     last_error: error.to_string(),
-                    reason:
-                        "KING OF TIME refused it during the restricted hours; sent when they end"
-                            .into(),
+                    reason: Text::new("punch-restricted-hours"),
                 };
                 self.ledger.retry_later(punch_id, &retry).await?;
                 Ok(Step::Done(Done::Deferred))
             }
             KotError::Rejected { .. } | KotError::NotFound { .. } => {
-                let reason = format!("KING OF TIME refused the punch: {error}");
+                let reason = Text::new("punch-refused").arg("error", error);
                 self.ledger
                     .refused(punch_id, &reason, &error.to_string())
                     .await?;
                 Ok(Step::Done(Done::Failed("refused")))
             }
             KotError::InvalidConfig { reason } => {
-                let text = "the KING OF TIME client is misconfigured; sent later";
+                let text = Text::new("punch-misconfigured");
                 self.ledger
-                    .not_stored(punch_id, LedgerState::Pending, text)
+                    .not_stored(punch_id, LedgerState::Pending, &text)
                     .await?;
-                self.halt(Stop::Failed(reason.clone()));
+                self.halt(Stop::Failed(Text::verbatim(reason.clone())));
                 Ok(Step::Done(Done::Deferred))
             }
             // The request never left (connection refused, DNS): try again.
@@ -348,9 +347,7 @@ impl CompanySender<'_> {
     ) -> Result<Step, DbError> {
         let punch_id = record.punch.punch_id.as_str();
         let last_error = error.to_string();
-        let note = format!(
-            "no confirmed answer from KING OF TIME ({last_error}); verifying by reading the day back"
-        );
+        let note = Text::new("punch-unconfirmed").arg("error", &last_error);
         self.ledger.note(punch_id, &note, &last_error).await?;
         if !self.pause(self.retry.verify_delay).await {
             // Left in flight: the next run reads the day back.
@@ -394,10 +391,9 @@ impl CompanySender<'_> {
             at,
             failures: *failures,
             last_error: last_error.to_owned(),
-            reason: format!(
-                "retrying; next attempt {}; last: {last_error}",
-                kot_client::format_kot_time(&at)
-            ),
+            reason: Text::new("punch-retrying")
+                .arg("at", kot_client::format_kot_time(&at))
+                .arg("error", last_error),
         };
         self.ledger
             .retry_later(&record.punch.punch_id, &retry)
@@ -419,25 +415,25 @@ impl CompanySender<'_> {
         record: &PunchRecord,
         failures: u32,
         last_error: &str,
-        why: &str,
+        why: &Text,
         not_before: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Done, DbError> {
         let failures = failures.max(1);
         let at = not_before.unwrap_or_else(|| self.retry.next_attempt(failures, self.clock.now()));
+        // The last error is for engineers: in English.
         let last_error = if last_error.is_empty() {
-            why
+            why.render(Lang::En)
         } else {
-            last_error
+            last_error.to_owned()
         };
         let retry = RetryAt {
             state: LedgerState::InFlight,
             at,
             failures,
-            last_error: last_error.to_owned(),
-            reason: format!(
-                "sent without a confirmed answer; {why}; read back again from {}",
-                kot_client::format_kot_time(&at)
-            ),
+            last_error,
+            reason: Text::new("punch-unconfirmed-retry")
+                .text_arg("why", why.clone())
+                .arg("at", kot_client::format_kot_time(&at)),
         };
         self.ledger
             .retry_later(&record.punch.punch_id, &retry)

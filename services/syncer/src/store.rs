@@ -1,6 +1,7 @@
 //! The `punches` table: idempotent ingest and the paged listing. The upload ledger's writes are
 //! in `ledger.rs`.
 
+use kintai_i18n::Text;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,7 +32,7 @@ const INSERT_CHUNK: usize = 100;
 const LOOKUP_CHUNK: usize = 500;
 
 /// The reason a freshly stored, synced-kind punch carries until a run looks at it.
-pub const AWAITING_RUN: &str = "waiting for the next sync run to check the company, the user's KING OF TIME連携 flag and the link";
+pub const AWAITING_RUN: &str = "punch-awaiting-run";
 
 /// What ingest did with one punch.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +94,7 @@ pub async fn record(
                 _ if punch.punched_at < oldest_sendable => {
                     (LedgerState::Expired, expired_reason(oldest_sendable))
                 }
-                _ => (LedgerState::Held, AWAITING_RUN.to_owned()),
+                _ => (LedgerState::Held, Text::new(AWAITING_RUN)),
             };
             query = query
                 .bind(company_id.to_owned())
@@ -112,7 +113,7 @@ pub async fn record(
                 .bind(to_millis(received_at))
                 .bind(punch_type.to_i64())
                 .bind(state.as_str())
-                .bind(reason)
+                .bind(reason.to_stored())
                 .bind(0_i64)
                 .bind(String::new())
                 .bind(String::new());

@@ -3,7 +3,7 @@
 //! The kind and name are those the status had when the punch was recorded, so renaming a status
 //! later rewrites nothing.
 
-use kintai_core::punch_type::{BREAK_END_NAME, BREAK_START_NAME};
+use kintai_i18n::Text;
 use kintai_proto::common::v1 as common;
 
 use crate::convert;
@@ -22,16 +22,12 @@ pub fn punch_type(kind: StatusKind, status_name: &str) -> PunchType {
 }
 
 /// Why a punch is not synced, in the admin's terms (the status list's "× 連携されません").
-pub fn not_synced_reason(kind: StatusKind, status_name: &str) -> String {
+pub fn not_synced_reason(kind: StatusKind, status_name: &str) -> Text {
     match kind {
-        StatusKind::Working => format!(
-            "× 連携されません: status 「{status_name}」 is of kind 勤務中; only the names \
-             {BREAK_START_NAME} and {BREAK_END_NAME} of that kind are sent to KING OF TIME"
-        ),
-        other => format!(
-            "× 連携されません: status 「{status_name}」 is of kind {}, which KING OF TIME does not receive",
-            other.japanese_name()
-        ),
+        StatusKind::Working => Text::new("punch-not-synced-working").arg("status", status_name),
+        other => Text::new("punch-not-synced-kind")
+            .arg("status", status_name)
+            .arg("kind", other.japanese_name()),
     }
 }
 
@@ -93,7 +89,9 @@ mod tests {
     #[test]
     fn reasons_name_the_status() {
         let reason = not_synced_reason(StatusKind::Working, "作業開始");
+        let reason = reason.render(kintai_i18n::Lang::Ja);
         assert!(reason.contains("作業開始") && reason.contains("連携されません"));
-        assert!(not_synced_reason(StatusKind::OffDuty, "外出").contains("勤務外"));
+        let off_duty = not_synced_reason(StatusKind::OffDuty, "外出").render(kintai_i18n::Lang::En);
+        assert!(off_duty.contains("勤務外") && off_duty.contains("does not receive"));
     }
 }

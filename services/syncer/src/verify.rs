@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kintai_core::DbError;
+use kintai_i18n::Text;
 use kot_client::KotError;
 
 use crate::ledger;
@@ -16,7 +17,7 @@ pub(crate) enum Verified {
     /// The day could not be read now: why, and when it can be read at the earliest (the end of
     /// the restricted hours), if known.
     Unknown {
-        reason: String,
+        reason: Text,
         not_before: Option<DateTime<Utc>>,
     },
     TokenRejected(String),
@@ -52,7 +53,7 @@ impl CompanySender<'_> {
             }
             Err(error) => {
                 return Ok(Verified::Unknown {
-                    reason: format!("could not read the day back ({error})"),
+                    reason: Text::new("punch-readback-failed").arg("error", error),
                     not_before: None,
                 });
             }
@@ -81,10 +82,8 @@ impl CompanySender<'_> {
 fn restricted(now: DateTime<Utc>) -> Verified {
     let from = kot_client::next_unrestricted(now);
     Verified::Unknown {
-        reason: format!(
-            "KING OF TIME allows no reads 08:30–10:00 and 17:30–18:30 JST; read back from {}",
-            kot_client::format_kot_time(&from)
-        ),
+        reason: Text::new("punch-readback-restricted")
+            .arg("at", kot_client::format_kot_time(&from)),
         not_before: Some(from),
     }
 }

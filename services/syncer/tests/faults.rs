@@ -174,8 +174,8 @@ both_engines!(an_outage_never_fails_a_punch, |db: Db| async move {
     assert!(waiting.next_attempt_at.is_some(), "{waiting:?}");
     assert!(
         waiting.last_error.contains("500")
-            && (waiting.reason.contains("next attempt")
-                || waiting.reason.contains("read back again")),
+            && (waiting.reason.contains("次回の送信")
+                || waiting.reason.contains("再び読み戻します")),
         "{waiting:?}"
     );
     // The next run does not try before the retry time.

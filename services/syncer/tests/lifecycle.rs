@@ -146,7 +146,11 @@ both_engines!(
             kintai_syncer::SyncOutcome::Partial,
             "{result:?}"
         );
-        assert!(result.reason.contains("shutting down"), "{result:?}");
+        assert_eq!(
+            result.reason.as_ref().map(|text| text.id.as_str()),
+            Some("run-shutting-down"),
+            "{result:?}"
+        );
         // Every POST that went out is recorded: nothing in flight, the ledger matches KING OF TIME.
         let punches = h.punches(C).await;
         assert!(punches.iter().all(|p| p.state() != PunchState::InFlight));

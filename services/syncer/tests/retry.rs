@@ -72,7 +72,12 @@ both_engines!(requeues_only_the_named_punches, |db: Db| async move {
     let requeued = h.punch(C, "a").await;
     assert_eq!(requeued.retry_requested_by, "ops@acme.example");
     assert!(requeued.retry_requested_at.is_some());
-    assert!(requeued.reason.contains("read back first"), "{requeued:?}");
+    assert!(
+        requeued
+            .reason
+            .contains("先にKING OF TIMEの勤務日を読み戻し"),
+        "{requeued:?}"
+    );
 
     let run = h.sync(C).await;
     // "a" (read back, missing, posted to the fixed employee) and "c" go; "b" stays failed.

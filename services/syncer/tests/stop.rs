@@ -131,7 +131,7 @@ both_engines!(
             assert_eq!(h.punch(company, "b").await.state(), PunchState::Held);
         }
         let deleted = h.punch("deleted", "b").await;
-        assert!(deleted.reason.contains("deleted"), "{deleted:?}");
+        assert!(deleted.reason.contains("削除済み"), "{deleted:?}");
     }
 );
 

@@ -20,17 +20,6 @@ pub fn punch_type(kind: StatusKind, name: &str) -> PunchType {
     }
 }
 
-/// The label the status list shows (the manual's 設定例: "出勤 連携", "× 連携されません").
-pub fn mapping_label(punch_type: PunchType) -> &'static str {
-    match punch_type {
-        PunchType::ClockIn => "出勤 連携",
-        PunchType::ClockOut => "退勤 連携",
-        PunchType::BreakStart => "休憩開始 連携",
-        PunchType::BreakEnd => "休憩終了 連携",
-        PunchType::NotSynced | PunchType::Unspecified => "× 連携されません",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,7 +51,5 @@ mod tests {
             punch_type(StatusKind::OffDuty, "休憩開始"),
             PunchType::NotSynced
         );
-        assert_eq!(mapping_label(PunchType::ClockIn), "出勤 連携");
-        assert_eq!(mapping_label(PunchType::NotSynced), "× 連携されません");
     }
 }

@@ -45,6 +45,31 @@ impl Lang {
         best.map_or(Lang::Ja, |(_, lang)| lang)
     }
 
+    /// The language of a POSIX locale (`ja_JP.UTF-8`, `en_US`); `None` for `C`, `POSIX`, an
+    /// empty value or a language we do not have.
+    pub fn from_locale(value: &str) -> Option<Lang> {
+        let primary = value
+            .split(['_', '.', '@', '-'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The process locale's language, as POSIX looks it up (LC_ALL, then LC_MESSAGES, then
+    /// LANG; the first one set decides); Japanese when none names a language we have.
+    pub fn of_process() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+            .and_then(|value| Lang::from_locale(&value))
+            .unwrap_or(Lang::Ja)
+    }
+
     /// The language a gRPC caller asks for in its `accept-language` metadata.
     pub fn of_request<T>(request: &tonic::Request<T>) -> Lang {
         Self::from_metadata(request.metadata())
@@ -61,6 +86,17 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn posix_locales() {
+        assert_eq!(Lang::from_locale("ja_JP.UTF-8"), Some(Lang::Ja));
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("en"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("C.UTF-8"), None);
+        assert_eq!(Lang::from_locale("POSIX"), None);
+        assert_eq!(Lang::from_locale("de_DE@euro"), None);
+        assert_eq!(Lang::from_locale(""), None);
+    }
 
     #[test]
     fn accept_language_picks_the_best_supported_tag() {

@@ -11,6 +11,7 @@
 //! localized) is shown as it is.
 
 mod bundle;
+pub mod codes;
 mod lang;
 mod text;
 

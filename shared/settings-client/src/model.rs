@@ -1,5 +1,6 @@
 //! What the settings service answers, as the matcher and the syncer use it.
 
+use kintai_i18n::Text;
 use kintai_proto::settings::v1 as proto;
 use kot_client::Token;
 
@@ -40,13 +41,12 @@ pub struct IntegrationState {
 
 impl IntegrationState {
     /// Why the company cannot be used now, in an administrator's words; `None` when it can.
-    pub fn not_ready_reason(&self) -> Option<String> {
+    pub fn not_ready_reason(&self) -> Option<Text> {
         match (self.enabled, self.token) {
-            (false, _) => Some("勤怠連携 is 無効 for this company".to_owned()),
-            (true, TokenState::None) => Some("no KING OF TIME token is registered".to_owned()),
-            (true, TokenState::Rejected | TokenState::Unreadable) => {
-                Some(self.token_detail.clone())
-            }
+            (false, _) => Some(Text::new("company-disabled")),
+            (true, TokenState::None) => Some(Text::new("company-no-token")),
+            (true, TokenState::Rejected) => Some(Text::new("company-token-rejected")),
+            (true, TokenState::Unreadable) => Some(Text::new("company-token-unreadable")),
             (true, TokenState::Valid) => None,
         }
     }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use kintai_core::grpc_error::db_status;
 use kintai_core::paging::PageRequest;
 use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_i18n::Lang;
 use kintai_proto::common::v1::ItemWarning;
 use kintai_proto::settings::v1::*;
 use tonic::Status;
@@ -42,6 +43,7 @@ impl SettingsApi {
     pub(super) async fn upsert_users_impl(
         &self,
         request: UpsertUsersRequest,
+        lang: Lang,
     ) -> Result<UpsertUsersResponse, Status> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
@@ -82,7 +84,7 @@ impl SettingsApi {
                     index: index as u32,
                     id: user.user_id.clone(),
                     field: format!("users[{index}].user_code"),
-                    description,
+                    description: description.render(lang),
                 });
             }
             valid.push(UserFields {

@@ -4,6 +4,7 @@ use kintai_core::grpc_error::db_status;
 use kintai_core::paging::PageRequest;
 use kintai_core::telemetry::metrics::{record_token_rejected, record_token_unreadable};
 use kintai_core::validate::Violations;
+use kintai_i18n::{Lang, Text};
 use kintai_proto::common::v1::Vendor;
 use kintai_proto::settings::v1::*;
 use kot_client::{KotError, Token};
@@ -28,6 +29,15 @@ pub(super) fn refused(code: Code, reason: &str, message: impl Into<String>) -> S
     Status::with_error_details(code, message, details)
 }
 
+/// A refusal an administrator reads: the message in English for engineers, and the same text
+/// in the caller's language as google.rpc.LocalizedMessage for the admin screen.
+fn refused_for_admin(code: Code, reason: &str, text: &Text, lang: Lang) -> Status {
+    let mut details =
+        ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new());
+    details.set_localized_message(lang.tag(), text.render(lang));
+    Status::with_error_details(code, text.render(Lang::En), details)
+}
+
 impl SettingsApi {
     pub(super) async fn load(&self, company_id: &str) -> Result<Option<Company>, Status> {
         companies::get(&self.db, company_id)
@@ -38,7 +48,7 @@ impl SettingsApi {
     /// The company's integration as callers see it, with its revisions. The revisions are read
     /// first: a change committed in between shows as a newer revision, never as an older one
     /// with the newer state.
-    pub(super) async fn view(&self, company_id: &str) -> Result<Integration, Status> {
+    pub(super) async fn view(&self, company_id: &str, lang: Lang) -> Result<Integration, Status> {
         let revisions = revisions::get(&self.db, company_id)
             .await
             .map_err(|e| db_status("load revisions", e))?;
@@ -48,24 +58,27 @@ impl SettingsApi {
             company_id,
             company.as_ref(),
             revisions,
+            lang,
         ))
     }
 
     pub(super) async fn get_integration_impl(
         &self,
         request: GetIntegrationRequest,
+        lang: Lang,
     ) -> Result<GetIntegrationResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.check()?;
         Ok(GetIntegrationResponse {
-            integration: Some(self.view(&request.company_id).await?),
+            integration: Some(self.view(&request.company_id, lang).await?),
         })
     }
 
     pub(super) async fn update_integration_impl(
         &self,
         request: UpdateIntegrationRequest,
+        lang: Lang,
     ) -> Result<UpdateIntegrationResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -92,13 +105,14 @@ impl SettingsApi {
         .map_err(|e| db_status("update integration", e))?;
         tracing::info!(company_id = %request.company_id, enabled = request.enabled, "integration switched");
         Ok(UpdateIntegrationResponse {
-            integration: Some(self.view(&request.company_id).await?),
+            integration: Some(self.view(&request.company_id, lang).await?),
         })
     }
 
     pub(super) async fn register_token_impl(
         &self,
         request: RegisterTokenRequest,
+        lang: Lang,
     ) -> Result<RegisterTokenResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -140,25 +154,28 @@ impl SettingsApi {
         match self.vendor.check_token(&token).await {
             Ok(true) => {}
             Ok(false) => {
-                return Err(refused(
+                return Err(refused_for_admin(
                     Code::FailedPrecondition,
                     "TOKEN_NOT_AVAILABLE",
-                    "KING OF TIME says this token is not available (suspended or deleted); issue a new token in KING OF TIME and register it; nothing was stored",
+                    &Text::new("register-token-not-available"),
+                    lang,
                 ));
             }
             Err(KotError::AuthenticationFailed { .. }) => {
-                return Err(refused(
+                return Err(refused_for_admin(
                     Code::FailedPrecondition,
                     "TOKEN_AUTHENTICATION_FAILED",
-                    "KING OF TIME rejected the token (authentication failed): check that it was copied whole and that this server's IP address is among the token's permitted IP addresses; nothing was stored",
+                    &Text::new("register-token-authentication-failed"),
+                    lang,
                 ));
             }
             Err(error) => {
                 tracing::warn!(%company_id, token = %token, error = %error, "token check failed");
-                return Err(refused(
+                return Err(refused_for_admin(
                     Code::Unavailable,
                     "VENDOR_UNREACHABLE",
-                    "KING OF TIME could not be reached to verify the token; nothing was stored; try again later",
+                    &Text::new("register-token-unreachable"),
+                    lang,
                 ));
             }
         }
@@ -184,13 +201,14 @@ impl SettingsApi {
         record_token_rejected(&company_id, false);
         record_token_unreadable(&company_id, false);
         Ok(RegisterTokenResponse {
-            integration: Some(self.view(&company_id).await?),
+            integration: Some(self.view(&company_id, lang).await?),
         })
     }
 
     pub(super) async fn delete_token_impl(
         &self,
         request: DeleteTokenRequest,
+        lang: Lang,
     ) -> Result<DeleteTokenResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -202,13 +220,14 @@ impl SettingsApi {
         record_token_rejected(&request.company_id, false);
         record_token_unreadable(&request.company_id, false);
         Ok(DeleteTokenResponse {
-            integration: Some(self.view(&request.company_id).await?),
+            integration: Some(self.view(&request.company_id, lang).await?),
         })
     }
 
     pub(super) async fn list_companies_impl(
         &self,
         request: ListCompaniesRequest,
+        lang: Lang,
     ) -> Result<ListCompaniesResponse, Status> {
         let mut violations = Violations::new();
         let page_request =
@@ -241,7 +260,7 @@ impl SettingsApi {
                     enabled: company.enabled,
                     vendor: company.vendor as i32,
                     token_state: view.state as i32,
-                    token_detail: view.detail,
+                    token_detail: view.detail.map(|d| d.render(lang)).unwrap_or_default(),
                     revision: revisions.revision,
                     directory_revision: revisions.directory_revision,
                 }
@@ -294,7 +313,10 @@ impl SettingsApi {
             refused(
                 Code::FailedPrecondition,
                 "TOKEN_UNREADABLE",
-                format!("company {company_id}: {}", unreadable_detail(&error)),
+                format!(
+                    "company {company_id}: {}",
+                    unreadable_detail(&error).render(Lang::En)
+                ),
             )
         })?;
         Ok(GetCredentialsResponse {

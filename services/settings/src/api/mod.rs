@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use kintai_core::Db;
+use kintai_i18n::Lang;
 use kintai_proto::settings::v1::settings_service_server::SettingsService;
 use kintai_proto::settings::v1::*;
 use kot_client::AttendanceVendor;
@@ -50,41 +51,56 @@ impl SettingsService for SettingsApi {
         &self,
         request: Request<GetIntegrationRequest>,
     ) -> Result<Response<GetIntegrationResponse>, Status> {
-        self.get_integration_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.get_integration_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn update_integration(
         &self,
         request: Request<UpdateIntegrationRequest>,
     ) -> Result<Response<UpdateIntegrationResponse>, Status> {
-        self.update_integration_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.update_integration_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn register_token(
         &self,
         request: Request<RegisterTokenRequest>,
     ) -> Result<Response<RegisterTokenResponse>, Status> {
-        self.register_token_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.register_token_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn delete_token(
         &self,
         request: Request<DeleteTokenRequest>,
     ) -> Result<Response<DeleteTokenResponse>, Status> {
-        self.delete_token_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.delete_token_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn upsert_users(
         &self,
         request: Request<UpsertUsersRequest>,
     ) -> Result<Response<UpsertUsersResponse>, Status> {
-        self.upsert_users_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.upsert_users_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn delete_users(
         &self,
@@ -114,25 +130,34 @@ impl SettingsService for SettingsApi {
         &self,
         request: Request<UpsertStatusesRequest>,
     ) -> Result<Response<UpsertStatusesResponse>, Status> {
-        self.upsert_statuses_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.upsert_statuses_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn list_statuses(
         &self,
         request: Request<ListStatusesRequest>,
     ) -> Result<Response<ListStatusesResponse>, Status> {
-        self.list_statuses_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.list_statuses_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn list_companies(
         &self,
         request: Request<ListCompaniesRequest>,
     ) -> Result<Response<ListCompaniesResponse>, Status> {
-        self.list_companies_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.list_companies_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     // Only the matcher and syncer callers reach this handler (kintai_core::auth's policy); a
     // server without callers serves on loopback only.
@@ -148,8 +173,11 @@ impl SettingsService for SettingsApi {
         &self,
         request: Request<ReportTokenRejectedRequest>,
     ) -> Result<Response<ReportTokenRejectedResponse>, Status> {
-        self.report_token_rejected_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.report_token_rejected_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
 }

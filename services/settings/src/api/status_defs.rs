@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use kintai_core::grpc_error::db_status;
-use kintai_core::punch_type::{mapping_label, punch_type};
+use kintai_core::punch_type::punch_type;
 use kintai_core::validate::{MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_i18n::{Lang, codes};
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::settings::v1::*;
 use tonic::Status;
@@ -15,14 +16,14 @@ use crate::statuses::{self, StatusDef};
 /// Largest batch of statuses per call.
 pub const MAX_STATUSES_PER_CALL: usize = 1_000;
 
-fn to_proto(status: StatusDef) -> Status_ {
+fn to_proto(status: StatusDef, lang: Lang) -> Status_ {
     let mapped = punch_type(status.kind, &status.name);
     Status_ {
         status_id: status.status_id,
         name: status.name,
         kind: status.kind as i32,
         punch_type: mapped as i32,
-        mapping_label: mapping_label(mapped).to_owned(),
+        mapping_label: codes::mapping_label(mapped).render(lang),
     }
 }
 
@@ -33,6 +34,7 @@ impl SettingsApi {
     pub(super) async fn upsert_statuses_impl(
         &self,
         request: UpsertStatusesRequest,
+        lang: Lang,
     ) -> Result<UpsertStatusesResponse, Status> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
@@ -100,13 +102,17 @@ impl SettingsApi {
             )));
         }
         Ok(UpsertStatusesResponse {
-            statuses: valid.into_iter().map(to_proto).collect(),
+            statuses: valid
+                .into_iter()
+                .map(|status| to_proto(status, lang))
+                .collect(),
         })
     }
 
     pub(super) async fn list_statuses_impl(
         &self,
         request: ListStatusesRequest,
+        lang: Lang,
     ) -> Result<ListStatusesResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -115,7 +121,10 @@ impl SettingsApi {
             .await
             .map_err(|e| db_status("list statuses", e))?;
         Ok(ListStatusesResponse {
-            statuses: stored.into_iter().map(to_proto).collect(),
+            statuses: stored
+                .into_iter()
+                .map(|status| to_proto(status, lang))
+                .collect(),
         })
     }
 }

@@ -6,6 +6,7 @@ use kintai_core::grpc_error::db_status;
 use kintai_core::redact::redact;
 use kintai_core::telemetry::metrics::record_token_rejected;
 use kintai_core::validate::Violations;
+use kintai_i18n::Lang;
 use kintai_proto::settings::v1::{ReportTokenRejectedRequest, ReportTokenRejectedResponse};
 use tonic::Status;
 
@@ -20,6 +21,7 @@ impl SettingsApi {
     pub(super) async fn report_token_rejected_impl(
         &self,
         request: ReportTokenRejectedRequest,
+        lang: Lang,
     ) -> Result<ReportTokenRejectedResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -47,7 +49,7 @@ impl SettingsApi {
             tracing::info!(%company_id, "rejection report about a token that is no longer stored; ignored");
         }
         Ok(ReportTokenRejectedResponse {
-            integration: Some(self.view(&company_id).await?),
+            integration: Some(self.view(&company_id, lang).await?),
         })
     }
 

@@ -186,6 +186,16 @@ pub fn violations(status: &tonic::Status) -> Vec<(String, String)> {
 }
 
 /// The google.rpc.ErrorInfo reason of a status.
+/// The google.rpc.LocalizedMessage of a refusal: (locale, message).
+pub fn localized(status: &tonic::Status) -> (String, String) {
+    use tonic_types::StatusExt;
+    status
+        .get_error_details()
+        .localized_message()
+        .map(|m| (m.locale.clone(), m.message.clone()))
+        .unwrap_or_default()
+}
+
 pub fn reason(status: &tonic::Status) -> String {
     use tonic_types::StatusExt;
     status

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use kintai_core::auth::ClientCredentials;
 use kintai_core::peer::{PeerChannel, peer_channel};
+use kintai_i18n::{Text, codes};
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{InactiveReason, LinkState, ListLinksRequest};
 use kintai_settings_client::SettingsClient;
@@ -40,11 +41,10 @@ impl SettingsPort for GrpcSettings {
 
     async fn company(&self, company_id: &str) -> Result<CompanySettings, PortError> {
         let integration = self.client.integration(company_id).await?;
-        let not_ready = |reason: Option<String>| {
+        let not_ready = |reason: Option<Text>| {
             Ok(CompanySettings {
                 revision: integration.revision,
-                credentials: Err(reason
-                    .unwrap_or_else(|| "the integration is off or has no usable token".to_owned())),
+                credentials: Err(reason.unwrap_or_else(|| Text::new("company-unusable"))),
                 users: Default::default(),
             })
         };
@@ -135,11 +135,16 @@ impl LinksPort for GrpcLinks {
                     link.reason(),
                     InactiveReason::NotMatchedYet | InactiveReason::CodeChanged
                 ),
+                // Before the codes move out: the reason names them.
+                reason: codes::inactive_reason(
+                    link.reason(),
+                    &link.user_code,
+                    &link.matched_user_code,
+                ),
                 user_id: link.user_id,
                 employee_key: link.employee_key,
                 employee_code: link.employee_code,
                 matched_user_code: link.matched_user_code,
-                reason: link.reason_text,
             }));
             match page.next_page_token {
                 next if next.is_empty() => return Ok(links),

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use kintai_i18n::Text;
 use kintai_settings_client::TokenState;
 use kot_client::Token;
 
@@ -159,11 +160,9 @@ impl SettingsPort for MemorySettings {
         let companies = lock(&self.companies);
         let entry = companies.get(company_id).cloned().unwrap_or_default();
         let credentials = match (&entry.token, &entry.rejected) {
-            _ if !entry.enabled => Err("勤怠連携 is 無効 for this company".to_owned()),
-            (None, _) => Err("no KING OF TIME token is registered".to_owned()),
-            (Some(_), Some(reason)) => Err(format!(
-                "KING OF TIME rejected the token ({reason}); register a new token"
-            )),
+            _ if !entry.enabled => Err(Text::new("company-disabled")),
+            (None, _) => Err(Text::new("company-no-token")),
+            (Some(_), Some(_)) => Err(Text::new("company-token-rejected")),
             (Some(token), None) => {
                 let token = Token::new(token.as_str());
                 Ok(Credentials {
@@ -227,7 +226,7 @@ impl MemoryLinks {
                 employee_key: employee_key.to_owned(),
                 employee_code: user_code.to_owned(),
                 matched_user_code: user_code.to_owned(),
-                reason: String::new(),
+                reason: None,
                 waiting_for_match: false,
             },
         );
@@ -243,7 +242,7 @@ impl MemoryLinks {
                 employee_key: String::new(),
                 employee_code: String::new(),
                 matched_user_code: String::new(),
-                reason: reason.to_owned(),
+                reason: Some(Text::verbatim(reason)),
                 waiting_for_match,
             },
         );

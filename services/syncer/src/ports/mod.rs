@@ -11,6 +11,7 @@ pub use kintai_settings_client::{CompanyState, Credentials, DirectoryUser};
 pub use memory::{MemoryLinks, MemorySettings};
 
 use async_trait::async_trait;
+use kintai_i18n::Text;
 
 /// One row of the matcher's 連携状況 table, as far as the syncer cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +25,8 @@ pub struct UserLink {
     /// The user code the link was matched on: the link is used only while the user's current
     /// code (settings) is this one.
     pub matched_user_code: String,
-    /// For 無効: why, in the admin's words.
-    pub reason: String,
+    /// For 無効: why, in the admin's words (the matcher's reason).
+    pub reason: Option<Text>,
     /// 無効 only until the matcher's next run (not matched yet, code changed).
     pub waiting_for_match: bool,
 }
@@ -37,7 +38,7 @@ pub struct CompanySettings {
     /// Settings' revision of the company (see `kintai-settings`: revisions).
     pub revision: i64,
     /// The token, or why the company cannot be synced, in the admin's words.
-    pub credentials: Result<Credentials, String>,
+    pub credentials: Result<Credentials, Text>,
     /// The directory by user id, with each user's flag and current code (empty when the
     /// company cannot be synced).
     pub users: HashMap<String, DirectoryUser>,

@@ -1,0 +1,47 @@
+## Why a punch is held, waiting, failed or retrying (ListPunches, RunSync), and how a run ended.
+
+company-not-ready = The company cannot be synced: { $reason }
+company-disabled = 勤怠連携 is off (無効) for this company.
+company-no-token = No KING OF TIME token is registered (トークン発行).
+company-token-rejected = KING OF TIME rejected the token; issue a new token and register it (トークン発行).
+company-token-unreadable = The registered token cannot be decrypted with the settings service's token keys; restore the key, or register the token again (トークン発行).
+company-unusable = The integration is off or has no usable KING OF TIME token.
+company-token-refused = KING OF TIME rejected the token (403, code 100): { $error }
+
+hold-user-deleted = The user is not in cyzen's user directory (deleted); nothing of theirs is sent.
+hold-link-off = KING OF TIME連携 is off (無効) for this user.
+hold-user-not-listed = The matcher has not listed this user yet (連携状況 unknown); waiting for the next account sync (アカウント同期).
+hold-not-linked = 連携状況 is 無効: { $reason }
+hold-no-employee = Not linked to a KING OF TIME employee.
+hold-earlier-month = Punched in { $month }/{ $year }, before the user's link started; only the current month is sent (当月分のデータ).
+
+punch-awaiting-run = Waiting for the next sync run to check the company, the user's KING OF TIME連携 flag and the link.
+punch-awaiting-answer = Sent to KING OF TIME; waiting for its answer (verified by reading the day back if none comes).
+punch-expired = Never sent: punched before { $cutoff }; KING OF TIME receives the current month (当月分のデータ) and the month before only for users who were linked then.
+punch-not-synced-working = × 連携されません: status 「{ $status }」 is of kind 勤務中; only the names 休憩開始 and 休憩終了 of that kind are sent to KING OF TIME.
+punch-not-synced-kind = × 連携されません: status 「{ $status }」 is of kind { $kind }, which KING OF TIME does not receive.
+punch-wait-company = Sent without a confirmed answer; verified by reading the day back once the company can be synced again ({ $reason }).
+punch-verify-first = Sent before without a confirmed answer: the day is read back first, and it is sent again only if KING OF TIME does not have it.
+punch-resend-missing = KING OF TIME does not have it (read back); sending it again.
+punch-token-rejected = KING OF TIME rejected the company's token.
+punch-rate-limited = KING OF TIME asked to slow down (303); sent a little later.
+punch-restricted-hours = KING OF TIME refused it during the restricted hours; sent when they end.
+punch-refused = KING OF TIME refused the punch: { $error }
+punch-misconfigured = The KING OF TIME client is misconfigured; sent later.
+punch-unconfirmed = No confirmed answer from KING OF TIME ({ $error }); verifying by reading the day back.
+punch-retrying = Retrying; next attempt { $at }; last: { $error }
+punch-unconfirmed-retry = Sent without a confirmed answer; { $why }; read back again from { $at }.
+punch-readback-failed = could not read the day back ({ $error })
+punch-readback-restricted = KING OF TIME allows no reads 08:30–10:00 and 17:30–18:30 JST; read back from { $at }
+punch-retry-requested = Sent again at the request of { $requested_by } (RetryPunches): KING OF TIME's day is read back first, and the punch is posted only if KING OF TIME does not have it.
+
+run-settings-unavailable = The settings service did not answer: { $error }
+run-matcher-unavailable = The matcher service did not answer: { $error }
+run-settings-unavailable-before-post = The settings service did not answer before a POST ({ $error }); nothing more is posted until it does.
+run-lease-lost = The run lost its lease to another run; the rest is left to it.
+run-rate-limited = KING OF TIME kept answering 303 (Too Many Requests); the rest is sent by a later run.
+run-settings-changed = Who is synced kept changing while the run was posting; the rest is sent by the next run.
+run-shutting-down = The syncer is shutting down; the rest is sent by the next run.
+run-deferred = { $count } punches wait for a later attempt (a retry time, or a read-back outside the restricted hours).
+run-internal = Internal storage error; the operators have the details in the logs.
+run-busy = Another run is syncing this company.

@@ -1,0 +1,129 @@
+//! Admin-facing texts follow the caller's `accept-language` (Japanese by default): the same
+//! ListPunches and RunSync answered in both languages, the codes unchanged. The reason is stored
+//! as a message and its arguments, so a punch held in one language reads in the other.
+
+mod common;
+
+use common::*;
+use kintai_core::Db;
+use kintai_core::both_engines;
+use kintai_proto::common::v1::StatusKind;
+use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
+use kintai_proto::syncer::v1::{
+    ListPunchesRequest, PunchRecord, PunchState, RunSyncRequest, SyncOutcome,
+};
+use tonic::Request;
+
+const C: &str = "acme";
+
+fn in_language<T>(message: T, accept_language: Option<&str>) -> Request<T> {
+    let mut request = Request::new(message);
+    if let Some(value) = accept_language {
+        request
+            .metadata_mut()
+            .insert("accept-language", value.parse().unwrap());
+    }
+    request
+}
+
+async fn listed(h: &Harness, accept_language: Option<&str>) -> Vec<PunchRecord> {
+    let request = ListPunchesRequest {
+        company_id: C.into(),
+        ..ListPunchesRequest::default()
+    };
+    h.api
+        .list_punches(in_language(request, accept_language))
+        .await
+        .unwrap()
+        .into_inner()
+        .punches
+}
+
+both_engines!(
+    punch_reasons_are_japanese_by_default_and_english_on_request,
+    |db: Db| async move {
+        let h = harness(db, jst("2024-06-20T09:30:00")).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", false);
+        h.record(
+            C,
+            vec![
+                clock_in("held", "u1", "2024-06-20T09:00:00"),
+                punch(
+                    "work",
+                    "u1",
+                    StatusKind::Working,
+                    "作業開始",
+                    "2024-06-20T09:10:00",
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(h.sync(C).await.results[0].held, 1);
+
+        let ja = listed(&h, None).await;
+        let en = listed(&h, Some("en-GB, ja;q=0.1")).await;
+        let reason = |list: &[PunchRecord], id: &str| {
+            let punch = list.iter().find(|p| p.punch_id == id).unwrap();
+            (punch.state(), punch.reason.clone())
+        };
+        assert_eq!(
+            reason(&ja, "held"),
+            (
+                PunchState::Held,
+                "このユーザーのKING OF TIME連携は無効です。".to_owned()
+            )
+        );
+        assert_eq!(
+            reason(&en, "held"),
+            (
+                PunchState::Held,
+                "KING OF TIME連携 is off (無効) for this user.".to_owned()
+            )
+        );
+        assert_eq!(
+            reason(&ja, "work"),
+            (
+                PunchState::NotSynced,
+                "× 連携されません: ステータス「作業開始」の種別は勤務中です。勤務中のステータスでKING OF TIMEに連携されるのは、名前が「休憩開始」「休憩終了」のものだけです。".to_owned()
+            )
+        );
+        assert!(
+            reason(&en, "work")
+                .1
+                .contains("only the names 休憩開始 and 休憩終了")
+        );
+        // A language we do not have reads as Japanese.
+        assert_eq!(listed(&h, Some("fr")).await[0].reason, ja[0].reason);
+    }
+);
+
+both_engines!(
+    run_sync_answers_in_the_callers_language,
+    |db: Db| async move {
+        let h = harness(db, jst("2024-06-20T09:30:00")).await;
+        h.company(C);
+        h.settings.set_enabled(C, false);
+        let run = |accept_language: Option<&'static str>| {
+            let request = RunSyncRequest {
+                company_id: C.into(),
+                dry_run: false,
+            };
+            let api = h.api.clone();
+            async move {
+                api.run_sync(in_language(request, accept_language))
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .results
+                    .remove(0)
+            }
+        };
+        let ja = run(None).await;
+        assert_eq!(ja.outcome(), SyncOutcome::Skipped);
+        assert_eq!(ja.reason, "この会社の勤怠連携は無効です。");
+        let en = run(Some("en")).await;
+        assert_eq!(en.outcome(), SyncOutcome::Skipped);
+        assert_eq!(en.reason, "勤怠連携 is off (無効) for this company.");
+    }
+);
