@@ -20,8 +20,8 @@ use kintai_proto::syncer::v1::{
 use tonic::transport::Channel;
 
 use crate::config::Config;
+use crate::dev::{DevOptions, DevStack};
 use crate::kot::{DEV_COMPANY_CODE, DEV_TOKEN};
-use crate::serve::{DevOptions, DevStack};
 
 const STEPS: usize = 10;
 

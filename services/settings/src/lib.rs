@@ -8,6 +8,7 @@ mod convert;
 pub mod crypto;
 mod revisions;
 mod schema;
+mod serve;
 mod statuses;
 mod token_view;
 pub mod user_code;
@@ -21,6 +22,7 @@ use kintai_core::Db;
 use kintai_proto::settings::v1::settings_service_server::SettingsServiceServer;
 use kot_client::AttendanceVendor;
 pub use schema::MIGRATIONS;
+pub use serve::{ServeConfig, serve};
 
 use crate::crypto::KeyRing;
 
