@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use kintai_core::Db;
 use kintai_core::server::{GrpcServer, shutdown_signal};
+use kintai_core::{Clock, Db};
 use kintai_settings::SettingsDeps;
 use kintai_syncer::Syncer;
 use kot_client::AttendanceVendor;
@@ -17,7 +17,7 @@ use kot_sim::Simulator;
 
 use crate::auth;
 use crate::config::Config;
-use crate::serve::{NowFn, ProcessClock, bind, non_empty, open};
+use crate::serve::{bind, non_empty, open};
 use crate::{keys, kot};
 
 /// How `kintai dev` or `kintai demo` runs the one-process stack.
@@ -55,13 +55,9 @@ impl DevStack {
         let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
         let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
         let keys = keys::laptop_key_ring(config, &options.data_dir, &settings_db).await?;
-        let now: NowFn = match options.now {
-            Some(start) => {
-                let offset = start.signed_duration_since(Utc::now());
-                Arc::new(move || Utc::now() + offset)
-            }
-            None => Arc::new(Utc::now),
-        };
+        // One clock for the three services, shifted to `--now` when given (the simulator's own
+        // clock is set to the same start below).
+        let now = options.now.map_or_else(Clock::system, Clock::starting_at);
         let simulator = if config.kot.base_url.is_empty() {
             let sim = kot::seeded_simulator()?;
             if let Some(start) = options.now {
@@ -96,11 +92,10 @@ impl DevStack {
             .to_owned();
 
         let max = config.server.max_message_bytes;
-        let settings_now = now.clone();
         let settings_deps = SettingsDeps {
             vendor: vendor.clone(),
             keys,
-            clock: Some(settings_now),
+            clock: now.clone(),
         };
         let matcher_api = kintai_matcher::start(
             matcher_db.clone(),
@@ -121,7 +116,7 @@ impl DevStack {
                 matcher_url,
                 credentials,
                 vendor,
-                clock: Arc::new(ProcessClock(now)),
+                clock: now,
             },
         )
         .await?;

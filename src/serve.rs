@@ -7,9 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
-use kintai_core::Db;
 use kintai_core::server::shutdown_signal;
+use kintai_core::{Clock, Db};
 use kintai_settings::SettingsDeps;
 use kot_client::AttendanceVendor;
 use tokio::net::TcpListener;
@@ -18,24 +17,6 @@ use crate::auth;
 use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
 use crate::{keys, kot};
-
-/// "Now" for every service of a process; the demo shifts it to the manual's week.
-pub type NowFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-/// The syncer's clock trait over the process clock.
-pub struct ProcessClock(pub NowFn);
-
-impl std::fmt::Debug for ProcessClock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ProcessClock")
-    }
-}
-
-impl kintai_syncer::Clock for ProcessClock {
-    fn now(&self) -> DateTime<Utc> {
-        (self.0)()
-    }
-}
 
 /// One service per process, as a pod runs it.
 pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<()> {
@@ -47,7 +28,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
     auth::guard_open_server(listener.local_addr()?, &callers)?;
     let db = open(config, service.as_str(), None).await?;
     let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot::production_base_url(config))?;
-    let now: NowFn = Arc::new(Utc::now);
+    let now = Clock::system();
     let server = config.server.clone();
     let shutdown = shutdown_signal();
     match service {
@@ -55,7 +36,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
             let deps = SettingsDeps {
                 vendor,
                 keys: keys::key_ring(config)?,
-                clock: None,
+                clock: now,
             };
             let config = kintai_settings::ServeConfig {
                 server,
@@ -88,7 +69,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
                 matcher_url: peer(&config.peers.matcher_url, "peers.matcher_url")?,
                 credentials,
                 vendor,
-                clock: Arc::new(ProcessClock(now)),
+                clock: now,
             };
             let config = kintai_syncer::ServeConfig {
                 server,

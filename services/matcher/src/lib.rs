@@ -34,7 +34,7 @@ pub use model::{
     CompanyRecord, Condition, DirectoryUser, Hint, HintKind, LinkRow, LinkStatus, Reason,
 };
 pub use periodic::spawn_periodic;
-pub use run::{Clock, CompanyResult, Matcher, MatcherDeps, Outcome, RunReport, system_clock};
+pub use run::{CompanyResult, Matcher, MatcherDeps, Outcome, RunReport};
 pub use schema::MIGRATIONS;
 pub use serve::{ServeConfig, Wiring, serve, start};
 pub use settings_memory::{MemoryCompany, MemorySettings};

@@ -6,14 +6,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kintai_core::Db;
 use kintai_core::auth::{Callers, ClientCredentials};
 use kintai_core::peer::lazy_channel;
 use kintai_core::server::{GrpcServer, ServerConfig};
+use kintai_core::{Clock, Db};
 use kot_client::AttendanceVendor;
 use tokio::net::TcpListener;
 
-use crate::{Clock, GrpcSettings, MatcherApi, MatcherConfig, MatcherDeps};
+use crate::{GrpcSettings, MatcherApi, MatcherConfig, MatcherDeps};
 
 /// What the matcher needs from the process besides its database.
 pub struct Wiring {

@@ -10,7 +10,6 @@
 mod api;
 mod api_retry;
 mod backoff;
-pub mod clock;
 mod config;
 mod convert;
 mod dispatch;
@@ -42,7 +41,6 @@ use std::time::Duration;
 
 pub use api::SyncerApi;
 pub use backoff::RetryPolicy;
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{DEFAULT_CONCURRENCY, SyncerConfig};
 pub use dispatch::{DispatchOptions, spawn_dispatcher};
 pub use error::SyncerError;
@@ -51,6 +49,7 @@ pub use schema::MIGRATIONS;
 pub use serve::{ServeConfig, Wiring, drain, grpc_service, serve, start};
 pub use syncer::{Syncer, spawn_periodic};
 
+use kintai_core::Clock;
 use kot_client::AttendanceVendor;
 
 use crate::ports::{LinksPort, SettingsPort};
@@ -90,7 +89,7 @@ pub struct SyncerDeps {
     pub settings: Arc<dyn SettingsPort>,
     pub links: Arc<dyn LinksPort>,
     pub vendor: Arc<dyn AttendanceVendor>,
-    pub clock: Arc<dyn Clock>,
+    pub clock: Clock,
     pub options: SyncOptions,
 }
 

@@ -6,16 +6,16 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kintai_core::Db;
 use kintai_core::auth::{Callers, ClientCredentials};
 use kintai_core::peer::lazy_channel;
 use kintai_core::server::{GrpcServer, ServerConfig};
+use kintai_core::{Clock, Db};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
 use kot_client::AttendanceVendor;
 use tokio::net::TcpListener;
 
 use crate::ports::{GrpcLinks, GrpcSettings};
-use crate::{Clock, Syncer, SyncerApi, SyncerConfig, SyncerDeps};
+use crate::{Syncer, SyncerApi, SyncerConfig, SyncerDeps};
 
 /// What the syncer needs from the process besides its database.
 pub struct Wiring {
@@ -28,7 +28,7 @@ pub struct Wiring {
     /// Presented on every call to settings and the matcher.
     pub credentials: ClientCredentials,
     pub vendor: Arc<dyn AttendanceVendor>,
-    pub clock: Arc<dyn Clock>,
+    pub clock: Clock,
 }
 
 impl Wiring {
