@@ -269,39 +269,9 @@ impl Config {
                 return bad(setting, "is not a URL (e.g. http://kintai-settings:50051)");
             }
         }
-        for (setting, concurrency, lease_ttl_secs) in [
-            (
-                "matcher",
-                self.matcher.concurrency,
-                self.matcher.lease_ttl_secs,
-            ),
-            (
-                "syncer",
-                self.syncer.concurrency,
-                self.syncer.lease_ttl_secs,
-            ),
-        ] {
-            if concurrency == 0 || lease_ttl_secs < 5 {
-                return Err(ConfigError(format!(
-                    "{setting}.concurrency must be at least 1 and {setting}.lease_ttl_secs at least 5"
-                )));
-            }
-        }
-        if self.matcher.settings_watch_secs == 0 {
-            return bad("matcher.settings_watch_secs", "must be positive");
-        }
-        if self.syncer.dispatch_poll_ms == 0 || self.syncer.settings_watch_secs == 0 {
-            return bad(
-                "syncer.dispatch_poll_ms / syncer.settings_watch_secs",
-                "must be positive",
-            );
-        }
-        if self.syncer.undelivered_after_secs == 0 || self.syncer.retry_max_backoff_secs == 0 {
-            return bad(
-                "syncer.undelivered_after_secs / syncer.retry_max_backoff_secs",
-                "must be positive",
-            );
-        }
+        // The services' own sections say what they accept.
+        self.matcher.validate().map_err(ConfigError)?;
+        self.syncer.validate().map_err(ConfigError)?;
         if self.dev.match_interval_secs == 0 || self.dev.sync_interval_secs == 0 {
             return bad(
                 "dev.match_interval_secs / dev.sync_interval_secs",
@@ -423,6 +393,17 @@ mod tests {
         let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();
         assert!(error.to_string().contains("database.url"), "{error}");
         assert!(!error.to_string().contains("secret"), "{error}");
+
+        // The services' own sections are checked by their crates, through the same load.
+        std::fs::write(&file, "[syncer]\nconcurrency = 0\n").unwrap();
+        let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+        assert!(error.to_string().contains("syncer.concurrency"), "{error}");
+        std::fs::write(&file, "[matcher]\nsettings_watch_secs = 0\n").unwrap();
+        let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+        assert!(
+            error.to_string().contains("matcher.settings_watch_secs"),
+            "{error}"
+        );
 
         std::fs::write(&file, "[server]\nlisten_on = \"x\"\n").unwrap();
         let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();

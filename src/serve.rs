@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use kintai_core::server::shutdown_signal;
+use kintai_core::server::{ServeConfig, shutdown_signal};
 use kintai_core::{Clock, Db};
 use kintai_settings::SettingsDeps;
 use kot_client::AttendanceVendor;
@@ -29,7 +29,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
     let db = open(config, service.as_str(), None).await?;
     let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot::production_base_url(config))?;
     let now = Clock::system();
-    let server = config.server.clone();
+    let serving = ServeConfig::new(config.server.clone(), callers, db);
     let shutdown = shutdown_signal();
     match service {
         ServiceName::Settings => {
@@ -38,13 +38,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
                 keys: keys::key_ring(config)?,
                 clock: now,
             };
-            let config = kintai_settings::ServeConfig {
-                server,
-                callers,
-                db,
-                deps,
-            };
-            kintai_settings::serve(config, listener, shutdown).await
+            kintai_settings::serve(serving.with(deps), listener, shutdown).await
         }
         ServiceName::Matcher => {
             let wiring = kintai_matcher::Wiring {
@@ -54,13 +48,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
                 vendor,
                 clock: now,
             };
-            let config = kintai_matcher::ServeConfig {
-                server,
-                callers,
-                db,
-                wiring,
-            };
-            kintai_matcher::serve(config, listener, shutdown).await
+            kintai_matcher::serve(serving.with(wiring), listener, shutdown).await
         }
         ServiceName::Syncer => {
             let wiring = kintai_syncer::Wiring {
@@ -71,13 +59,7 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
                 vendor,
                 clock: now,
             };
-            let config = kintai_syncer::ServeConfig {
-                server,
-                callers,
-                db,
-                wiring,
-            };
-            kintai_syncer::serve(config, listener, shutdown).await
+            kintai_syncer::serve(serving.with(wiring), listener, shutdown).await
         }
     }
 }

@@ -38,6 +38,20 @@ impl Default for MatcherConfig {
 }
 
 impl MatcherConfig {
+    /// Why these settings cannot run, naming the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.concurrency == 0 || self.lease_ttl_secs < 5 {
+            return Err(
+                "matcher.concurrency must be at least 1 and matcher.lease_ttl_secs at least 5"
+                    .to_owned(),
+            );
+        }
+        if self.settings_watch_secs == 0 {
+            return Err("matcher.settings_watch_secs: must be positive".to_owned());
+        }
+        Ok(())
+    }
+
     /// How prompt re-matching works with these settings.
     pub fn dispatch_options(&self) -> DispatchOptions {
         DispatchOptions {

@@ -6,9 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kintai_core::auth::{Callers, ClientCredentials};
+use kintai_core::auth::ClientCredentials;
 use kintai_core::peer::lazy_channel;
-use kintai_core::server::{GrpcServer, ServerConfig};
 use kintai_core::{Clock, Db};
 use kot_client::AttendanceVendor;
 use tokio::net::TcpListener;
@@ -47,15 +46,8 @@ pub async fn start(db: Db, wiring: &Wiring) -> anyhow::Result<MatcherApi> {
     crate::api(db, wiring.deps()?).await
 }
 
-/// What [`serve`] runs.
-pub struct ServeConfig {
-    /// `[server]`: drain timeout, message sizes, reflection.
-    pub server: ServerConfig,
-    /// Who may call; `None` serves everyone (the binary allows that on loopback only).
-    pub callers: Option<Callers>,
-    pub db: Db,
-    pub wiring: Wiring,
-}
+/// What [`serve`] runs: the shared server settings, callers and database, and the [`Wiring`].
+pub type ServeConfig = kintai_core::server::ServeConfig<Wiring>;
 
 /// One matcher per process: serves on `listener` (re-matching changed directories when
 /// `matcher.dispatch` is on) until `shutdown` resolves, then drains and closes the database.
@@ -64,24 +56,13 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let ServeConfig {
-        server: server_config,
-        callers,
-        db,
-        wiring,
-    } = config;
-    let max = server_config.max_message_bytes;
+    let (mut server, db, wiring) = config.into_parts();
+    let max = server.config().max_message_bytes;
     let api = start(db.clone(), &wiring).await?;
     if wiring.config.dispatch {
         crate::spawn_dispatcher(api.matcher().clone(), wiring.config.dispatch_options());
     }
-    let mut server = GrpcServer::new(server_config);
-    if let Some(callers) = callers {
-        server.authenticate(callers);
-    }
-    server
-        .add_service(crate::server(api, max))
-        .require_database(db.clone());
+    server.add_service(crate::server(api, max));
     let served = server.serve(listener, shutdown).await;
     db.close().await;
     served

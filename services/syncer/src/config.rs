@@ -58,6 +58,28 @@ impl Default for SyncerConfig {
 }
 
 impl SyncerConfig {
+    /// Why these settings cannot run, naming the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.concurrency == 0 || self.lease_ttl_secs < 5 {
+            return Err(
+                "syncer.concurrency must be at least 1 and syncer.lease_ttl_secs at least 5"
+                    .to_owned(),
+            );
+        }
+        if self.dispatch_poll_ms == 0 || self.settings_watch_secs == 0 {
+            return Err(
+                "syncer.dispatch_poll_ms / syncer.settings_watch_secs: must be positive".to_owned(),
+            );
+        }
+        if self.undelivered_after_secs == 0 || self.retry_max_backoff_secs == 0 {
+            return Err(
+                "syncer.undelivered_after_secs / syncer.retry_max_backoff_secs: must be positive"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+
     /// The tuning of sync runs these settings describe.
     pub fn options(&self) -> SyncOptions {
         SyncOptions {

@@ -6,9 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kintai_core::auth::{Callers, ClientCredentials};
+use kintai_core::auth::ClientCredentials;
 use kintai_core::peer::lazy_channel;
-use kintai_core::server::{GrpcServer, ServerConfig};
 use kintai_core::{Clock, Db};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
 use kot_client::AttendanceVendor;
@@ -62,15 +61,8 @@ pub fn grpc_service(syncer: Syncer, max_message_bytes: usize) -> SyncerServiceSe
         .max_encoding_message_size(max_message_bytes)
 }
 
-/// What [`serve`] runs.
-pub struct ServeConfig {
-    /// `[server]`: drain timeout, message sizes, reflection.
-    pub server: ServerConfig,
-    /// Who may call; `None` serves everyone (the binary allows that on loopback only).
-    pub callers: Option<Callers>,
-    pub db: Db,
-    pub wiring: Wiring,
-}
+/// What [`serve`] runs: the shared server settings, callers and database, and the [`Wiring`].
+pub type ServeConfig = kintai_core::server::ServeConfig<Wiring>;
 
 /// One syncer per process: serves on `listener` until `shutdown` resolves, then drains, waits
 /// for the sync runs no caller waits for any more (within the drain timeout) and closes the
@@ -80,22 +72,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let ServeConfig {
-        server: server_config,
-        callers,
-        db,
-        wiring,
-    } = config;
-    let drain_timeout = Duration::from_secs(server_config.drain_timeout_secs);
-    let max = server_config.max_message_bytes;
+    let (mut server, db, wiring) = config.into_parts();
+    let drain_timeout = Duration::from_secs(server.config().drain_timeout_secs);
+    let max = server.config().max_message_bytes;
     let syncer = start(db.clone(), wiring).await?;
-    let mut server = GrpcServer::new(server_config);
-    if let Some(callers) = callers {
-        server.authenticate(callers);
-    }
-    server
-        .add_service(grpc_service(syncer.clone(), max))
-        .require_database(db.clone());
+    server.add_service(grpc_service(syncer.clone(), max));
     if syncer.deps().options.dispatch.enabled {
         crate::spawn_dispatcher(syncer.clone());
     }
