@@ -55,8 +55,8 @@ impl DevStack {
         let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
         let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
         let keys = keys::laptop_key_ring(config, &options.data_dir, &settings_db).await?;
-        // One clock for the three services, shifted to `--now` when given (the simulator's own
-        // clock is set to the same start below).
+        // One clock for the three services, shifted to `--start-at` when given (the simulator's
+        // own clock is set to the same start below).
         let now = options.now.map_or_else(Clock::system, Clock::starting_at);
         let simulator = if config.kot.base_url.is_empty() {
             let sim = kot::seeded_simulator()?;
