@@ -9,6 +9,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use kintai_core::Engine;
 use kintai_core::server::ServerConfig;
 use kintai_core::telemetry::TelemetryConfig;
+use kintai_matcher::MatcherConfig;
+use kintai_syncer::SyncerConfig;
 use serde::{Deserialize, Serialize};
 
 /// Exit code for a configuration error (sysexits EX_USAGE).
@@ -68,80 +70,6 @@ impl std::fmt::Debug for AuthConfig {
             .field("callers_file", &self.callers_file)
             .field("secret_file", &self.secret_file)
             .finish_non_exhaustive()
-    }
-}
-
-/// `[matcher]`: how match runs share the work, and prompt re-matching.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct MatcherConfig {
-    /// Companies handled at once in a run over every company.
-    pub concurrency: usize,
-    /// How long a company's lease outlives its holder: after a crash, the company waits this
-    /// long before another run takes it (a live run renews it).
-    pub lease_ttl_secs: u64,
-    /// Prompt re-matching: this process matches a company again soon after its directory
-    /// changed in settings (a user added, deleted or given another code). Off: only RunMatch
-    /// (the hourly CronJob, operators) matches.
-    pub dispatch: bool,
-    /// A directory change is matched this long after it was seen (a burst becomes one match).
-    pub dispatch_debounce_secs: u64,
-    /// How often settings' directory revisions are compared with what was matched.
-    pub settings_watch_secs: u64,
-}
-
-impl Default for MatcherConfig {
-    fn default() -> Self {
-        Self {
-            concurrency: 32,
-            lease_ttl_secs: 300,
-            dispatch: true,
-            dispatch_debounce_secs: 5,
-            settings_watch_secs: 15,
-        }
-    }
-}
-
-/// `[syncer]`: how sync runs share the work and how long a punch may wait.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SyncerConfig {
-    /// Companies handled at once in a run over every company.
-    pub concurrency: usize,
-    /// How long a company's lease outlives its holder: a live run renews it every third of
-    /// this, so after a crash the company waits about this long.
-    pub lease_ttl_secs: u64,
-    /// Punches still not in KING OF TIME this long after they arrived are reported (RunSync's
-    /// `undelivered`, the `kintai.punches.undelivered` gauge).
-    pub undelivered_after_secs: u64,
-    /// The longest wait between two attempts of one punch after transient failures (the wait
-    /// starts at 1 s and doubles).
-    pub retry_max_backoff_secs: u64,
-    /// Prompt delivery: this process claims companies with new punches (or a retry time) and
-    /// syncs them within seconds. Off: only RunSync (the CronJob, operators) sends.
-    pub dispatch: bool,
-    /// A company with new punches is synced this long after the first of them (a burst
-    /// becomes one run).
-    pub dispatch_debounce_ms: u64,
-    /// How often the dispatcher looks for due companies.
-    pub dispatch_poll_ms: u64,
-    /// How often the dispatcher compares settings' revisions with what the runs planned on (a
-    /// user switched on again, a token fixed: the held punches go then).
-    pub settings_watch_secs: u64,
-}
-
-impl Default for SyncerConfig {
-    fn default() -> Self {
-        Self {
-            concurrency: 32,
-            lease_ttl_secs: 30,
-            undelivered_after_secs: 4 * 3600,
-            retry_max_backoff_secs: 30 * 60,
-            dispatch: true,
-            dispatch_debounce_ms: 2_000,
-            dispatch_poll_ms: 500,
-            settings_watch_secs: 10,
-        }
     }
 }
 
@@ -341,39 +269,9 @@ impl Config {
                 return bad(setting, "is not a URL (e.g. http://kintai-settings:50051)");
             }
         }
-        for (setting, concurrency, lease_ttl_secs) in [
-            (
-                "matcher",
-                self.matcher.concurrency,
-                self.matcher.lease_ttl_secs,
-            ),
-            (
-                "syncer",
-                self.syncer.concurrency,
-                self.syncer.lease_ttl_secs,
-            ),
-        ] {
-            if concurrency == 0 || lease_ttl_secs < 5 {
-                return Err(ConfigError(format!(
-                    "{setting}.concurrency must be at least 1 and {setting}.lease_ttl_secs at least 5"
-                )));
-            }
-        }
-        if self.matcher.settings_watch_secs == 0 {
-            return bad("matcher.settings_watch_secs", "must be positive");
-        }
-        if self.syncer.dispatch_poll_ms == 0 || self.syncer.settings_watch_secs == 0 {
-            return bad(
-                "syncer.dispatch_poll_ms / syncer.settings_watch_secs",
-                "must be positive",
-            );
-        }
-        if self.syncer.undelivered_after_secs == 0 || self.syncer.retry_max_backoff_secs == 0 {
-            return bad(
-                "syncer.undelivered_after_secs / syncer.retry_max_backoff_secs",
-                "must be positive",
-            );
-        }
+        // The services' own sections say what they accept.
+        self.matcher.validate().map_err(ConfigError)?;
+        self.syncer.validate().map_err(ConfigError)?;
         if self.dev.match_interval_secs == 0 || self.dev.sync_interval_secs == 0 {
             return bad(
                 "dev.match_interval_secs / dev.sync_interval_secs",
@@ -495,6 +393,17 @@ mod tests {
         let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();
         assert!(error.to_string().contains("database.url"), "{error}");
         assert!(!error.to_string().contains("secret"), "{error}");
+
+        // The services' own sections are checked by their crates, through the same load.
+        std::fs::write(&file, "[syncer]\nconcurrency = 0\n").unwrap();
+        let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+        assert!(error.to_string().contains("syncer.concurrency"), "{error}");
+        std::fs::write(&file, "[matcher]\nsettings_watch_secs = 0\n").unwrap();
+        let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+        assert!(
+            error.to_string().contains("matcher.settings_watch_secs"),
+            "{error}"
+        );
 
         std::fs::write(&file, "[server]\nlisten_on = \"x\"\n").unwrap();
         let error = Config::load(Some(&file), &Overrides::default()).unwrap_err();

@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod config;
 mod demo;
+mod dev;
 mod keys;
 mod kot;
 mod serve;
@@ -106,7 +107,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
     let result = match command {
         Command::Serve { service, .. } => serve::serve_one(service, &config).await,
         Command::Dev { start_at, .. } => {
-            serve::dev(&config, start_at.map(|t| t.with_timezone(&chrono::Utc))).await
+            dev::dev(&config, start_at.map(|t| t.with_timezone(&chrono::Utc))).await
         }
         Command::Trigger {
             run,

@@ -23,8 +23,8 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::config::Config;
+use crate::dev::{DevOptions, DevStack};
 use crate::kot::{DEV_COMPANY_CODE, DEV_TOKEN};
-use crate::serve::{DevOptions, DevStack};
 
 const STEPS: usize = 10;
 

@@ -337,7 +337,7 @@ fn main() -> anyhow::Result<()> {
     // The pool the binary opens by default (database.max_connections = 10).
     let db = runtime.block_on(kintai_core::Db::connect(&test_db.url, 10))?;
     let mut deps = MatcherDeps::new(Arc::new(fleet.settings.clone()), fleet.vendor.clone());
-    deps.clock = Arc::new(noon);
+    deps.clock = kintai_core::Clock::fixed(noon());
     deps.concurrency = concurrency;
     let matcher: Matcher = runtime
         .block_on(kintai_matcher::api(db.clone(), deps))?

@@ -9,6 +9,7 @@
 
 mod api;
 mod company_run;
+mod config;
 mod dispatch;
 mod hints;
 mod matching;
@@ -18,6 +19,7 @@ mod row_codec;
 mod run;
 mod schema;
 mod seen;
+mod serve;
 mod settings_memory;
 mod settings_port;
 mod store;
@@ -26,13 +28,15 @@ mod unchanged;
 mod view;
 
 pub use api::MatcherApi;
+pub use config::MatcherConfig;
 pub use dispatch::{DispatchOptions, spawn_dispatcher};
 pub use model::{
     CompanyRecord, Condition, DirectoryUser, Hint, HintKind, LinkRow, LinkStatus, Reason,
 };
 pub use periodic::spawn_periodic;
-pub use run::{Clock, CompanyResult, Matcher, MatcherDeps, Outcome, RunReport, system_clock};
+pub use run::{CompanyResult, Matcher, MatcherDeps, Outcome, RunReport};
 pub use schema::MIGRATIONS;
+pub use serve::{ServeConfig, Wiring, serve, start};
 pub use settings_memory::{MemoryCompany, MemorySettings};
 pub use settings_port::{
     Credentials, GrpcSettings, IntegrationState, PortError, SettingsPort, TokenState, condition,

@@ -21,20 +21,15 @@ use crate::settings_port::{PortError, SettingsPort};
 use crate::store::LinkStore;
 use crate::trace::CompanyTrace;
 pub(crate) use crate::unchanged::UnchangedWriter;
+use kintai_core::Clock;
 use kintai_core::due::DueTable;
-
-/// Where "now" comes from: injectable, so restricted-hours tests can stand at 08:29:59 JST.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-pub fn system_clock() -> Clock {
-    Arc::new(Utc::now)
-}
 
 /// How the matcher reaches the world.
 #[derive(Clone)]
 pub struct MatcherDeps {
     pub settings: Arc<dyn SettingsPort>,
     pub vendor: Arc<dyn AttendanceVendor>,
+    /// "Now": injectable, so restricted-hours tests can stand at 08:29:59 JST.
     pub clock: Clock,
     /// Companies matched at the same time in a run over every company.
     pub concurrency: usize,
@@ -52,7 +47,7 @@ impl MatcherDeps {
         Self {
             settings,
             vendor,
-            clock: system_clock(),
+            clock: Clock::system(),
             concurrency: Self::DEFAULT_CONCURRENCY,
             lease_ttl: Self::DEFAULT_LEASE_TTL,
         }
@@ -223,7 +218,7 @@ impl Matcher {
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        (self.deps.clock)()
+        self.deps.clock.now()
     }
 
     /// One company, or every enabled company when `company_id` is `None`.

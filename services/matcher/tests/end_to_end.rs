@@ -55,7 +55,7 @@ async fn start(db: Db, sim: &Simulator) -> Clients {
         SettingsDeps {
             vendor: vendor.clone(),
             keys,
-            clock: None,
+            clock: kintai_core::Clock::system(),
         },
     )
     .await
@@ -66,7 +66,7 @@ async fn start(db: Db, sim: &Simulator) -> Clients {
     let url = format!("http://{}", listener.local_addr().expect("address"));
     let port = GrpcSettings::connect_lazy(&url).expect("settings client");
     let mut deps = MatcherDeps::new(Arc::new(port), vendor);
-    deps.clock = Arc::new(noon);
+    deps.clock = kintai_core::Clock::fixed(noon());
     let matcher = kintai_matcher::service(db.clone(), 4 << 20, deps)
         .await
         .expect("matcher");

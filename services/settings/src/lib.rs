@@ -8,6 +8,7 @@ mod convert;
 pub mod crypto;
 mod revisions;
 mod schema;
+mod serve;
 mod statuses;
 mod token_view;
 pub mod user_code;
@@ -16,11 +17,12 @@ mod users;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use api::{Clock, SettingsApi};
-use kintai_core::Db;
+pub use api::SettingsApi;
+use kintai_core::{Clock, Db};
 use kintai_proto::settings::v1::settings_service_server::SettingsServiceServer;
 use kot_client::AttendanceVendor;
 pub use schema::MIGRATIONS;
+pub use serve::{ServeConfig, serve};
 
 use crate::crypto::KeyRing;
 
@@ -34,8 +36,8 @@ pub struct SettingsDeps {
     pub vendor: Arc<dyn AttendanceVendor>,
     /// Seals and opens stored tokens.
     pub keys: KeyRing,
-    /// "Now"; `None` for the system clock.
-    pub clock: Option<Clock>,
+    /// "Now".
+    pub clock: Clock,
 }
 
 /// Applies the schema and builds the gRPC service with bounded message sizes.
@@ -46,9 +48,8 @@ pub async fn service(
 ) -> anyhow::Result<SettingsServiceServer<SettingsApi>> {
     kintai_core::migrate::migrate(&db, SERVICE, MIGRATIONS).await?;
     warn_about_missing_keys(&db, &deps.keys).await?;
-    let clock = deps.clock.unwrap_or_else(|| Arc::new(chrono::Utc::now));
     Ok(
-        SettingsServiceServer::new(SettingsApi::new(db, deps.keys, deps.vendor, clock))
+        SettingsServiceServer::new(SettingsApi::new(db, deps.keys, deps.vendor, deps.clock))
             .max_decoding_message_size(max_message_bytes)
             .max_encoding_message_size(max_message_bytes),
     )

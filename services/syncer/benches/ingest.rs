@@ -12,7 +12,7 @@ use kintai_proto::common::v1::StatusKind;
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{Platform, PunchInput, RecordPunchesRequest};
 use kintai_syncer::ports::memory::{MemoryLinks, MemorySettings};
-use kintai_syncer::{SyncOptions, Syncer, SyncerApi, SyncerDeps, SystemClock};
+use kintai_syncer::{SyncOptions, Syncer, SyncerApi, SyncerDeps};
 use kot_client::{KotClient, KotConfig};
 
 const BATCH: usize = 500;
@@ -93,7 +93,7 @@ async fn measure(engine: TestEngine) {
         settings: Arc::new(MemorySettings::new()),
         links: Arc::new(MemoryLinks::new()),
         vendor: Arc::new(KotClient::new(KotConfig::default()).unwrap()),
-        clock: Arc::new(SystemClock),
+        clock: kintai_core::Clock::system(),
         options: SyncOptions::default(),
     };
     let api = SyncerApi::new(Syncer::start(test_db.db.clone(), deps).await.unwrap());

@@ -13,7 +13,7 @@ use kintai_proto::common::v1::StatusKind;
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{Platform, PunchInput, RecordPunchesRequest};
 use kintai_syncer::ports::memory::{MemoryLinks, MemorySettings};
-use kintai_syncer::{SyncOptions, SyncOutcome, Syncer, SyncerApi, SyncerDeps, SystemClock};
+use kintai_syncer::{SyncOptions, SyncOutcome, Syncer, SyncerApi, SyncerDeps};
 use kot_client::{KotClient, KotConfig};
 use kot_sim::{NewEmployee, RateLimit, SimConfig, Simulator, TokenOptions};
 
@@ -71,7 +71,7 @@ async fn main() {
         settings,
         links,
         vendor: Arc::new(client),
-        clock: Arc::new(SystemClock),
+        clock: kintai_core::Clock::system(),
         options: SyncOptions {
             concurrency: COMPANIES,
             ..SyncOptions::default()

@@ -33,14 +33,9 @@ pub struct DispatchOptions {
 }
 
 impl Default for DispatchOptions {
+    /// The `[syncer]` defaults ([`crate::SyncerConfig::default`]).
     fn default() -> Self {
-        Self {
-            enabled: true,
-            debounce: Duration::from_secs(2),
-            poll: Duration::from_millis(500),
-            max_running: 32,
-            watch: Duration::from_secs(10),
-        }
+        crate::SyncerConfig::default().options().dispatch
     }
 }
 

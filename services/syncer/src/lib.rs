@@ -2,14 +2,15 @@
 //! punch type, and uploads the eligible ones exactly once (manual: 打刻データの連携, 連携処理に
 //! ついて, 連携を開始する／停止する; design.md).
 //!
-//! - [`service`] builds the gRPC service; [`Syncer`] is the same logic as plain Rust.
+//! - [`serve`] runs it as a gRPC server of its own; [`start`] and [`grpc_service`] let a process
+//!   serve it next to others; [`Syncer`] is the same logic as plain Rust.
 //! - [`spawn_periodic`] runs a sync every few minutes (`kintai dev`).
 //! - [`ports`] are how the settings and matcher services are reached.
 
 mod api;
 mod api_retry;
 mod backoff;
-pub mod clock;
+mod config;
 mod convert;
 mod dispatch;
 mod eligibility;
@@ -26,6 +27,7 @@ pub mod retry;
 mod run;
 mod schema;
 mod send;
+mod serve;
 pub mod store;
 mod syncer;
 mod tally;
@@ -39,15 +41,15 @@ use std::time::Duration;
 
 pub use api::SyncerApi;
 pub use backoff::RetryPolicy;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{DEFAULT_CONCURRENCY, SyncerConfig};
 pub use dispatch::{DispatchOptions, spawn_dispatcher};
 pub use error::SyncerError;
 pub use report::{CompanyReport, PlannedPunch, RunReport, SyncOutcome};
 pub use schema::MIGRATIONS;
+pub use serve::{ServeConfig, Wiring, drain, grpc_service, serve, start};
 pub use syncer::{Syncer, spawn_periodic};
 
-use kintai_core::Db;
-use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
+use kintai_core::Clock;
 use kot_client::AttendanceVendor;
 
 use crate::ports::{LinksPort, SettingsPort};
@@ -75,15 +77,9 @@ pub struct SyncOptions {
 }
 
 impl Default for SyncOptions {
+    /// The `[syncer]` defaults ([`SyncerConfig::default`]), so they are stated once.
     fn default() -> Self {
-        Self {
-            concurrency: 32,
-            employees_in_parallel: 4,
-            lease_ttl: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-            undelivered_after: Duration::from_secs(4 * 3600),
-            dispatch: DispatchOptions::default(),
-        }
+        SyncerConfig::default().options()
     }
 }
 
@@ -93,7 +89,7 @@ pub struct SyncerDeps {
     pub settings: Arc<dyn SettingsPort>,
     pub links: Arc<dyn LinksPort>,
     pub vendor: Arc<dyn AttendanceVendor>,
-    pub clock: Arc<dyn Clock>,
+    pub clock: Clock,
     pub options: SyncOptions,
 }
 
@@ -104,16 +100,4 @@ impl std::fmt::Debug for SyncerDeps {
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
-}
-
-/// Applies the schema and builds the gRPC service with bounded message sizes.
-pub async fn service(
-    db: Db,
-    max_message_bytes: usize,
-    deps: SyncerDeps,
-) -> anyhow::Result<SyncerServiceServer<SyncerApi>> {
-    let syncer = Syncer::start(db, deps).await?;
-    Ok(SyncerServiceServer::new(SyncerApi::new(syncer))
-        .max_decoding_message_size(max_message_bytes)
-        .max_encoding_message_size(max_message_bytes))
 }

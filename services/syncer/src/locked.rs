@@ -78,7 +78,7 @@ impl Syncer {
             vendor: deps.vendor.as_ref(),
             settings: deps.settings.as_ref(),
             revision: ready.revision,
-            clock: deps.clock.as_ref(),
+            clock: &deps.clock,
             retry: &deps.options.retry,
             cancel: self.cancel(),
             stop: Mutex::new(None),

@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use kintai_core::Clock;
 use kintai_core::DbError;
 use kot_client::{AttendanceVendor, KotError, TimeRecordRequest, Token};
 use tokio_util::sync::CancellationToken;
 
 use crate::RetryPolicy;
-use crate::clock::Clock;
 use crate::model::{LedgerState, PunchRecord};
 use crate::plan::{Action, HoldReason, Planned};
 use crate::ports::SettingsPort;
@@ -59,7 +59,7 @@ pub(crate) struct CompanySender<'a> {
     pub settings: &'a dyn SettingsPort,
     /// Settings' revision the plan was made on.
     pub revision: i64,
-    pub clock: &'a dyn Clock,
+    pub clock: &'a Clock,
     pub retry: &'a RetryPolicy,
     /// Cancelled when the process shuts down.
     pub cancel: &'a CancellationToken,

@@ -85,8 +85,8 @@ impl Syncer {
         &self.inner.due
     }
 
-    pub(crate) fn clock(&self) -> &dyn crate::Clock {
-        self.inner.deps.clock.as_ref()
+    pub(crate) fn clock(&self) -> &kintai_core::Clock {
+        &self.inner.deps.clock
     }
 
     pub(crate) fn cancel(&self) -> &CancellationToken {

@@ -3,6 +3,7 @@
 //! the conversion of domain errors into gRPC statuses.
 
 pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod due;
 pub mod files;
@@ -21,4 +22,5 @@ pub mod validate;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
+pub use clock::Clock;
 pub use db::{Db, DbError, Engine};

@@ -14,3 +14,14 @@ pub type PeerChannel = ClientTrace<InterceptedService<Channel, ClientCredentials
 pub fn peer_channel(channel: Channel, credentials: ClientCredentials) -> PeerChannel {
     ClientTrace::new(InterceptedService::new(channel, credentials))
 }
+
+/// A channel to `url` that connects on first use, so a process can build it before its peer
+/// (possibly itself, in `kintai dev`) listens.
+pub fn lazy_channel(url: &str) -> anyhow::Result<Channel> {
+    use anyhow::Context;
+    Ok(tonic::transport::Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("{url:?} is not a URL"))?
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60))
+        .connect_lazy())
+}

@@ -42,6 +42,50 @@ impl Default for ServerConfig {
     }
 }
 
+/// What a process that serves one service runs: the `[server]` settings, who may call, its
+/// database, and the service's own wiring `W` (each service crate names its `ServeConfig`).
+pub struct ServeConfig<W> {
+    pub server: ServerConfig,
+    /// `None` serves everyone (the binary allows that on loopback only).
+    pub callers: Option<crate::auth::Callers>,
+    pub db: Db,
+    pub wiring: W,
+}
+
+impl ServeConfig<()> {
+    pub fn new(server: ServerConfig, callers: Option<crate::auth::Callers>, db: Db) -> Self {
+        Self {
+            server,
+            callers,
+            db,
+            wiring: (),
+        }
+    }
+}
+
+impl<W> ServeConfig<W> {
+    /// The same process serving with `wiring`.
+    pub fn with<V>(self, wiring: V) -> ServeConfig<V> {
+        ServeConfig {
+            server: self.server,
+            callers: self.callers,
+            db: self.db,
+            wiring,
+        }
+    }
+
+    /// The server (callers authenticated as configured, health tied to the database), the
+    /// database and the wiring; the service adds itself to the server.
+    pub fn into_parts(self) -> (GrpcServer, Db, W) {
+        let mut server = GrpcServer::new(self.server);
+        if let Some(callers) = self.callers {
+            server.authenticate(callers);
+        }
+        server.require_database(self.db.clone());
+        (server, self.db, self.wiring)
+    }
+}
+
 /// How often health re-checks the databases.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 

@@ -2,7 +2,7 @@
 //! with one clock that both the matcher and the simulator read.
 #![allow(dead_code)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveTime, Utc};
@@ -27,8 +27,8 @@ pub struct Env {
     pub sim: Simulator,
     pub handle: SimHandle,
     pub db: Db,
-    /// The test's "now", and since when it flows with real time (`None`: frozen).
-    clock: Arc<Mutex<(DateTime<Utc>, Option<std::time::Instant>)>>,
+    /// The test's "now" (the matcher reads a clone of it).
+    clock: kintai_core::Clock,
 }
 
 pub async fn env(db: Db) -> Env {
@@ -49,17 +49,11 @@ pub async fn env_with(db: Db, lease_ttl: Duration) -> Env {
     })
     .expect("client");
     let settings = MemorySettings::default();
-    let clock = Arc::new(Mutex::new((noon, None::<std::time::Instant>)));
-    let read = clock.clone();
+    let clock = kintai_core::Clock::fixed(noon);
     let deps = MatcherDeps {
         settings: Arc::new(settings.clone()),
         vendor: Arc::new(vendor),
-        clock: Arc::new(move || {
-            let (at, since) = *read.lock().unwrap_or_else(|p| p.into_inner());
-            since.map_or(at, |since| {
-                at + chrono::TimeDelta::from_std(since.elapsed()).unwrap_or_default()
-            })
-        }),
+        clock: clock.clone(),
         concurrency: 4,
         lease_ttl,
     };
@@ -80,14 +74,13 @@ pub async fn env_with(db: Db, lease_ttl: Duration) -> Env {
 impl Env {
     /// Moves the matcher's and the simulator's clocks together.
     pub fn set_time(&self, at: DateTime<Utc>) {
-        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = (at, None);
+        self.clock.set(at);
         self.sim.set_clock(Clock::Fixed(at));
     }
 
     /// Lets both clocks flow with real time from `at` (for the dispatcher's due times).
     pub fn flow_from(&self, at: DateTime<Utc>) {
-        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) =
-            (at, Some(std::time::Instant::now()));
+        self.clock.flow_from(at);
         self.sim.set_clock(Clock::starting_at(at));
     }
 

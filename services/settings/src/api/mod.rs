@@ -9,7 +9,7 @@ mod token_reports;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use kintai_core::Db;
+use kintai_core::{Clock, Db};
 use kintai_i18n::Lang;
 use kintai_proto::settings::v1::settings_service_server::SettingsService;
 use kintai_proto::settings::v1::*;
@@ -17,9 +17,6 @@ use kot_client::AttendanceVendor;
 use tonic::{Request, Response, Status};
 
 use crate::crypto::KeyRing;
-
-/// What "now" is; tests inject a fixed clock.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// The service's state.
 #[derive(Clone)]
@@ -41,7 +38,7 @@ impl SettingsApi {
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        self.clock.now()
     }
 }
 

@@ -126,7 +126,7 @@ pub async fn serve(
         SettingsDeps {
             vendor,
             keys,
-            clock: None,
+            clock: kintai_core::Clock::system(),
         },
     )
     .await

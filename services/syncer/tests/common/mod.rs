@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use kintai_core::Db;
+use kintai_core::{Clock, Db};
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{
@@ -14,9 +14,7 @@ use kintai_proto::syncer::v1::{
     RecordPunchesResponse, RunSyncRequest, RunSyncResponse,
 };
 use kintai_syncer::ports::memory::{MemoryLinks, MemorySettings};
-use kintai_syncer::{
-    Clock, DispatchOptions, ManualClock, RetryPolicy, SyncOptions, Syncer, SyncerApi, SyncerDeps,
-};
+use kintai_syncer::{DispatchOptions, RetryPolicy, SyncOptions, Syncer, SyncerApi, SyncerDeps};
 use kot_client::{KotClient, KotConfig, RateLimit};
 use kot_sim::{NewEmployee, SimHandle, TokenOptions};
 use tonic::Request;
@@ -43,7 +41,7 @@ pub struct Harness {
     pub client: KotClient,
     pub settings: Arc<MemorySettings>,
     pub links: Arc<MemoryLinks>,
-    pub clock: Arc<ManualClock>,
+    pub clock: Clock,
 }
 
 /// Retries fast enough for tests, same shape as production: three retries within a run
@@ -84,7 +82,7 @@ pub async fn harness_with_debounce(db: Db, now: DateTime<Utc>, debounce: Duratio
     let sim = kot_sim::spawn_local().await.unwrap();
     sim.sim.set_clock(kot_sim::Clock::Fixed(now));
     let client = client_for(&sim);
-    let clock = Arc::new(ManualClock::fixed(now));
+    let clock = Clock::fixed(now);
     let settings = Arc::new(MemorySettings::new());
     let links = Arc::new(MemoryLinks::new());
     let syncer = start_syncer_with(&db, &client, &settings, &links, &clock, debounce).await;
@@ -106,7 +104,7 @@ pub async fn start_syncer(
     client: &KotClient,
     settings: &Arc<MemorySettings>,
     links: &Arc<MemoryLinks>,
-    clock: &Arc<ManualClock>,
+    clock: &Clock,
 ) -> Syncer {
     start_syncer_with(
         db,
@@ -124,7 +122,7 @@ async fn start_syncer_with(
     client: &KotClient,
     settings: &Arc<MemorySettings>,
     links: &Arc<MemoryLinks>,
-    clock: &Arc<ManualClock>,
+    clock: &Clock,
     debounce: Duration,
 ) -> Syncer {
     let deps = SyncerDeps {

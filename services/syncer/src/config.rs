@@ -1,0 +1,126 @@
+//! `[syncer]` in the binary's configuration: the syncer's own settings, their defaults (stated
+//! here once; [`SyncOptions::default`] is these), and how they become [`SyncOptions`].
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{DispatchOptions, RetryPolicy, SyncOptions};
+
+/// Companies synced at once, in a run over every company and by the dispatcher.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// Employees of one company posted at once (not a setting: KING OF TIME's per-token limits, which
+/// the client paces, are what bounds a company).
+const EMPLOYEES_IN_PARALLEL: usize = 4;
+
+/// `[syncer]`: how sync runs share the work and how long a punch may wait.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncerConfig {
+    /// Companies handled at once in a run over every company.
+    pub concurrency: usize,
+    /// How long a company's lease outlives its holder: a live run renews it every third of
+    /// this, so after a crash the company waits about this long.
+    pub lease_ttl_secs: u64,
+    /// Punches still not in KING OF TIME this long after they arrived are reported (RunSync's
+    /// `undelivered`, the `kintai.punches.undelivered` gauge).
+    pub undelivered_after_secs: u64,
+    /// The longest wait between two attempts of one punch after transient failures (the wait
+    /// starts at 1 s and doubles).
+    pub retry_max_backoff_secs: u64,
+    /// Prompt delivery: this process claims companies with new punches (or a retry time) and
+    /// syncs them within seconds. Off: only RunSync (the CronJob, operators) sends.
+    pub dispatch: bool,
+    /// A company with new punches is synced this long after the first of them (a burst
+    /// becomes one run).
+    pub dispatch_debounce_ms: u64,
+    /// How often the dispatcher looks for due companies.
+    pub dispatch_poll_ms: u64,
+    /// How often the dispatcher compares settings' revisions with what the runs planned on (a
+    /// user switched on again, a token fixed: the held punches go then).
+    pub settings_watch_secs: u64,
+}
+
+impl Default for SyncerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: DEFAULT_CONCURRENCY,
+            lease_ttl_secs: 30,
+            undelivered_after_secs: 4 * 3600,
+            retry_max_backoff_secs: 30 * 60,
+            dispatch: true,
+            dispatch_debounce_ms: 2_000,
+            dispatch_poll_ms: 500,
+            settings_watch_secs: 10,
+        }
+    }
+}
+
+impl SyncerConfig {
+    /// Why these settings cannot run, naming the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.concurrency == 0 || self.lease_ttl_secs < 5 {
+            return Err(
+                "syncer.concurrency must be at least 1 and syncer.lease_ttl_secs at least 5"
+                    .to_owned(),
+            );
+        }
+        if self.dispatch_poll_ms == 0 || self.settings_watch_secs == 0 {
+            return Err(
+                "syncer.dispatch_poll_ms / syncer.settings_watch_secs: must be positive".to_owned(),
+            );
+        }
+        if self.undelivered_after_secs == 0 || self.retry_max_backoff_secs == 0 {
+            return Err(
+                "syncer.undelivered_after_secs / syncer.retry_max_backoff_secs: must be positive"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The tuning of sync runs these settings describe.
+    pub fn options(&self) -> SyncOptions {
+        SyncOptions {
+            concurrency: self.concurrency,
+            employees_in_parallel: EMPLOYEES_IN_PARALLEL,
+            lease_ttl: Duration::from_secs(self.lease_ttl_secs),
+            undelivered_after: Duration::from_secs(self.undelivered_after_secs),
+            dispatch: DispatchOptions {
+                enabled: self.dispatch,
+                debounce: Duration::from_millis(self.dispatch_debounce_ms),
+                poll: Duration::from_millis(self.dispatch_poll_ms),
+                max_running: self.concurrency,
+                watch: Duration::from_secs(self.settings_watch_secs),
+            },
+            retry: RetryPolicy {
+                max_backoff: Duration::from_secs(self.retry_max_backoff_secs),
+                ..RetryPolicy::default()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_the_configured_defaults() {
+        let options = SyncOptions::default();
+        assert_eq!(options.concurrency, DEFAULT_CONCURRENCY);
+        assert_eq!(options.dispatch.max_running, DEFAULT_CONCURRENCY);
+        assert_eq!(options.lease_ttl, Duration::from_secs(30));
+        assert_eq!(options.undelivered_after, Duration::from_secs(4 * 3600));
+        assert_eq!(
+            options.retry.max_backoff,
+            RetryPolicy::default().max_backoff
+        );
+        assert_eq!(options.employees_in_parallel, 4);
+        assert!(options.dispatch.enabled);
+        assert_eq!(options.dispatch.debounce, Duration::from_secs(2));
+        assert_eq!(options.dispatch.poll, Duration::from_millis(500));
+        assert_eq!(options.dispatch.watch, Duration::from_secs(10));
+    }
+}

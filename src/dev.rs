@@ -1,0 +1,222 @@
+//! `kintai dev` and `kintai demo`: the three services on one port, each wired by its own crate
+//! and composed into one server, with the built-in KING OF TIME simulator.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use kintai_core::server::{GrpcServer, shutdown_signal};
+use kintai_core::{Clock, Db};
+use kintai_settings::SettingsDeps;
+use kintai_syncer::Syncer;
+use kot_client::AttendanceVendor;
+use kot_sim::Simulator;
+
+use crate::auth;
+use crate::config::Config;
+use crate::serve::{bind, non_empty, open};
+use crate::{keys, kot};
+
+/// How `kintai dev` or `kintai demo` runs the one-process stack.
+pub struct DevOptions {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The instant every clock (services and simulator) reads at start; `None` for real time.
+    pub now: Option<DateTime<Utc>>,
+    /// Run matching and syncing on their own, as the CronJobs would.
+    pub periodic: bool,
+}
+
+/// The three services on one port with their databases, and the simulator unless `kot.base_url`
+/// names another KING OF TIME.
+pub struct DevStack {
+    address: SocketAddr,
+    simulator: Option<kot_sim::SimHandle>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+    syncer: Syncer,
+    drain_timeout: Duration,
+    databases: Vec<Db>,
+}
+
+impl DevStack {
+    pub async fn start(config: &Config, options: DevOptions) -> anyhow::Result<Self> {
+        let callers = auth::callers(config)?;
+        let credentials = auth::client_credentials(config)?;
+        auth::check_dev_peers(config, callers.as_ref())?;
+        let listener = bind(options.listen).await?;
+        let address = listener.local_addr()?;
+        auth::guard_open_server(address, &callers)?;
+        let settings_db = open(config, "settings", Some(&options.data_dir)).await?;
+        let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
+        let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
+        let keys = keys::laptop_key_ring(config, &options.data_dir, &settings_db).await?;
+        // One clock for the three services, shifted to `--start-at` when given (the simulator's
+        // own clock is set to the same start below).
+        let now = options.now.map_or_else(Clock::system, Clock::starting_at);
+        let simulator = if config.kot.base_url.is_empty() {
+            let sim = kot::seeded_simulator()?;
+            if let Some(start) = options.now {
+                sim.set_clock(kot_sim::Clock::starting_at(start));
+            }
+            let handle = sim
+                .spawn_local()
+                .await
+                .context("cannot start the KING OF TIME simulator")?;
+            tracing::info!(
+                base_url = %handle.base_url,
+                company = kot::DEV_COMPANY_CODE,
+                "built-in KING OF TIME simulator; its token for the example company is {}",
+                kot::DEV_TOKEN
+            );
+            Some(handle)
+        } else {
+            None
+        };
+        let kot_base_url = match &simulator {
+            Some(handle) => handle.base_url.to_string(),
+            None => config.kot.base_url.clone(),
+        };
+        let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot_base_url)?;
+        // The services call each other through this very port unless peers are configured.
+        let own_url = format!("http://{address}");
+        let settings_url = non_empty(&config.peers.settings_url)
+            .unwrap_or(&own_url)
+            .to_owned();
+        let matcher_url = non_empty(&config.peers.matcher_url)
+            .unwrap_or(&own_url)
+            .to_owned();
+
+        let max = config.server.max_message_bytes;
+        let settings_deps = SettingsDeps {
+            vendor: vendor.clone(),
+            keys,
+            clock: now.clone(),
+        };
+        let matcher_api = kintai_matcher::start(
+            matcher_db.clone(),
+            &kintai_matcher::Wiring {
+                config: config.matcher.clone(),
+                settings_url: settings_url.clone(),
+                credentials: credentials.clone(),
+                vendor: vendor.clone(),
+                clock: now.clone(),
+            },
+        )
+        .await?;
+        let syncer = kintai_syncer::start(
+            syncer_db.clone(),
+            kintai_syncer::Wiring {
+                config: config.syncer.clone(),
+                settings_url,
+                matcher_url,
+                credentials,
+                vendor,
+                clock: now,
+            },
+        )
+        .await?;
+
+        let mut server = GrpcServer::new(config.server.clone());
+        if let Some(callers) = callers {
+            server.authenticate(callers);
+        }
+        server
+            .add_service(kintai_settings::service(settings_db.clone(), max, settings_deps).await?)
+            .add_service(kintai_matcher::server(matcher_api.clone(), max))
+            .add_service(kintai_syncer::grpc_service(syncer.clone(), max))
+            .require_database(settings_db.clone())
+            .require_database(matcher_db.clone())
+            .require_database(syncer_db.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+
+        let mut background = Vec::new();
+        // Prompt delivery belongs to the stack that runs on its own (`kintai dev`); the demo
+        // drives every run itself.
+        if options.periodic && config.syncer.dispatch {
+            background.push(kintai_syncer::spawn_dispatcher(syncer.clone()));
+        }
+        if options.periodic {
+            let match_every = Duration::from_secs(config.dev.match_interval_secs);
+            let sync_every = Duration::from_secs(config.dev.sync_interval_secs);
+            if config.matcher.dispatch {
+                background.push(kintai_matcher::spawn_dispatcher(
+                    matcher_api.matcher().clone(),
+                    config.matcher.dispatch_options(),
+                ));
+            }
+            background.push(kintai_matcher::spawn_periodic(
+                matcher_api.matcher().clone(),
+                Duration::from_secs(2),
+                match_every,
+            ));
+            background.push(kintai_syncer::spawn_periodic(
+                syncer.clone(),
+                sync_every,
+                std::future::pending(),
+            ));
+        }
+        tracing::info!(
+            address = %address,
+            data_dir = %options.data_dir.display(),
+            "kintai dev serving on {address}; try: grpcurl -plaintext {address} list"
+        );
+        Ok(Self {
+            address,
+            simulator,
+            stop,
+            server,
+            background,
+            syncer,
+            drain_timeout: Duration::from_secs(config.server.drain_timeout_secs),
+            databases: vec![settings_db, matcher_db, syncer_db],
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn simulator(&self) -> Option<Simulator> {
+        self.simulator.as_ref().map(|handle| handle.sim.clone())
+    }
+
+    /// Health NOT_SERVING, drain, close the databases and the simulator.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        // Sync runs stop starting POSTs first; the periodic loops stop; then the server drains.
+        self.syncer.shut_down();
+        for task in &self.background {
+            task.abort();
+        }
+        let _ = self.stop.send(());
+        self.server.await.context("the server task failed")??;
+        kintai_syncer::drain(&self.syncer, self.drain_timeout).await;
+        for db in self.databases {
+            db.close().await;
+        }
+        if let Some(simulator) = self.simulator {
+            let _ = simulator.shutdown().await;
+        }
+        Ok(())
+    }
+}
+
+/// Laptop mode: serves until SIGTERM or Ctrl-C, matching and syncing on its own.
+pub async fn dev(config: &Config, start_at: Option<DateTime<Utc>>) -> anyhow::Result<()> {
+    let options = DevOptions {
+        listen: config.server.listen,
+        data_dir: config.data_dir(),
+        now: start_at,
+        periodic: true,
+    };
+    let stack = DevStack::start(config, options).await?;
+    shutdown_signal().await;
+    stack.stop().await
+}
