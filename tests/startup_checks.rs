@@ -316,7 +316,7 @@ fn a_lost_laptop_key_stops_kintai_dev_and_then_shows_as_unreadable_tokens() {
     assert_eq!(token["state"], "TOKEN_STATE_UNREADABLE", "{integration}");
     let detail = token["detail"].as_str().unwrap();
     assert!(
-        detail.contains(&key_id) && detail.contains("register the token again"),
+        detail.contains(&key_id) && detail.contains("トークンを登録し直してください"),
         "{detail}"
     );
     let listed = ok(&server, &format!("{SETTINGS}/ListCompanies"), json!({}));

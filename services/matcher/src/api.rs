@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kintai_core::grpc_error::db_status;
 use kintai_core::paging;
 use kintai_core::validate::Violations;
-use kintai_i18n::{Lang, codes};
+use kintai_i18n::{Lang, Text, codes};
 use kintai_proto::matcher::v1::matcher_service_server::MatcherService;
 use kintai_proto::matcher::v1::{
     CompanyMatchResult, Hint as ProtoHint, HintKind as ProtoHintKind,
@@ -41,12 +41,13 @@ impl MatcherService for MatcherApi {
         &self,
         request: Request<RunMatchRequest>,
     ) -> Result<Response<RunMatchResponse>, Status> {
+        let lang = Lang::of_request(&request);
         let request = request.into_inner();
         let company_id = (!request.company_id.is_empty()).then_some(request.company_id.as_str());
         if let Some(company_id) = company_id {
             let mut violations = Violations::new();
             violations.id("company_id", company_id);
-            violations.check()?;
+            violations.check(lang)?;
         }
         let report = self.matcher.run(company_id).await.map_err(|error| {
             tracing::warn!(%error, "match run could not list companies");
@@ -76,11 +77,16 @@ impl MatcherService for MatcherApi {
             Ok(LinkState::Active) => StateFilter::Active,
             Ok(LinkState::Inactive) => StateFilter::Inactive,
             Err(_) => {
-                violations.add("state", "is not a LinkState");
+                violations.add(
+                    "state",
+                    Text::new("field-unknown-value")
+                        .arg("value", request.state)
+                        .arg("kind", "LinkState"),
+                );
                 StateFilter::All
             }
         };
-        violations.check()?;
+        violations.check(lang)?;
 
         let page = self
             .matcher

@@ -148,6 +148,45 @@ on_both_engines!(
                 "users[4].user_id"
             ]
         );
+        // The descriptions are what the cyzen platform shows the admin: Japanese by default.
+        let descriptions: Vec<String> = violations(&status).into_iter().map(|(_, d)| d).collect();
+        assert_eq!(
+            descriptions,
+            [
+                "必須です。",
+                "40文字以内で指定してください。",
+                "制御文字は使用できません。",
+                "このリクエストの中で重複しています。"
+            ]
+        );
+        // In English on request; the message (for engineers) is English either way.
+        let mut english = tonic::Request::new(UpsertUsersRequest {
+            company_id: "c1".into(),
+            users: vec![
+                user("", "U000124", "no id"),
+                user("u3", "U000125", &"長".repeat(41)),
+            ],
+        });
+        english
+            .metadata_mut()
+            .insert("accept-language", "en".parse().unwrap());
+        let english = h.client.upsert_users(english).await.unwrap_err();
+        assert_eq!(
+            violations(&english),
+            [
+                ("users[0].user_id".to_owned(), "is required".to_owned()),
+                (
+                    "users[1].name".to_owned(),
+                    "must be at most 40 characters".to_owned()
+                )
+            ]
+        );
+        assert!(english.message().contains("users[0].user_id is required"));
+        assert!(
+            status.message().contains("users[1].user_id is required"),
+            "{}",
+            status.message()
+        );
         let ids: Vec<_> = all_users(&mut h, "c1")
             .await
             .into_iter()

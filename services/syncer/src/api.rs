@@ -5,7 +5,7 @@ use kintai_core::db::from_millis;
 use kintai_core::paging;
 use kintai_core::telemetry::metrics;
 use kintai_core::validate::{Violations, batch_too_large};
-use kintai_i18n::Lang;
+use kintai_i18n::{Lang, Text};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::*;
 use tonic::{Request, Response, Status};
@@ -42,12 +42,18 @@ impl SyncerService for SyncerApi {
         &self,
         request: Request<RecordPunchesRequest>,
     ) -> Result<Response<RecordPunchesResponse>, Status> {
+        let lang = Lang::of_request(&request);
         let request = request.into_inner();
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        violations.check()?;
+        violations.check(lang)?;
         if request.punches.len() > MAX_BATCH {
-            return Err(batch_too_large("punches", request.punches.len(), MAX_BATCH));
+            return Err(batch_too_large(
+                "punches",
+                request.punches.len(),
+                MAX_BATCH,
+                lang,
+            ));
         }
         let span = tracing::info_span!(
             "record punches",
@@ -76,7 +82,7 @@ impl SyncerService for SyncerApi {
                 Err(rejection) => {
                     result.outcome = RecordOutcome::Rejected.into();
                     result.field = rejection.field;
-                    result.reason = rejection.reason;
+                    result.reason = rejection.reason.render(lang);
                 }
             }
             results.push(result);
@@ -103,7 +109,7 @@ impl SyncerService for SyncerApi {
                 Recorded::Conflict => {
                     result.outcome = RecordOutcome::Rejected.into();
                     result.field = format!("punches[{position}].punch_id");
-                    result.reason = "conflict: a punch with this id was already stored with other content; punch ids cannot be reused".into();
+                    result.reason = Text::new("field-punch-conflict").render(lang);
                     result.unsupported_app_version = false;
                 }
             }
@@ -141,7 +147,7 @@ impl SyncerService for SyncerApi {
         if let Some(company_id) = company {
             let mut violations = Violations::new();
             violations.id("company_id", company_id);
-            violations.check()?;
+            violations.check(lang)?;
         }
         let report = self.syncer.run(company, request.dry_run).await?;
         Ok(Response::new(RunSyncResponse {
@@ -172,10 +178,18 @@ impl SyncerService for SyncerApi {
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
-            violations.add("to_date", "must not be before from_date");
+            violations.add(
+                "to_date",
+                Text::new("field-not-before").arg("other", "from_date"),
+            );
         }
         let state = convert::state_filter(request.state).unwrap_or_else(|()| {
-            violations.add("state", format!("{} is not a punch state", request.state));
+            violations.add(
+                "state",
+                Text::new("field-unknown-value")
+                    .arg("value", request.state)
+                    .arg("kind", "PunchState"),
+            );
             None
         });
         let page_size = paging::page_size(request.page_size).unwrap_or_else(|reason| {
@@ -187,7 +201,7 @@ impl SyncerService for SyncerApi {
             Ok(Some(parts)) => match parts[0].parse::<i64>() {
                 Ok(millis) => Some((from_millis(millis), parts[1].clone())),
                 Err(_) => {
-                    violations.add("page_token", "is not a page token this server issued");
+                    violations.add("page_token", Text::new("field-page-token"));
                     None
                 }
             },
@@ -196,7 +210,7 @@ impl SyncerService for SyncerApi {
                 None
             }
         };
-        violations.check()?;
+        violations.check(lang)?;
         let filter = ListFilter {
             user_id: (!request.user_id.is_empty()).then_some(request.user_id),
             from: from.map(jst_start),
@@ -225,7 +239,8 @@ impl SyncerService for SyncerApi {
         &self,
         request: Request<RetryPunchesRequest>,
     ) -> Result<Response<RetryPunchesResponse>, Status> {
-        crate::api_retry::retry_punches(&self.syncer, request.into_inner())
+        let lang = Lang::of_request(&request);
+        crate::api_retry::retry_punches(&self.syncer, request.into_inner(), lang)
             .await
             .map(Response::new)
     }
@@ -240,7 +255,7 @@ pub(crate) fn day_bound(violations: &mut Violations, field: &str, text: &str) ->
         .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
         .flatten();
     if day.is_none() {
-        violations.add(field, "must be a day as YYYY-MM-DD");
+        violations.add(field, Text::new("field-day"));
     }
     day
 }

@@ -1,6 +1,7 @@
 //! The RetryPunches handler: checks the request, then requeues through [`crate::retry`].
 
 use kintai_core::validate::{Violations, batch_too_large};
+use kintai_i18n::{Lang, Text};
 use kintai_proto::syncer::v1::{
     RetryOutcome, RetryPunchesRequest, RetryPunchesResponse, RetryResult,
 };
@@ -17,12 +18,14 @@ const MAX_REQUESTER_CHARS: usize = 128;
 pub(crate) async fn retry_punches(
     syncer: &Syncer,
     request: RetryPunchesRequest,
+    lang: Lang,
 ) -> Result<RetryPunchesResponse, Status> {
     if request.punch_ids.len() > MAX_BATCH {
         return Err(batch_too_large(
             "punch_ids",
             request.punch_ids.len(),
             MAX_BATCH,
+            lang,
         ));
     }
     let mut violations = Violations::new();
@@ -36,7 +39,10 @@ pub(crate) async fn retry_punches(
     let range = if request.punch_ids.is_empty() {
         match (from, to) {
             (Some(from), Some(to)) if from > to => {
-                violations.add("to_date", "must not be before from_date");
+                violations.add(
+                    "to_date",
+                    Text::new("field-not-before").arg("other", "from_date"),
+                );
                 None
             }
             (Some(from), Some(to)) => to
@@ -44,28 +50,22 @@ pub(crate) async fn retry_punches(
                 .map(|after| (jst_start(from), jst_start(after))),
             _ => {
                 if request.from_date.is_empty() && request.to_date.is_empty() {
-                    violations.add(
-                        "punch_ids",
-                        "name the punches, or give from_date and to_date for every FAILED punch of that range",
-                    );
+                    violations.add("punch_ids", Text::new("field-punch-ids-or-range"));
                 } else if request.from_date.is_empty() {
-                    violations.add("from_date", "is required when punch_ids is empty");
+                    violations.add("from_date", Text::new("field-required-without-punch-ids"));
                 } else if request.to_date.is_empty() {
-                    violations.add("to_date", "is required when punch_ids is empty");
+                    violations.add("to_date", Text::new("field-required-without-punch-ids"));
                 }
                 None
             }
         }
     } else {
         if !request.from_date.is_empty() || !request.to_date.is_empty() {
-            violations.add(
-                "from_date",
-                "must be empty when punch_ids are given (one or the other)",
-            );
+            violations.add("from_date", Text::new("field-empty-with-punch-ids"));
         }
         None
     };
-    violations.check()?;
+    violations.check(lang)?;
 
     let retry = RetryRequest {
         requested_by: &request.requested_by,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use kintai_core::validate::{MAX_NAME_CHARS, Violations};
+use kintai_i18n::Text;
 use kintai_proto::common::v1::StatusKind as ProtoKind;
 use kintai_proto::syncer::v1::{Platform as ProtoPlatform, PunchInput};
 
@@ -30,7 +31,7 @@ pub const IOS_SUPPORTED: Version = (3, 56, 0);
 pub struct Rejection {
     /// Path from the request, e.g. `punches[4].latitude`.
     pub field: String,
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// Checks punch `index` of a batch against our clock's `now`.
@@ -40,7 +41,7 @@ pub fn check_punch(
     now: DateTime<Utc>,
 ) -> Result<NewPunch, Rejection> {
     let path = |name: &str| format!("punches[{index}].{name}");
-    let reject = |name: &str, reason: String| Rejection {
+    let reject = |name: &str, reason: Text| Rejection {
         field: path(name),
         reason,
     };
@@ -53,7 +54,7 @@ pub fn check_punch(
     if let Some((field, reason)) = violations.iter().next() {
         return Err(Rejection {
             field: field.to_owned(),
-            reason: reason.to_owned(),
+            reason: reason.clone(),
         });
     }
 
@@ -62,11 +63,15 @@ pub fn check_punch(
         Ok(ProtoKind::Working) => StatusKind::Working,
         Ok(ProtoKind::WorkEnd) => StatusKind::WorkEnd,
         Ok(ProtoKind::OffDuty) => StatusKind::OffDuty,
-        Ok(ProtoKind::Unspecified) => return Err(reject("status_kind", "is required".into())),
+        Ok(ProtoKind::Unspecified) => {
+            return Err(reject("status_kind", Text::new("field-required")));
+        }
         Err(_) => {
             return Err(reject(
                 "status_kind",
-                format!("{} is not a known status kind", input.status_kind),
+                Text::new("field-unknown-value")
+                    .arg("value", input.status_kind)
+                    .arg("kind", "StatusKind"),
             ));
         }
     };
@@ -82,13 +87,13 @@ pub fn check_punch(
         (Some(_), None) => {
             return Err(reject(
                 "longitude",
-                "is required when latitude is given: send both or neither".into(),
+                Text::new("field-coordinate-pair").arg("other", "latitude"),
             ));
         }
         (None, Some(_)) => {
             return Err(reject(
                 "latitude",
-                "is required when longitude is given: send both or neither".into(),
+                Text::new("field-coordinate-pair").arg("other", "longitude"),
             ));
         }
         _ => {}
@@ -99,7 +104,7 @@ pub fn check_punch(
     if let Some((field, reason)) = address.iter().next() {
         return Err(Rejection {
             field: field.to_owned(),
-            reason: reason.to_owned(),
+            reason: reason.clone(),
         });
     }
 
@@ -107,12 +112,14 @@ pub fn check_punch(
         Ok(ProtoPlatform::Android) => Platform::Android,
         Ok(ProtoPlatform::Ios) => Platform::Ios,
         Ok(ProtoPlatform::Unspecified) => {
-            return Err(reject("platform", "is required (Android or iOS)".into()));
+            return Err(reject("platform", Text::new("field-platform-required")));
         }
         Err(_) => {
             return Err(reject(
                 "platform",
-                format!("{} is not a known platform", input.platform),
+                Text::new("field-unknown-value")
+                    .arg("value", input.platform)
+                    .arg("kind", "Platform"),
             ));
         }
     };
@@ -140,51 +147,50 @@ pub fn check_punch(
 fn check_instant(
     timestamp: Option<&prost_types::Timestamp>,
     now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, String> {
-    let timestamp = timestamp.ok_or_else(|| "is required".to_owned())?;
+) -> Result<DateTime<Utc>, Text> {
+    let timestamp = timestamp.ok_or_else(|| Text::new("field-required"))?;
     let nanos = u32::try_from(timestamp.nanos)
         .ok()
         .filter(|n| *n < 1_000_000_000)
-        .ok_or_else(|| "has nanos outside 0..999,999,999".to_owned())?;
+        .ok_or_else(|| Text::new("field-timestamp-nanos"))?;
     let instant = DateTime::from_timestamp(timestamp.seconds, nanos)
-        .ok_or_else(|| "is not a representable instant".to_owned())?;
+        .ok_or_else(|| Text::new("field-timestamp-unrepresentable"))?;
     let millis = instant.timestamp_millis();
     if millis < EARLIEST_MILLIS {
-        return Err("is before 2000-01-01; no cyzen punch is that old".into());
+        return Err(Text::new("field-timestamp-too-old"));
     }
     if instant > now + MAX_FUTURE {
-        return Err(format!(
-            "is more than {} minutes in the future ({} by the server's clock is {})",
-            MAX_FUTURE.num_minutes(),
-            kot_client::format_kot_time(&instant),
-            kot_client::format_kot_time(&now),
-        ));
+        return Err(Text::new("field-timestamp-future")
+            .arg("minutes", MAX_FUTURE.num_minutes())
+            .arg("at", kot_client::format_kot_time(&instant))
+            .arg("now", kot_client::format_kot_time(&now)));
     }
     Ok(DateTime::from_timestamp_millis(millis).unwrap_or(instant))
 }
 
-fn check_coordinate(value: Option<f64>, bound: f64) -> Result<Option<f64>, String> {
+fn check_coordinate(value: Option<f64>, bound: f64) -> Result<Option<f64>, Text> {
     match value {
         None => Ok(None),
         Some(v) if v.is_finite() && (-bound..=bound).contains(&v) => Ok(Some(v)),
-        Some(_) => Err(format!("must be between -{bound} and {bound} degrees")),
+        Some(_) => Err(Text::new("field-coordinate-range").arg("bound", bound)),
     }
 }
 
 /// `Ok(true)` for a version that works but is below the supported range; an error below the
 /// minimum (manual: ご利用可能なバージョン) or for a malformed version.
-pub fn check_app_version(platform: Platform, text: &str) -> Result<bool, String> {
-    let version = parse_version(text)
-        .ok_or_else(|| format!("{text:?} is not a version MAJOR.MINOR.PATCH, e.g. 3.60.0"))?;
+pub fn check_app_version(platform: Platform, text: &str) -> Result<bool, Text> {
+    let version =
+        parse_version(text).ok_or_else(|| Text::new("field-version-format").arg("text", text))?;
     let (name, minimum, supported) = match platform {
         Platform::Android => ("Android", ANDROID_MINIMUM, ANDROID_SUPPORTED),
         Platform::Ios => ("iOS", IOS_MINIMUM, IOS_SUPPORTED),
     };
     if version < minimum {
         let (a, b, c) = minimum;
-        return Err(format!(
-            "cyzen for {name} {text} cannot link with KING OF TIME; version {a}.{b}.{c} or later is required"
-        ));
+        return Err(Text::new("field-version-too-old")
+            .arg("platform", name)
+            .arg("text", text)
+            .arg("minimum", format!("{a}.{b}.{c}")));
     }
     Ok(version < supported)
 }
@@ -229,7 +235,13 @@ mod tests {
         assert_eq!(check_app_version(Ios, "3.56.0"), Ok(false));
         assert_eq!(check_app_version(Ios, "4.0.0"), Ok(false));
         let reason = check_app_version(Android, "2.0.0").unwrap_err();
-        assert!(reason.contains("3.33.0"), "{reason}");
+        for lang in kintai_i18n::Lang::ALL {
+            let shown = reason.render(lang);
+            assert!(
+                shown.contains("3.33.0") && shown.contains("2.0.0"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]
@@ -279,11 +291,8 @@ mod tests {
         };
         let rejection = check_punch(3, &half, now).unwrap_err();
         assert_eq!(rejection.field, "punches[3].longitude");
-        assert!(
-            rejection.reason.contains("latitude"),
-            "{}",
-            rejection.reason
-        );
+        let reason = rejection.reason.render(kintai_i18n::Lang::En);
+        assert!(reason.contains("latitude"), "{reason}");
         let other_half = PunchInput {
             latitude: None,
             ..input

@@ -115,7 +115,7 @@ both_engines!(
             .await;
         assert_eq!(conflict.results[0].outcome(), RecordOutcome::Rejected);
         assert_eq!(conflict.results[0].field, "punches[0].punch_id");
-        assert!(conflict.results[0].reason.contains("conflict"));
+        assert!(conflict.results[0].reason.contains("既に保存されています"));
         assert_eq!(conflict.results[1].outcome(), RecordOutcome::Accepted);
         assert_eq!(
             h.punch(C, "p1").await.punched_at.unwrap().seconds,

@@ -3,17 +3,18 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use kintai_i18n::Text;
 
 /// Default and maximum page sizes of every list RPC (documented in the protos).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE_SIZE: u32 = 1_000;
 
 /// The page size to use: 0 means the default; above the maximum is an error.
-pub fn page_size(requested: u32) -> Result<u32, String> {
+pub fn page_size(requested: u32) -> Result<u32, Text> {
     match requested {
         0 => Ok(DEFAULT_PAGE_SIZE),
         n if n <= MAX_PAGE_SIZE => Ok(n),
-        _ => Err(format!("must be at most {MAX_PAGE_SIZE}")),
+        _ => Err(Text::new("field-page-size").arg("max", MAX_PAGE_SIZE)),
     }
 }
 
@@ -24,18 +25,16 @@ pub fn encode_token(parts: &[&str]) -> String {
 }
 
 /// Decodes a page token into its key parts; `None` for an empty token, an error for a malformed one.
-pub fn decode_token(token: &str, expected_parts: usize) -> Result<Option<Vec<String>>, String> {
+pub fn decode_token(token: &str, expected_parts: usize) -> Result<Option<Vec<String>>, Text> {
     if token.is_empty() {
         return Ok(None);
     }
-    let bytes = URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| "is not a page token this server issued".to_owned())?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| "is not a page token this server issued".to_owned())?;
+    let not_ours = || Text::new("field-page-token");
+    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| not_ours())?;
+    let text = String::from_utf8(bytes).map_err(|_| not_ours())?;
     let parts: Vec<String> = text.split('\u{1f}').map(str::to_owned).collect();
     if parts.len() != expected_parts {
-        return Err("is not a page token this server issued".to_owned());
+        return Err(not_ours());
     }
     Ok(Some(parts))
 }

@@ -1,6 +1,7 @@
 //! Input checks shared by every RPC. Problems are collected as field violations so that one
 //! answer names every bad field (and, in a batch, every bad item) at once.
 
+use kintai_i18n::{Lang, Text};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
@@ -9,10 +10,12 @@ pub const MAX_ID_CHARS: usize = 64;
 /// Longest display name, as KING OF TIME and cyzen allow (姓・名 各40文字以内).
 pub const MAX_NAME_CHARS: usize = 40;
 
-/// Field violations collected while checking a request.
+/// Field violations collected while checking a request. Each description is a text the
+/// cyzen platform may show an administrator: rendered in the caller's language when the
+/// violations become a status; the status message itself stays English, for engineers.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Violations {
-    items: Vec<(String, String)>,
+    items: Vec<(String, Text)>,
 }
 
 impl Violations {
@@ -20,8 +23,8 @@ impl Violations {
         Self::default()
     }
 
-    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.items.push((field.into(), description.into()));
+    pub fn add(&mut self, field: impl Into<String>, description: Text) {
+        self.items.push((field.into(), description));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -32,8 +35,8 @@ impl Violations {
         self.items.len()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.items.iter().map(|(f, d)| (f.as_str(), d.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Text)> {
+        self.items.iter().map(|(f, d)| (f.as_str(), d))
     }
 
     pub fn extend(&mut self, other: Violations) {
@@ -41,28 +44,30 @@ impl Violations {
     }
 
     /// `Ok(())` when nothing was found, otherwise INVALID_ARGUMENT with a BadRequest listing
-    /// every violation.
-    pub fn check(self) -> Result<(), Status> {
+    /// every violation, described in `lang`.
+    pub fn check(self, lang: Lang) -> Result<(), Status> {
         if self.is_empty() {
             Ok(())
         } else {
-            Err(self.into_status("the request is invalid"))
+            Err(self.into_status("the request is invalid", lang))
         }
     }
 
-    /// INVALID_ARGUMENT with `summary` plus the first violation in the message (for callers that
-    /// read only the message) and every violation as google.rpc.BadRequest details.
-    pub fn into_status(self, summary: &str) -> Status {
+    /// INVALID_ARGUMENT with `summary` plus the first violation in the message (in English, for
+    /// callers that read only the message) and every violation as google.rpc.BadRequest details
+    /// described in `lang` (what the cyzen platform shows an administrator).
+    pub fn into_status(self, summary: &str, lang: Lang) -> Status {
         let mut details = ErrorDetails::new();
         for (field, description) in &self.items {
-            details.add_bad_request_violation(field.clone(), description.clone());
+            details.add_bad_request_violation(field.clone(), description.render(lang));
         }
         let message = match self.items.first() {
             Some((field, description)) if self.items.len() == 1 => {
-                format!("{summary}: {field} {description}")
+                format!("{summary}: {field} {}", description.render(Lang::En))
             }
             Some((field, description)) => format!(
-                "{summary}: {field} {description} (and {} more field violations)",
+                "{summary}: {field} {} (and {} more field violations)",
+                description.render(Lang::En),
                 self.items.len() - 1
             ),
             None => summary.to_owned(),
@@ -74,29 +79,29 @@ impl Violations {
     /// spaces.
     pub fn id(&mut self, field: &str, value: &str) {
         if value.is_empty() {
-            self.add(field, "is required");
+            self.add(field, Text::new("field-required"));
         } else if value.chars().count() > MAX_ID_CHARS {
-            self.add(field, format!("must be at most {MAX_ID_CHARS} characters"));
+            self.add(field, Text::new("field-too-long").arg("max", MAX_ID_CHARS));
         } else if value.chars().any(char::is_control) {
-            self.add(field, "must not contain control characters");
+            self.add(field, Text::new("field-control-characters"));
         } else if value.trim() != value {
-            self.add(field, "must not start or end with spaces");
+            self.add(field, Text::new("field-surrounding-spaces"));
         }
     }
 
     /// Checks a free text: at most `max_chars` characters and no control characters.
     pub fn text(&mut self, field: &str, value: &str, max_chars: usize) {
         if value.chars().count() > max_chars {
-            self.add(field, format!("must be at most {max_chars} characters"));
+            self.add(field, Text::new("field-too-long").arg("max", max_chars));
         } else if value.chars().any(char::is_control) {
-            self.add(field, "must not contain control characters");
+            self.add(field, Text::new("field-control-characters"));
         }
     }
 
     /// Checks a required free text.
     pub fn required_text(&mut self, field: &str, value: &str, max_chars: usize) {
         if value.trim().is_empty() {
-            self.add(field, "is required");
+            self.add(field, Text::new("field-required"));
         } else {
             self.text(field, value, max_chars);
         }
@@ -104,15 +109,15 @@ impl Violations {
 }
 
 /// RESOURCE_EXHAUSTED for a batch over its limit; nothing of it is applied.
-pub fn batch_too_large(field: &str, len: usize, max: usize) -> Status {
+pub fn batch_too_large(field: &str, len: usize, max: usize, lang: Lang) -> Status {
+    let text = Text::new("field-batch-too-large")
+        .arg("len", len)
+        .arg("max", max);
     let mut details = ErrorDetails::new();
-    details.add_bad_request_violation(
-        field,
-        format!("has {len} items; at most {max} are allowed per call"),
-    );
+    details.add_bad_request_violation(field, text.render(lang));
     Status::with_error_details(
         Code::ResourceExhausted,
-        format!("{field} has {len} items; at most {max} are allowed per call: split the batch"),
+        format!("{field} {}", text.render(Lang::En)),
         details,
     )
 }
@@ -136,20 +141,31 @@ mod tests {
     #[test]
     fn statuses_carry_every_violation() {
         let mut v = Violations::new();
-        v.add("users[0].user_id", "is required");
-        v.add("users[2].name", "must be at most 40 characters");
-        let status = v.into_status("2 of 3 users rejected");
+        v.add("users[0].user_id", Text::new("field-required"));
+        v.add("users[2].name", Text::new("field-too-long").arg("max", 40));
+        let status = v.clone().into_status("2 of 3 users rejected", Lang::Ja);
         assert_eq!(status.code(), Code::InvalidArgument);
+        // The message is for engineers; the details for the admin, in the caller's language.
         assert!(status.message().contains("users[0].user_id is required"));
         let details = status.get_error_details();
         let bad = details.bad_request().unwrap();
         assert_eq!(bad.field_violations.len(), 2);
         assert_eq!(bad.field_violations[1].field, "users[2].name");
+        assert_eq!(
+            bad.field_violations[1].description,
+            "40文字以内で指定してください。"
+        );
+        let english = v.into_status("2 of 3 users rejected", Lang::En);
+        let details = english.get_error_details();
+        assert_eq!(
+            details.bad_request().unwrap().field_violations[1].description,
+            "must be at most 40 characters"
+        );
     }
 
     #[test]
     fn oversized_batches_are_resource_exhausted() {
-        let status = batch_too_large("users", 5001, 5000);
+        let status = batch_too_large("users", 5001, 5000, Lang::Ja);
         assert_eq!(status.code(), Code::ResourceExhausted);
         assert!(status.message().contains("5001"));
     }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use kintai_core::grpc_error::db_status;
 use kintai_core::paging::PageRequest;
 use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations, batch_too_large};
-use kintai_i18n::Lang;
+use kintai_i18n::{Lang, Text};
 use kintai_proto::common::v1::ItemWarning;
 use kintai_proto::settings::v1::*;
 use tonic::Status;
@@ -19,12 +19,15 @@ use crate::users::{self, UserFields};
 pub const MAX_USERS_PER_CALL: usize = 5_000;
 
 /// The answer for a batch some of whose items were invalid: the valid ones were applied.
-fn partly_applied(violations: Violations, what: &str, total: usize) -> Status {
+fn partly_applied(violations: Violations, what: &str, total: usize, lang: Lang) -> Status {
     let rejected = violations_items(&violations);
-    violations.into_status(&format!(
-        "{rejected} of {total} {what} rejected; the other {} were applied",
-        total - rejected
-    ))
+    violations.into_status(
+        &format!(
+            "{rejected} of {total} {what} rejected; the other {} were applied",
+            total - rejected
+        ),
+        lang,
+    )
 }
 
 /// Distinct items named by the violations (`users[3].x` and `users[3].y` are one item).
@@ -47,12 +50,13 @@ impl SettingsApi {
     ) -> Result<UpsertUsersResponse, Status> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
-        request_violations.check()?;
+        request_violations.check(lang)?;
         if request.users.len() > MAX_USERS_PER_CALL {
             return Err(batch_too_large(
                 "users",
                 request.users.len(),
                 MAX_USERS_PER_CALL,
+                lang,
             ));
         }
         let total = request.users.len();
@@ -72,7 +76,7 @@ impl SettingsApi {
             if item.is_empty() && !seen.insert(user.user_id.clone()) {
                 item.add(
                     format!("users[{index}].user_id"),
-                    "appears more than once in this batch",
+                    Text::new("field-duplicate"),
                 );
             }
             if !item.is_empty() {
@@ -98,7 +102,7 @@ impl SettingsApi {
             .map_err(|e| db_status("upsert users", e))?;
         tracing::info!(company_id = %request.company_id, upserted = valid.len(), rejected = total - valid.len(), "users upserted");
         if !violations.is_empty() {
-            return Err(partly_applied(violations, "users", total));
+            return Err(partly_applied(violations, "users", total, lang));
         }
         Ok(UpsertUsersResponse {
             upserted: valid.len() as u32,
@@ -109,15 +113,17 @@ impl SettingsApi {
     pub(super) async fn delete_users_impl(
         &self,
         request: DeleteUsersRequest,
+        lang: Lang,
     ) -> Result<DeleteUsersResponse, Status> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
-        request_violations.check()?;
+        request_violations.check(lang)?;
         if request.user_ids.len() > MAX_USERS_PER_CALL {
             return Err(batch_too_large(
                 "user_ids",
                 request.user_ids.len(),
                 MAX_USERS_PER_CALL,
+                lang,
             ));
         }
         let total = request.user_ids.len();
@@ -136,7 +142,7 @@ impl SettingsApi {
             .await
             .map_err(|e| db_status("delete users", e))?;
         if !violations.is_empty() {
-            return Err(partly_applied(violations, "user ids", total));
+            return Err(partly_applied(violations, "user ids", total, lang));
         }
         Ok(DeleteUsersResponse {
             deleted: (valid.len() - unknown_user_ids.len()) as u32,
@@ -147,6 +153,7 @@ impl SettingsApi {
     pub(super) async fn list_users_impl(
         &self,
         request: ListUsersRequest,
+        lang: Lang,
     ) -> Result<ListUsersResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
@@ -155,6 +162,7 @@ impl SettingsApi {
                 "user_ids",
                 request.user_ids.len(),
                 MAX_IDS_PER_LIST,
+                lang,
             ));
         }
         for (index, user_id) in request.user_ids.iter().enumerate() {
@@ -162,7 +170,7 @@ impl SettingsApi {
         }
         let page_request =
             PageRequest::parse(request.page_size, &request.page_token, 1, &mut violations);
-        violations.check()?;
+        violations.check(lang)?;
         let page = users::list(
             &self.db,
             &request.company_id,
@@ -193,15 +201,17 @@ impl SettingsApi {
     pub(super) async fn set_user_links_impl(
         &self,
         request: SetUserLinksRequest,
+        lang: Lang,
     ) -> Result<SetUserLinksResponse, Status> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
-        request_violations.check()?;
+        request_violations.check(lang)?;
         if request.links.len() > MAX_USERS_PER_CALL {
             return Err(batch_too_large(
                 "links",
                 request.links.len(),
                 MAX_USERS_PER_CALL,
+                lang,
             ));
         }
         let total = request.links.len();
@@ -214,7 +224,7 @@ impl SettingsApi {
             if item.is_empty() && !seen.insert(link.user_id.clone()) {
                 item.add(
                     format!("links[{index}].user_id"),
-                    "appears more than once in this batch",
+                    Text::new("field-duplicate"),
                 );
             }
             if item.is_empty() {
@@ -229,7 +239,7 @@ impl SettingsApi {
         let updated = (valid.len() - unknown_user_ids.len()) as u32;
         tracing::info!(company_id = %request.company_id, updated, unknown = unknown_user_ids.len(), "user link flags set");
         if !violations.is_empty() {
-            return Err(partly_applied(violations, "links", total));
+            return Err(partly_applied(violations, "links", total, lang));
         }
         Ok(SetUserLinksResponse {
             updated,

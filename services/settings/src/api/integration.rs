@@ -69,7 +69,7 @@ impl SettingsApi {
     ) -> Result<GetIntegrationResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        violations.check()?;
+        violations.check(lang)?;
         Ok(GetIntegrationResponse {
             integration: Some(self.view(&request.company_id, lang).await?),
         })
@@ -88,12 +88,14 @@ impl SettingsApi {
             Err(_) => {
                 violations.add(
                     "vendor",
-                    format!("{} is not a known attendance service", request.vendor),
+                    Text::new("field-unknown-value")
+                        .arg("value", request.vendor)
+                        .arg("kind", "Vendor"),
                 );
                 None
             }
         };
-        violations.check()?;
+        violations.check(lang)?;
         companies::set_enabled(
             &self.db,
             &request.company_id,
@@ -118,21 +120,16 @@ impl SettingsApi {
         violations.id("company_id", &request.company_id);
         let token_chars = request.token.chars().count();
         if request.token.is_empty() {
-            violations.add("token", "is required");
+            violations.add("token", Text::new("field-required"));
         } else if !TOKEN_CHARS.contains(&token_chars) {
             violations.add(
                 "token",
-                format!(
-                    "must be {} to {} characters",
-                    TOKEN_CHARS.start(),
-                    TOKEN_CHARS.end()
-                ),
+                Text::new("field-token-length")
+                    .arg("min", TOKEN_CHARS.start())
+                    .arg("max", TOKEN_CHARS.end()),
             );
         } else if !request.token.chars().all(|c| c.is_ascii_graphic()) {
-            violations.add(
-                "token",
-                "must be printable ASCII without spaces (copy it again from KING OF TIME)",
-            );
+            violations.add("token", Text::new("field-token-characters"));
         }
         let acceptance = request.acceptance.unwrap_or_default();
         violations.required_text(
@@ -141,12 +138,18 @@ impl SettingsApi {
             MAX_ACCEPTED_BY_CHARS,
         );
         if !acceptance.api_terms_accepted {
-            violations.add("acceptance.api_terms_accepted", "must be true: the administrator has to accept the KING OF TIME API 利用規約 (承諾する)");
+            violations.add(
+                "acceptance.api_terms_accepted",
+                Text::new("field-api-terms"),
+            );
         }
         if !acceptance.data_sharing_consented {
-            violations.add("acceptance.data_sharing_consented", "must be true: the administrator has to accept the 同意書 on sharing KING OF TIME data (承諾する)");
+            violations.add(
+                "acceptance.data_sharing_consented",
+                Text::new("field-data-sharing"),
+            );
         }
-        violations.check()?;
+        violations.check(lang)?;
 
         let token = Token::new(request.token);
         let company_id = request.company_id;
@@ -212,7 +215,7 @@ impl SettingsApi {
     ) -> Result<DeleteTokenResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        violations.check()?;
+        violations.check(lang)?;
         companies::clear_token(&self.db, &request.company_id, self.now())
             .await
             .map_err(|e| db_status("delete token", e))?;
@@ -232,7 +235,7 @@ impl SettingsApi {
         let mut violations = Violations::new();
         let page_request =
             PageRequest::parse(request.page_size, &request.page_token, 1, &mut violations);
-        violations.check()?;
+        violations.check(lang)?;
         let page = companies::list(
             &self.db,
             request.enabled_only,
@@ -275,10 +278,11 @@ impl SettingsApi {
     pub(super) async fn get_credentials_impl(
         &self,
         request: GetCredentialsRequest,
+        lang: Lang,
     ) -> Result<GetCredentialsResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        violations.check()?;
+        violations.check(lang)?;
         let company_id = request.company_id;
         let company = self.load(&company_id).await?;
         let Some(company) = company.filter(|c| c.enabled) else {

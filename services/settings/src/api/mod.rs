@@ -103,25 +103,34 @@ impl SettingsService for SettingsApi {
         &self,
         request: Request<DeleteUsersRequest>,
     ) -> Result<Response<DeleteUsersResponse>, Status> {
-        self.delete_users_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.delete_users_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn list_users(
         &self,
         request: Request<ListUsersRequest>,
     ) -> Result<Response<ListUsersResponse>, Status> {
-        self.list_users_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.list_users_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn set_user_links(
         &self,
         request: Request<SetUserLinksRequest>,
     ) -> Result<Response<SetUserLinksResponse>, Status> {
-        self.set_user_links_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.set_user_links_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn upsert_statuses(
         &self,
@@ -162,9 +171,12 @@ impl SettingsService for SettingsApi {
         &self,
         request: Request<GetCredentialsRequest>,
     ) -> Result<Response<GetCredentialsResponse>, Status> {
-        self.get_credentials_impl(request.into_inner())
-            .await
-            .map(Response::new)
+        {
+            let lang = Lang::of_request(&request);
+            self.get_credentials_impl(request.into_inner(), lang)
+        }
+        .await
+        .map(Response::new)
     }
     async fn report_token_rejected(
         &self,

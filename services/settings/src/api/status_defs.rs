@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use kintai_core::grpc_error::db_status;
 use kintai_core::punch_type::punch_type;
 use kintai_core::validate::{MAX_NAME_CHARS, Violations, batch_too_large};
-use kintai_i18n::{Lang, codes};
+use kintai_i18n::{Lang, Text, codes};
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::settings::v1::*;
 use tonic::Status;
@@ -38,12 +38,13 @@ impl SettingsApi {
     ) -> Result<UpsertStatusesResponse, Status> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
-        request_violations.check()?;
+        request_violations.check(lang)?;
         if request.statuses.len() > MAX_STATUSES_PER_CALL {
             return Err(batch_too_large(
                 "statuses",
                 request.statuses.len(),
                 MAX_STATUSES_PER_CALL,
+                lang,
             ));
         }
         let total = request.statuses.len();
@@ -62,7 +63,7 @@ impl SettingsApi {
                 Ok(StatusKind::Unspecified) => {
                     item.add(
                         format!("statuses[{index}].kind"),
-                        "is required (勤務開始, 勤務中, 勤務終了 or 勤務外)",
+                        Text::new("field-status-kind-required"),
                     );
                     StatusKind::Unspecified
                 }
@@ -70,7 +71,9 @@ impl SettingsApi {
                 Err(_) => {
                     item.add(
                         format!("statuses[{index}].kind"),
-                        format!("{} is not a known status kind", status.kind),
+                        Text::new("field-unknown-value")
+                            .arg("value", status.kind)
+                            .arg("kind", "StatusKind"),
                     );
                     StatusKind::Unspecified
                 }
@@ -78,7 +81,7 @@ impl SettingsApi {
             if item.is_empty() && !seen.insert(status.status_id.clone()) {
                 item.add(
                     format!("statuses[{index}].status_id"),
-                    "appears more than once in this batch",
+                    Text::new("field-duplicate"),
                 );
             }
             if item.is_empty() {
@@ -96,10 +99,13 @@ impl SettingsApi {
             .map_err(|e| db_status("upsert statuses", e))?;
         if !violations.is_empty() {
             let rejected = total - valid.len();
-            return Err(violations.into_status(&format!(
-                "{rejected} of {total} statuses rejected; the other {} were applied",
-                valid.len()
-            )));
+            return Err(violations.into_status(
+                &format!(
+                    "{rejected} of {total} statuses rejected; the other {} were applied",
+                    valid.len()
+                ),
+                lang,
+            ));
         }
         Ok(UpsertStatusesResponse {
             statuses: valid
@@ -116,7 +122,7 @@ impl SettingsApi {
     ) -> Result<ListStatusesResponse, Status> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        violations.check()?;
+        violations.check(lang)?;
         let stored = statuses::list(&self.db, &request.company_id)
             .await
             .map_err(|e| db_status("list statuses", e))?;

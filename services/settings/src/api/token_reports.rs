@@ -26,7 +26,7 @@ impl SettingsApi {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.id("token_fingerprint", &request.token_fingerprint);
-        violations.check()?;
+        violations.check(lang)?;
         let company_id = request.company_id;
         let rejection = rejection_from_proto(request.rejection);
         let message = self
