@@ -36,6 +36,9 @@ fn secured_dev() -> DevServer {
         &[
             ("KINTAI__AUTH__CALLERS", callers.as_str()),
             ("KINTAI__AUTH__SECRET", MATCHER),
+            // The test triggers the runs itself; automatic ones would only compete for the lease.
+            ("KINTAI__MATCHER__DISPATCH", "false"),
+            ("KINTAI__SYNCER__DISPATCH", "false"),
         ],
     )
 }
@@ -261,18 +264,30 @@ fn a_whole_run_works_with_credentials_and_no_secret_reaches_the_logs() {
         r#"{"company_id": "acme", "links": [{"user_id": "u1", "enabled": true}]}"#,
     );
     // The CronJob's trigger, with its own secret (the matcher calls settings with its own).
-    let trigger = kintai()
-        .args([
-            "trigger",
-            "match",
-            "--company",
-            "acme",
-            "--target",
-            &server.address,
-        ])
-        .env("KINTAI__AUTH__SECRET", TRIGGER)
-        .output()
-        .unwrap();
+    // The dev server's first automatic match (2 s after start) may hold the company's lease:
+    // BUSY says "try again", as a CronJob's next run would.
+    let trigger_match = || {
+        kintai()
+            .args([
+                "trigger",
+                "match",
+                "--company",
+                "acme",
+                "--target",
+                &server.address,
+            ])
+            .env("KINTAI__AUTH__SECRET", TRIGGER)
+            .output()
+            .unwrap()
+    };
+    let mut trigger = trigger_match();
+    for _ in 0..20 {
+        if !String::from_utf8_lossy(&trigger.stdout).contains("BUSY") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        trigger = trigger_match();
+    }
     assert!(trigger.status.success(), "{trigger:?}");
     assert!(
         String::from_utf8_lossy(&trigger.stdout).contains("linked=1"),
