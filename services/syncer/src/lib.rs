@@ -9,6 +9,7 @@
 mod api;
 mod api_retry;
 mod backoff;
+mod bulk;
 pub mod clock;
 mod convert;
 mod dispatch;
