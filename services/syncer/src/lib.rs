@@ -10,6 +10,7 @@
 mod api;
 mod api_retry;
 mod backoff;
+mod bulk;
 mod config;
 mod convert;
 mod dispatch;

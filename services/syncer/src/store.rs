@@ -5,11 +5,13 @@ use kintai_i18n::Text;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kintai_core::db::Engine;
 use kintai_core::db::{from_millis, to_millis};
 use kintai_core::{Db, DbError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::bulk::{self, NewRow};
 use crate::model::{LedgerState, NewPunch, Platform, PunchRecord, PunchType, StatusKind};
 use crate::plan::{expired_reason, month_starts};
 use crate::translate;
@@ -20,14 +22,6 @@ pub(crate) const RECORD_COLUMNS: &str = "punch_id, user_id, status_id, status_na
     received_at, punch_type, state, reason, attempts, working_day, employee_key, sent_at, \
     next_attempt_at, last_error, retry_requested_by, retry_requested_at, failures";
 
-/// Columns written at ingest; `sent_at` and `in_flight_at` start NULL.
-const INSERT_COLUMNS: &str = "company_id, punch_id, user_id, status_id, status_name, status_kind, \
-    punched_at, latitude, longitude, address, platform, app_version, unsupported_app_version, \
-    received_at, punch_type, state, reason, attempts, working_day, employee_key";
-const INSERT_ARITY: usize = 20;
-
-/// Rows per INSERT: 20 parameters each stays far below both engines' parameter limits.
-const INSERT_CHUNK: usize = 100;
 /// Ids per `IN (...)` lookup.
 const LOOKUP_CHUNK: usize = 500;
 
@@ -44,8 +38,9 @@ pub enum Recorded {
     Conflict,
 }
 
-/// Stores the punches of one company in one transaction. Results come back in input order;
-/// a punch id repeated within the batch is compared with its first occurrence.
+/// Stores the punches of one company with one INSERT statement (atomic on its own; see `bulk`).
+/// Results come back in input order; a punch id repeated within the batch is compared with its
+/// first occurrence.
 pub async fn record(
     db: &Db,
     company_id: &str,
@@ -65,26 +60,9 @@ pub async fn record(
     // Older punches are never sent (manual: 当月分のデータ): they are stored as such at once, so
     // none waits under a reason that cannot come true.
     let oldest_sendable = month_starts(received_at).1;
-    let mut tx = db.begin_write().await?;
-    let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for chunk in unique.chunks(INSERT_CHUNK) {
-        let placeholders = (0..chunk.len())
-            .map(|row| {
-                let params: Vec<String> = (1..=INSERT_ARITY)
-                    .map(|col| format!("${}", row * INSERT_ARITY + col))
-                    .collect();
-                format!("({})", params.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        // RETURNING tells which rows this transaction stored; a row a concurrent batch stored
-        // first is then compared like any resend.
-        let sql = format!(
-            "INSERT INTO punches ({INSERT_COLUMNS}) VALUES {placeholders} \
-             ON CONFLICT (company_id, punch_id) DO NOTHING RETURNING punch_id"
-        );
-        let mut query = sqlx::query(&sql);
-        for punch in chunk {
+    let rows: Vec<NewRow<'_>> = unique
+        .iter()
+        .map(|punch| {
             let punch_type = translate::punch_type(punch.status_kind, &punch.status_name);
             let (state, reason) = match punch_type {
                 PunchType::NotSynced => (
@@ -96,32 +74,19 @@ pub async fn record(
                 }
                 _ => (LedgerState::Held, Text::new(AWAITING_RUN)),
             };
-            query = query
-                .bind(company_id.to_owned())
-                .bind(punch.punch_id.clone())
-                .bind(punch.user_id.clone())
-                .bind(punch.status_id.clone())
-                .bind(punch.status_name.clone())
-                .bind(punch.status_kind.to_i64())
-                .bind(to_millis(punch.punched_at))
-                .bind(punch.latitude)
-                .bind(punch.longitude)
-                .bind(punch.address.clone())
-                .bind(punch.platform.to_i64())
-                .bind(punch.app_version.clone())
-                .bind(i64::from(punch.unsupported_app_version))
-                .bind(to_millis(received_at))
-                .bind(punch_type.to_i64())
-                .bind(state.as_str())
-                .bind(reason.to_stored())
-                .bind(0_i64)
-                .bind(String::new())
-                .bind(String::new());
-        }
-        for row in query.fetch_all(&mut *tx).await? {
-            inserted.insert(row.try_get::<String, _>(0)?);
-        }
-    }
+            NewRow {
+                punch,
+                punch_type,
+                state,
+                reason: reason.to_stored(),
+            }
+        })
+        .collect();
+    // RETURNING tells which rows this statement stored; a row a concurrent batch stored first
+    // (the statement waits for its commit) is then read back and compared like any resend. No
+    // explicit transaction: the INSERT is atomic by itself, and the read-back only looks at
+    // committed rows, which a transaction would not make any more consistent.
+    let inserted = bulk::insert(db, company_id, received_at, &rows).await?;
 
     let missing: Vec<&str> = unique
         .iter()
@@ -130,11 +95,10 @@ pub async fn record(
         .collect();
     let mut stored: HashMap<String, PunchRecord> = HashMap::new();
     for chunk in missing.chunks(LOOKUP_CHUNK) {
-        for record in fetch_by_ids(&mut tx, company_id, chunk).await? {
+        for record in fetch_by_ids(db, company_id, chunk).await? {
             stored.insert(record.punch.punch_id.clone(), record);
         }
     }
-    tx.commit().await?;
 
     let results = punches
         .iter()
@@ -168,20 +132,25 @@ pub async fn record(
 }
 
 async fn fetch_by_ids(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    db: &Db,
     company_id: &str,
     ids: &[&str],
 ) -> Result<Vec<PunchRecord>, DbError> {
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    // Anonymous parameters on SQLite: named ones bind in O(n²) there (see `bulk`).
+    let placeholders: Vec<String> = match db.engine() {
+        Engine::Postgres => (0..=ids.len()).map(|i| format!("${}", i + 1)).collect(),
+        Engine::Sqlite => vec!["?".to_owned(); ids.len() + 1],
+    };
     let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM punches WHERE company_id = $1 AND punch_id IN ({})",
-        placeholders.join(", ")
+        "SELECT {RECORD_COLUMNS} FROM punches WHERE company_id = {} AND punch_id IN ({})",
+        placeholders[0],
+        placeholders[1..].join(", ")
     );
     let mut query = sqlx::query(&sql).bind(company_id.to_owned());
     for id in ids {
         query = query.bind((*id).to_owned());
     }
-    let rows = query.fetch_all(&mut **tx).await?;
+    let rows = query.fetch_all(db.pool()).await?;
     rows.iter().map(record_from_row).collect()
 }
 

@@ -171,7 +171,9 @@ fn check_instant(
 fn check_coordinate(value: Option<f64>, bound: f64) -> Result<Option<f64>, Text> {
     match value {
         None => Ok(None),
-        Some(v) if v.is_finite() && (-bound..=bound).contains(&v) => Ok(Some(v)),
+        // -0.0 becomes 0.0 (`-0.0 + 0.0` is `+0.0`): SQLite stores a negative zero as 0, and a
+        // resend, compared bit for bit with the stored value, would otherwise be a conflict.
+        Some(v) if v.is_finite() && (-bound..=bound).contains(&v) => Ok(Some(v + 0.0)),
         Some(_) => Err(Text::new("field-coordinate-range").arg("bound", bound)),
     }
 }
