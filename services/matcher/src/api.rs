@@ -152,8 +152,10 @@ fn link(view: &LinkView) -> Link {
             employee_code,
             employee_key,
             employee_name,
+            day_border,
         } => {
             link.set_state(LinkState::Active);
+            link.day_border_time = day_border.format("%H:%M").to_string();
             link.state_label = "有効".into();
             link.employee_code = employee_code.clone();
             link.employee_key = employee_key.clone();
