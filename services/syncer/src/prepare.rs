@@ -68,7 +68,8 @@ impl Syncer {
             users: &settings.users,
             links: &links,
         };
-        let plan = plan::plan(now, records, directory, &known);
+        let kot_clock_ins = HashMap::new();
+        let plan = plan::plan(now, records, directory, &known, &kot_clock_ins);
 
         let mut report = CompanyReport::new(company_id, SyncOutcome::Completed, "");
         report.not_synced =

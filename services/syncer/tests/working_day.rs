@@ -1,0 +1,114 @@
+//! KING OF TIME's working-day rule as the syncer applies it (issue 18), end to end on both
+//! engines: the `date` each punch reaches the simulator with, for a division whose day starts
+//! at 05:00 (日付変更時間) and a time recorder's 出勤 read back by the day check.
+
+mod common;
+
+use chrono::NaiveTime;
+use common::*;
+use kintai_core::{Db, both_engines};
+use kintai_proto::common::v1::StatusKind;
+use kot_sim::NewEmployee;
+
+const C: &str = "acme";
+
+/// An employee of a night-shift division whose day starts at 05:00, linked to `user_id`.
+fn night_employee(h: &Harness, user_id: &str, code: &str) -> String {
+    let five = NaiveTime::from_hms_opt(5, 0, 0).unwrap();
+    h.sim.sim.add_division(C, "200", "夜勤", five).unwrap();
+    let key = h
+        .sim
+        .sim
+        .add_employee(
+            C,
+            NewEmployee {
+                code: code.into(),
+                last_name: "湊山".into(),
+                first_name: user_id.into(),
+                division_code: "200".into(),
+                resigned_on: None,
+            },
+        )
+        .unwrap();
+    h.settings.set_user(C, user_id, code, true);
+    h.links.link(C, user_id, &key, code);
+    h.links.set_day_border(C, user_id, five);
+    key
+}
+
+fn row(key: &str, date: &str, time: &str, code: &str) -> (String, String, String, String) {
+    (
+        key.to_owned(),
+        date.to_owned(),
+        format!("{time}+09:00"),
+        code.to_owned(),
+    )
+}
+
+both_engines!(
+    a_05_00_border_files_punches_as_kings_recorders_do,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        let key = night_employee(&h, "u1", "U000124");
+        h.record(
+            C,
+            vec![
+                // Before the border: the day before's 出勤 (and its 退勤 with it).
+                clock_in("p1", "u1", "2024-06-04T04:30:00"),
+                clock_out("p2", "u1", "2024-06-04T08:00:00"),
+                // A 22:00 → 03:30 night shift with a break across midnight.
+                clock_in("p3", "u1", "2024-06-04T22:00:00"),
+                punch(
+                    "p4",
+                    "u1",
+                    StatusKind::Working,
+                    "休憩開始",
+                    "2024-06-04T23:50:00",
+                ),
+                punch(
+                    "p5",
+                    "u1",
+                    StatusKind::Working,
+                    "休憩終了",
+                    "2024-06-05T00:20:00",
+                ),
+                clock_out("p6", "u1", "2024-06-05T03:30:00"),
+            ],
+        )
+        .await;
+        h.settle(C, 3).await;
+        assert_eq!(
+            h.kot(C),
+            [
+                row(&key, "2024-06-03", "2024-06-04T04:30:00", "1"),
+                row(&key, "2024-06-03", "2024-06-04T08:00:00", "2"),
+                row(&key, "2024-06-04", "2024-06-04T22:00:00", "1"),
+                row(&key, "2024-06-04", "2024-06-04T23:50:00", "3"),
+                row(&key, "2024-06-04", "2024-06-05T00:20:00", "4"),
+                row(&key, "2024-06-04", "2024-06-05T03:30:00", "2"),
+            ]
+        );
+
+        // A 退勤 recorded late (さかのぼり退勤) for 01:00 after a later sync: the 出勤 it closes was
+        // sent long ago, and it still goes to that 出勤's day.
+        h.record(C, vec![clock_in("p7", "u1", "2024-06-06T21:00:00")])
+            .await;
+        h.settle(C, 3).await;
+        h.record(C, vec![clock_out("p8", "u1", "2024-06-07T01:00:00")])
+            .await;
+        // 49 hours after the last 出勤 (21:00 on 06-06): nothing to attach to, the border decides.
+        h.record(C, vec![clock_out("p9", "u1", "2024-06-08T22:00:00")])
+            .await;
+        h.settle(C, 3).await;
+        let late: Vec<_> = h.kot(C).into_iter().skip(6).collect();
+        assert_eq!(
+            late,
+            [
+                row(&key, "2024-06-06", "2024-06-06T21:00:00", "1"),
+                row(&key, "2024-06-06", "2024-06-07T01:00:00", "2"),
+                row(&key, "2024-06-08", "2024-06-08T22:00:00", "2"),
+            ]
+        );
+    }
+);
