@@ -68,7 +68,12 @@ impl Syncer {
             users: &settings.users,
             links: &links,
         };
-        let kot_clock_ins = HashMap::new();
+        let kot_clock_ins = crate::day_store::kot_clock_ins(
+            self.db(),
+            company_id,
+            kot_client::jst_date(&plan::window_start(now)),
+        )
+        .await?;
         let plan = plan::plan(now, records, directory, &known, &kot_clock_ins);
 
         let mut report = CompanyReport::new(company_id, SyncOutcome::Completed, "");

@@ -8,7 +8,7 @@ use chrono::NaiveTime;
 use common::*;
 use kintai_core::{Db, both_engines};
 use kintai_proto::common::v1::StatusKind;
-use kot_sim::NewEmployee;
+use kot_sim::{NewEmployee, NewPunch, PunchSource};
 
 const C: &str = "acme";
 
@@ -109,6 +109,42 @@ both_engines!(
                 row(&key, "2024-06-06", "2024-06-07T01:00:00", "2"),
                 row(&key, "2024-06-08", "2024-06-08T22:00:00", "2"),
             ]
+        );
+    }
+);
+both_engines!(
+    a_time_recorders_clock_in_read_back_decides_our_clock_out,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        let key = h.employee(C, "u1", "U000123", true);
+        // The employee clocked in at a time recorder at 23:00, which KING OF TIME files on 06-10;
+        // cyzen has only the 退勤 after midnight.
+        h.sim
+            .sim
+            .add_punch(
+                &key,
+                NewPunch {
+                    source: PunchSource::TimeRecorder,
+                    date: day("2024-06-10"),
+                    time: jst("2024-06-10T23:00:00").fixed_offset(),
+                    code: "1".into(),
+                    division_code: None,
+                },
+            )
+            .unwrap();
+        // Something of ours on 06-10 for the day check to read back first.
+        h.record(C, vec![clock_out("p0", "u1", "2024-06-10T08:00:00")])
+            .await;
+        h.settle(C, 3).await;
+        h.record(C, vec![clock_out("p1", "u1", "2024-06-11T02:00:00")])
+            .await;
+        h.settle(C, 3).await;
+        assert!(
+            h.kot(C)
+                .contains(&row(&key, "2024-06-10", "2024-06-11T02:00:00", "2")),
+            "{:?}",
+            h.kot(C)
         );
     }
 );

@@ -17,12 +17,14 @@ const JA: &[&str] = &[
     include_str!("../locales/ja/matcher.ftl"),
     include_str!("../locales/ja/syncer.ftl"),
     include_str!("../locales/ja/settings.ftl"),
+    include_str!("../locales/ja/days.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/common.ftl"),
     include_str!("../locales/en/matcher.ftl"),
     include_str!("../locales/en/syncer.ftl"),
     include_str!("../locales/en/settings.ftl"),
+    include_str!("../locales/en/days.ftl"),
 ];
 
 struct Bundles {
