@@ -71,6 +71,10 @@ fn the_readme_walkthrough_runs_verbatim_against_kintai_dev() {
         "RECORD_OUTCOME_ACCEPTED",
         "PUNCH_TYPE_NOT_SYNCED",
         "INACTIVE_REASON_CODE_CHANGED",
+        // ListDays: the day of u1's clock-in, checked or (restricted hours) not yet.
+        "\"workingDay\"",
+        "\"verdict\": \"DAY_VERDICT_",
+        "\"cyzenPunches\"",
     ] {
         assert!(
             outputs.contains(promised),

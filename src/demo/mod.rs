@@ -4,6 +4,7 @@
 //! TIME see, and succeeds only if KING OF TIME holds exactly the punches that should be there.
 
 mod data;
+mod days;
 mod report;
 
 use std::collections::BTreeMap;
@@ -274,6 +275,16 @@ pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
     println!(
         "\nWhat happened to each punch\n{}",
         indent(&report::summary(&punches))
+    );
+    // The day check ran at the end of each sync run (照合): what KING OF TIME made of each day.
+    let checked = days::all_days(&mut syncer, &company_id, "2024-06-03", "2024-06-07").await?;
+    let user_names: BTreeMap<String, String> = links
+        .iter()
+        .map(|link| (link.user_id.clone(), link.user_name.clone()))
+        .collect();
+    println!(
+        "\n照合 (day check: KING OF TIME's verdict on each day)\n{}",
+        indent(&days::table(&checked, &user_names))
     );
 
     let verdict = verify(&recorded, &punches, &keys_by_user, &stored);

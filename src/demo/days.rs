@@ -1,0 +1,70 @@
+//! The demo's day check (照合): ListDays for the demo week, as the admin site would show it next
+//! to 連携状況 — one row per user and working day with KING OF TIME's verdict and the reason.
+
+use std::collections::BTreeMap;
+
+use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
+use kintai_proto::syncer::v1::{DayVerdict, ListDaysRequest, UserDay};
+use tonic::transport::Channel;
+
+use super::report;
+
+/// Every user-day of the company in `start..=end`, all pages.
+pub async fn all_days(
+    syncer: &mut SyncerServiceClient<Channel>,
+    company_id: &str,
+    start: &str,
+    end: &str,
+) -> anyhow::Result<Vec<UserDay>> {
+    let mut days = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = syncer
+            .list_days(ListDaysRequest {
+                company_id: company_id.to_owned(),
+                start_date: start.to_owned(),
+                end_date: end.to_owned(),
+                page_size: 1_000,
+                page_token: page_token.clone(),
+                ..ListDaysRequest::default()
+            })
+            .await?
+            .into_inner();
+        days.extend(page.days);
+        if page.next_page_token.is_empty() {
+            return Ok(days);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// The label an admin reads for a verdict.
+pub fn verdict_label(verdict: DayVerdict) -> &'static str {
+    match verdict {
+        DayVerdict::Ok => "OK",
+        DayVerdict::KotErrorDay => "エラー勤務",
+        DayVerdict::MissingClockIn | DayVerdict::MissingClockOut => "打刻漏れ",
+        DayVerdict::Closed => "締め",
+        DayVerdict::Differs => "不一致",
+        DayVerdict::Unchecked | DayVerdict::Unspecified => "未照合",
+    }
+}
+
+/// The table: 勤務日, ユーザー名, 照合, 理由.
+pub fn table(days: &[UserDay], names: &BTreeMap<String, String>) -> String {
+    let rows: Vec<Vec<String>> = days
+        .iter()
+        .map(|day| {
+            vec![
+                day.working_day.clone(),
+                names
+                    .get(&day.user_id)
+                    .cloned()
+                    .unwrap_or_else(|| day.user_id.clone()),
+                verdict_label(day.verdict()).to_owned(),
+                day.reason.clone(),
+            ]
+        })
+        .collect();
+    report::table(&["勤務日", "ユーザー名", "照合", "理由"], &rows)
+}
