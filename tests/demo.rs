@@ -19,6 +19,7 @@ fn the_demo_prints_the_tables_and_exits_0_when_king_of_time_holds_what_was_recor
         "連携状況 at once, no match in between: KING OF TIME連携 無効",
         "ユーザーコードが変更されました",
         "U000528         千住 五郎    有効",
+        "湊山 信輔: the division's day starts at 05:00 (日付変更時間)",
         "KING OF TIME タイムカード",
         "06/03 (月)  市ヶ谷 いちこ  A 07:51 (東京都調布市)",
         "A 翌06:10",

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use kintai_proto::matcher::v1::Link;
 use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
 use kintai_proto::syncer::v1::{DayVerdict, ListDaysRequest, UserDay};
 use tonic::transport::Channel;
@@ -50,17 +51,33 @@ pub fn verdict_label(verdict: DayVerdict) -> &'static str {
     }
 }
 
+/// The users whose division starts its day at another time than midnight (日付変更時間).
+pub fn print_borders(links: &[Link]) {
+    for link in links {
+        if !link.day_border_time.is_empty() && link.day_border_time != "00:00" {
+            println!(
+                "      {}: the division's day starts at {} (日付変更時間); 出勤 are filed by it",
+                link.user_name, link.day_border_time
+            );
+        }
+    }
+}
+
 /// The table: 勤務日, ユーザー名, 照合, 理由.
-pub fn table(days: &[UserDay], names: &BTreeMap<String, String>) -> String {
+pub fn table(days: &[UserDay], links: &[Link]) -> String {
+    let names: BTreeMap<&str, &str> = links
+        .iter()
+        .map(|link| (link.user_id.as_str(), link.user_name.as_str()))
+        .collect();
     let rows: Vec<Vec<String>> = days
         .iter()
         .map(|day| {
             vec![
                 day.working_day.clone(),
-                names
-                    .get(&day.user_id)
-                    .cloned()
-                    .unwrap_or_else(|| day.user_id.clone()),
+                (*names
+                    .get(day.user_id.as_str())
+                    .unwrap_or(&day.user_id.as_str()))
+                .to_owned(),
                 verdict_label(day.verdict()).to_owned(),
                 day.reason.clone(),
             ]

@@ -174,6 +174,8 @@ pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
         );
     }
 
+    days::print_borders(&all_links(&mut matcher, &company_id).await?);
+
     step(6, "syncer: first run (数時間おき; here now)");
     print_sync(&mut syncer, &company_id).await?;
 
@@ -278,13 +280,9 @@ pub async fn demo(config: &Config, keep: bool) -> anyhow::Result<bool> {
     );
     // The day check ran at the end of each sync run (照合): what KING OF TIME made of each day.
     let checked = days::all_days(&mut syncer, &company_id, "2024-06-03", "2024-06-07").await?;
-    let user_names: BTreeMap<String, String> = links
-        .iter()
-        .map(|link| (link.user_id.clone(), link.user_name.clone()))
-        .collect();
     println!(
         "\n照合 (day check: KING OF TIME's verdict on each day)\n{}",
-        indent(&days::table(&checked, &user_names))
+        indent(&days::table(&checked, &links))
     );
 
     let verdict = verify(&recorded, &punches, &keys_by_user, &stored);
