@@ -10,13 +10,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, TimeZone, Utc};
 use kot_client::{KotError, Token, is_restricted, jst_date, next_unrestricted};
 
 use crate::day_store::{self, DayRow, UserDay};
 use crate::day_verdict::{DayFacts, KotPunch, judge};
 use crate::model::LedgerState;
 use crate::syncer::Syncer;
+use crate::working_day::border_day;
 
 /// When the once-a-day whole-month check is due (JST): after the morning restricted hours, when
 /// the day before's shifts are over.
@@ -66,13 +67,19 @@ impl Syncer {
     ) -> Result<DayCheck, CheckError> {
         let db = self.db();
         let today = jst_date(&now);
-        let month_start = today.with_day(1).unwrap_or(today);
+        // The once-a-day check's "day" starts at DAILY_CHECK_AT: a run after midnight does not
+        // use up the check that should see yesterday's shifts over.
+        let check_day = border_day(now, DAILY_CHECK_AT);
+        // From the start of the month of the check day before, so that on the 1st the previous
+        // month's last day is judged once more after its shifts are over.
+        let day_before = check_day.pred_opt().unwrap_or(check_day);
+        let month_start = day_before.with_day(1).unwrap_or(day_before);
         let previous_month_start = month_start
             .pred_opt()
             .and_then(|d| d.with_day(1))
             .unwrap_or(month_start);
         let touched = day_store::unchecked_sent_days(db, company_id, previous_month_start).await?;
-        let month_due = day_store::month_checked_on(db, company_id).await? != Some(today);
+        let month_due = day_store::month_checked_on(db, company_id).await? != Some(check_day);
         let posted = day_store::posted_employees(db, company_id, month_start).await?;
         // Tomorrow's whole-month check, for a company that has posted this month.
         let tomorrow = (!posted.is_empty() || !touched.is_empty()).then(|| next_daily_check(now));
@@ -80,7 +87,7 @@ impl Syncer {
         if touched.is_empty() && month_employees.is_empty() {
             if month_due {
                 // Nothing posted this month: nothing to compare, done for today.
-                day_store::save(db, company_id, &[], &[], Some(today)).await?;
+                day_store::save(db, company_id, &[], &[], Some(check_day)).await?;
             }
             return Ok(DayCheck {
                 days: 0,
@@ -219,7 +226,14 @@ impl Syncer {
                 checked_at: now,
             });
         }
-        day_store::save(db, company_id, &rows, &checked, month_due.then_some(today)).await?;
+        day_store::save(
+            db,
+            company_id,
+            &rows,
+            &checked,
+            month_due.then_some(check_day),
+        )
+        .await?;
         Ok(DayCheck {
             days: u32::try_from(rows.len()).unwrap_or(u32::MAX),
             next_at: tomorrow,
@@ -227,20 +241,55 @@ impl Syncer {
     }
 }
 
-/// The next once-a-day check: today's at [`DAILY_CHECK_AT`] JST if still ahead, else tomorrow's.
+/// The next once-a-day check: the next [`DAILY_CHECK_AT`] JST after `now`.
 pub(crate) fn next_daily_check(now: DateTime<Utc>) -> DateTime<Utc> {
-    let today = jst_date(&now);
-    let at = |day: NaiveDate| {
-        kot_client::jst()
-            .from_local_datetime(&day.and_time(DAILY_CHECK_AT))
-            .single()
-            .map_or(now, |at| at.to_utc())
-    };
-    let todays = at(today);
-    if todays > now {
-        todays
-    } else {
-        at(today.succ_opt().unwrap_or(today))
+    let next_day = border_day(now, DAILY_CHECK_AT).succ_opt();
+    next_day
+        .and_then(|day| {
+            kot_client::jst()
+                .from_local_datetime(&day.and_time(DAILY_CHECK_AT))
+                .single()
+        })
+        .map_or(now, |at| at.to_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(local: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("{local}+09:00"))
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn the_daily_check_is_at_10_30_jst() {
+        assert_eq!(
+            next_daily_check(at("2024-06-20T09:00:00")),
+            at("2024-06-20T10:30:00")
+        );
+        assert_eq!(
+            next_daily_check(at("2024-06-20T10:30:00")),
+            at("2024-06-21T10:30:00")
+        );
+        assert_eq!(
+            next_daily_check(at("2024-06-30T23:00:00")),
+            at("2024-07-01T10:30:00")
+        );
+    }
+
+    #[test]
+    fn a_run_after_midnight_belongs_to_the_day_before_check() {
+        assert_eq!(
+            border_day(at("2024-06-21T00:05:00"), DAILY_CHECK_AT),
+            NaiveDate::from_ymd_opt(2024, 6, 20).unwrap()
+        );
+        assert_eq!(
+            border_day(at("2024-06-21T10:30:00"), DAILY_CHECK_AT),
+            NaiveDate::from_ymd_opt(2024, 6, 21).unwrap()
+        );
     }
 }
 
