@@ -237,17 +237,13 @@ pub fn judge(facts: DayFacts<'_>) -> (Verdict, Text) {
     (Verdict::Ok, Text::new("days-ok").arg("n", kot.len()))
 }
 
-/// The likely cause of an エラー勤務 that we can see.
+/// The likely cause of an エラー勤務 that we can see: our two 出勤 (the manual's warning), else
+/// what KING OF TIME holds in time order — a 出勤 while one is open, a 退勤 without a 出勤.
 fn error_cause(ours: &[OurPunch], kot: &[KotPunch], kot_clock_ins: usize) -> Text {
     let our_clock_ins: Vec<&OurPunch> = ours
         .iter()
         .filter(|p| p.state == LedgerState::Sent && p.punch_type == PunchType::ClockIn)
         .collect();
-    let labels = || {
-        let mut all: Vec<&KotPunch> = kot.iter().collect();
-        all.sort_by_key(|k| k.time);
-        list(all.into_iter().map(KotPunch::label).collect())
-    };
     if our_clock_ins.len() >= 2 {
         return Text::new("days-error-double-clock-in")
             .arg("n", our_clock_ins.len())
@@ -256,15 +252,34 @@ fn error_cause(ours: &[OurPunch], kot: &[KotPunch], kot_clock_ins: usize) -> Tex
                 list(our_clock_ins.iter().map(|p| our_label(p)).collect()),
             );
     }
-    if kot_clock_ins >= 2 {
+    let mut in_order: Vec<&KotPunch> = kot.iter().collect();
+    in_order.sort_by_key(|k| k.time);
+    let (mut open, mut double, mut orphans) = (false, false, Vec::new());
+    for punch in &in_order {
+        match punch.code.trim() {
+            "1" => {
+                double |= open;
+                open = true;
+            }
+            "2" => {
+                if !open {
+                    orphans.push(punch.label());
+                }
+                open = false;
+            }
+            _ => {}
+        }
+    }
+    if double {
         return Text::new("days-error-clock-ins")
             .arg("n", kot_clock_ins)
             .arg("fromCyzen", our_clock_ins.len());
     }
-    if kot_clock_ins == 0 && kot.iter().any(|k| k.code.trim() == "2") {
-        return Text::new("days-error-no-clock-in").text_arg("punchList", labels());
+    if !orphans.is_empty() {
+        return Text::new("days-error-no-clock-in").text_arg("punchList", list(orphans));
     }
-    Text::new("days-error-other").text_arg("punchList", labels())
+    let labels = in_order.into_iter().map(KotPunch::label).collect();
+    Text::new("days-error-other").text_arg("punchList", list(labels))
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use chrono::NaiveTime;
 use common::*;
 use kintai_core::{Db, both_engines};
 use kintai_proto::common::v1::StatusKind;
+use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
+use kintai_proto::syncer::v1::{DayVerdict, ListDaysRequest};
 use kot_sim::{NewEmployee, NewPunch, PunchSource};
 
 const C: &str = "acme";
@@ -133,9 +135,16 @@ both_engines!(
                 },
             )
             .unwrap();
-        // Something of ours on 06-10 for the day check to read back first.
-        h.record(C, vec![clock_out("p0", "u1", "2024-06-10T08:00:00")])
-            .await;
+        // A day shift of ours days before: the once-a-day check reads the employee's month,
+        // the recorder's 出勤 with it. Our own last 出勤 is far more than 48 hours before.
+        h.record(
+            C,
+            vec![
+                clock_in("p0", "u1", "2024-06-07T08:00:00"),
+                clock_out("p00", "u1", "2024-06-07T17:00:00"),
+            ],
+        )
+        .await;
         h.settle(C, 3).await;
         h.record(C, vec![clock_out("p1", "u1", "2024-06-11T02:00:00")])
             .await;
@@ -146,5 +155,22 @@ both_engines!(
             "{:?}",
             h.kot(C)
         );
+        // The day check said what it saw: a 出勤 that did not come from cyzen.
+        let days = h
+            .api
+            .list_days(tonic::Request::new(ListDaysRequest {
+                company_id: C.into(),
+                start_date: "2024-06-10".into(),
+                end_date: "2024-06-10".into(),
+                ..ListDaysRequest::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .days;
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].verdict(), DayVerdict::Differs, "{:?}", days[0]);
+        assert!(days[0].reason.contains("出勤 23:00"), "{}", days[0].reason);
+        assert!(days[0].kot_punches.iter().any(|p| !p.from_cyzen));
     }
 );

@@ -101,6 +101,32 @@ fn an_error_day_names_the_double_clock_in_from_cyzen() {
 }
 
 #[test]
+fn an_error_day_names_a_clock_out_without_clock_in() {
+    let day = [
+        ours("p1", PunchType::ClockOut, "2024-06-03T08:00:00", SENT),
+        ours("p2", PunchType::ClockIn, "2024-06-03T09:00:00", SENT),
+        ours("p3", PunchType::ClockOut, "2024-06-03T18:00:00", SENT),
+    ];
+    let held = [
+        kot("2", "2024-06-03T08:00:00"),
+        kot("1", "2024-06-03T09:00:00"),
+        kot("2", "2024-06-03T18:00:00"),
+    ];
+    let s = summary(true, false);
+    let (verdict, _, en) = judged(&day, &held, Some(&s), "2024-06-04T10:00:00");
+    assert_eq!(verdict, Verdict::KotErrorDay);
+    assert!(en.contains("a 退勤 without a 出勤 (退勤 08:00)"), "{en}");
+    // Two 出勤 in KING OF TIME, one of them a time recorder's.
+    let held = [
+        kot("1", "2024-06-03T08:30:00"),
+        kot("1", "2024-06-03T09:00:00"),
+        kot("2", "2024-06-03T18:00:00"),
+    ];
+    let (_, _, en) = judged(&day[1..], &held, Some(&s), "2024-06-04T10:00:00");
+    assert!(en.contains("2 × 出勤 on this day (1 from cyzen)"), "{en}");
+}
+
+#[test]
 fn a_sent_punch_gone_from_king_of_time_differs() {
     let day = [
         ours("p1", PunchType::ClockIn, "2024-06-03T09:00:00", SENT),
