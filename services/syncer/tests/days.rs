@@ -202,3 +202,35 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    the_dispatcher_checks_the_day_once_the_restricted_hours_end,
+    |db: Db| async move {
+        // Three seconds before 10:00 JST, with clocks that flow: the punch goes at once, the
+        // check of its day is scheduled for 10:00 and done by the dispatcher on its own.
+        let h = harness(db, jst("2024-06-20T09:59:57")).await;
+        h.flow_from(jst("2024-06-20T09:59:57"));
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        kintai_syncer::spawn_dispatcher(h.syncer.clone());
+        h.record(C, vec![clock_in("p1", "u1", "2024-06-20T09:50:00")])
+            .await;
+        h.wait_for_kot(C, 1, std::time::Duration::from_secs(10))
+            .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let day = h.day_of("u1", "2024-06-20").await;
+            if verdict_of(&day) != DayVerdict::Unchecked {
+                assert_eq!(verdict_of(&day), DayVerdict::Ok, "{day:?}");
+                assert!(kintai_syncer::Clock::now(h.clock.as_ref()) >= jst("2024-06-20T10:00:00"));
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never checked: {day:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        h.syncer.shut_down();
+    }
+);
