@@ -234,6 +234,19 @@ pub fn judge(facts: DayFacts<'_>) -> (Verdict, Text) {
         };
         return (Verdict::Closed, text);
     }
+    let unsent: Vec<String> = counted
+        .iter()
+        .filter(|p| !is_in_kot(p))
+        .map(|p| our_label(p))
+        .collect();
+    if !unsent.is_empty() {
+        // Not a difference: KING OF TIME holds what we sent; the rest says why in ListPunches.
+        let text = Text::new("days-ok-unsent")
+            .arg("n", kot.len())
+            .arg("unsentCount", unsent.len())
+            .text_arg("punchList", list(unsent));
+        return (Verdict::Ok, text);
+    }
     (Verdict::Ok, Text::new("days-ok").arg("n", kot.len()))
 }
 

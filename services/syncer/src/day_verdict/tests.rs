@@ -79,6 +79,26 @@ fn a_day_that_matches_is_ok() {
 }
 
 #[test]
+fn a_day_with_punches_not_sent_yet_is_ok_and_says_so() {
+    let day = [
+        ours("p1", PunchType::ClockIn, "2024-06-03T09:00:00", SENT),
+        ours(
+            "p2",
+            PunchType::ClockOut,
+            "2024-06-03T18:00:00",
+            LedgerState::Held,
+        ),
+    ];
+    let held = [kot("1", "2024-06-03T09:00:00")];
+    let (verdict, _, en) = judged(&day, &held, None, "2024-06-04T10:00:00");
+    assert_eq!(verdict, Verdict::Ok);
+    assert_eq!(
+        en,
+        "KING OF TIME holds every punch we sent (1); 1 punch(es) not sent yet (退勤 18:00): see each punch's state for why."
+    );
+}
+
+#[test]
 fn an_error_day_names_the_double_clock_in_from_cyzen() {
     let day = [
         ours("p1", PunchType::ClockIn, "2024-06-03T09:00:00", SENT),

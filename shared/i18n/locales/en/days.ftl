@@ -2,6 +2,7 @@
 # (issue 18). Arguments: times are JST HH:MM, lists are "出勤 09:00, 退勤 18:00".
 
 days-ok = The punches match KING OF TIME ({ $n }).
+days-ok-unsent = KING OF TIME holds every punch we sent ({ $n }); { $unsentCount } punch(es) not sent yet ({ $punchList }): see each punch's state for why.
 days-ok-open = At work: no 退勤 yet after the 出勤 at { $clockInAt }. Without a 退勤 within { $windowHours } hours the day counts as a missed punch.
 days-error-double-clock-in = KING OF TIME marks the day エラー勤務. Likely cause: { $n } × 出勤 from cyzen on this day ({ $punchList }). An administrator must fix it in KING OF TIME.
 days-error-clock-ins = KING OF TIME marks the day エラー勤務. Likely cause: KING OF TIME holds { $n } × 出勤 on this day ({ $fromCyzen } from cyzen). An administrator must fix it in KING OF TIME.

@@ -2,6 +2,7 @@
 # (issue 18). Arguments: times are JST HH:MM, lists are "出勤 09:00, 退勤 18:00".
 
 days-ok = 打刻は KING OF TIME と一致しています ({ $n } 件)。
+days-ok-unsent = KING OF TIME は送った打刻 ({ $n } 件) をすべて持っています。まだ送っていない打刻が { $unsentCount } 件あります ({ $punchList }): 理由は各打刻の状態を見てください。
 days-ok-open = 勤務中です: { $clockInAt } の出勤の後に退勤はまだありません。{ $windowHours } 時間たっても退勤がなければ打刻漏れとします。
 days-error-double-clock-in = KING OF TIME がエラー勤務としています。考えられる原因: この日に cyzen から出勤が { $n } 回あります ({ $punchList })。KING OF TIME で管理者が修正してください。
 days-error-clock-ins = KING OF TIME がエラー勤務としています。考えられる原因: KING OF TIME にこの日の出勤が { $n } 件あります (cyzen から { $fromCyzen } 件)。KING OF TIME で管理者が修正してください。
