@@ -4,12 +4,15 @@
 
 mod common;
 
-use chrono::NaiveTime;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime};
 use common::env;
 use kintai_core::{Db, both_engines};
-use kintai_matcher::{LinkStatus, Outcome};
+use kintai_matcher::{LinkStatus, MatcherDeps, Outcome};
 use kintai_proto::matcher::v1::ListLinksRequest;
 use kintai_proto::matcher::v1::matcher_service_server::MatcherService;
+use kot_client::{AttendanceVendor, KotError, Token};
 use kot_sim::NewEmployee;
 
 fn border(status: &LinkStatus) -> Option<NaiveTime> {
@@ -67,3 +70,98 @@ both_engines!(links_keep_their_division_day_border, |db: Db| async move {
         .collect();
     assert_eq!(shown, ["00:00", "05:00"]);
 });
+
+/// The simulator through the client, except that `GET /divisions` keeps failing.
+struct DivisionsDown(kot_client::KotClient);
+
+#[async_trait::async_trait]
+impl AttendanceVendor for DivisionsDown {
+    async fn check_token(&self, token: &Token) -> Result<bool, KotError> {
+        AttendanceVendor::check_token(&self.0, token).await
+    }
+    async fn list_employees(
+        &self,
+        token: &Token,
+        include_resigned: bool,
+    ) -> Result<Vec<kot_client::Employee>, KotError> {
+        AttendanceVendor::list_employees(&self.0, token, include_resigned).await
+    }
+    async fn post_punch(
+        &self,
+        token: &Token,
+        employee_key: &str,
+        punch: &kot_client::TimeRecordRequest,
+    ) -> Result<kot_client::TimeRecordResponse, KotError> {
+        AttendanceVendor::post_punch(&self.0, token, employee_key, punch).await
+    }
+    async fn read_day(
+        &self,
+        token: &Token,
+        employee_key: &str,
+        date: NaiveDate,
+    ) -> Result<Vec<kot_client::TimeRecord>, KotError> {
+        AttendanceVendor::read_day(&self.0, token, employee_key, date).await
+    }
+    async fn list_divisions(&self, _token: &Token) -> Result<Vec<kot_client::Division>, KotError> {
+        Err(KotError::InvalidConfig {
+            reason: "divisions unavailable in this test".into(),
+        })
+    }
+    async fn read_days(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<kot_client::EmployeeDayRecords, KotError> {
+        AttendanceVendor::read_days(&self.0, token, employee_keys, start, end).await
+    }
+    async fn daily_workings(
+        &self,
+        token: &Token,
+        employee_keys: &[String],
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<kot_client::DailyWorkingSummary>, KotError> {
+        self.0
+            .daily_workings(token, employee_keys, start, end)
+            .await
+    }
+}
+
+both_engines!(
+    a_run_that_cannot_read_the_divisions_keeps_the_links,
+    |db: Db| async move {
+        let env = env(db.clone()).await;
+        env.company("c1");
+        env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+        env.users("c1", &[("u1", "U000123", "市ヶ谷")]);
+        assert_eq!(
+            env.matcher.run_company("c1").await.outcome,
+            Outcome::Matched
+        );
+        let before = env.links("c1").await;
+
+        // Another matcher on the same database whose divisions cannot be read.
+        let client = kot_client::KotClient::new(kot_client::KotConfig {
+            base_url: env.handle.base_url.clone(),
+            ..kot_client::KotConfig::default()
+        })
+        .unwrap();
+        let mut deps = MatcherDeps::new(
+            Arc::new(env.settings.clone()),
+            Arc::new(DivisionsDown(client)),
+        );
+        // The simulator's noon, not the wall clock (which may be in the restricted hours).
+        deps.clock = Arc::new(|| common::jst("12:00:00"));
+        let other = kintai_matcher::api(db, deps).await.unwrap();
+        let result = other.matcher().run_company("c1").await;
+        assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
+        assert!(
+            result.reason.contains("existing links are kept"),
+            "{}",
+            result.reason
+        );
+        assert_eq!(env.links("c1").await, before);
+    }
+);
