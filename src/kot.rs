@@ -49,15 +49,19 @@ pub fn production_base_url(config: &Config) -> String {
 
 /// A simulator with the manual's example company: employees 市ヶ谷 いちこ (U000123), 湊山 信輔
 /// (U000124) and 千住 五郎 (U000528, one zero more than his cyzen code U00528), and one token.
+/// 湊山 works night shifts in a division whose day starts at 05:00 (日付変更時間), so the
+/// working-day rule meets a non-zero border in `kintai dev` and the demo.
 pub fn seeded_simulator() -> anyhow::Result<Simulator> {
     let sim = Simulator::new(SimConfig::default());
     sim.create_company(DEV_COMPANY_CODE)?;
     sim.add_token(DEV_COMPANY_CODE, DEV_TOKEN, TokenOptions::default())?;
     sim.add_division(DEV_COMPANY_CODE, "1000", "本社", chrono::NaiveTime::MIN)?;
-    for (code, last_name, first_name) in [
-        ("U000123", "市ヶ谷", "いちこ"),
-        ("U000124", "湊山", "信輔"),
-        ("U000528", "千住", "五郎"),
+    let five = chrono::NaiveTime::from_hms_opt(5, 0, 0).unwrap_or_default();
+    sim.add_division(DEV_COMPANY_CODE, "2000", "夜勤センター", five)?;
+    for (code, last_name, first_name, division) in [
+        ("U000123", "市ヶ谷", "いちこ", "1000"),
+        ("U000124", "湊山", "信輔", "2000"),
+        ("U000528", "千住", "五郎", "1000"),
     ] {
         sim.add_employee(
             DEV_COMPANY_CODE,
@@ -65,7 +69,7 @@ pub fn seeded_simulator() -> anyhow::Result<Simulator> {
                 code: code.to_owned(),
                 last_name: last_name.to_owned(),
                 first_name: first_name.to_owned(),
-                division_code: "1000".to_owned(),
+                division_code: division.to_owned(),
                 resigned_on: None,
             },
         )?;

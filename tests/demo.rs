@@ -26,6 +26,7 @@ fn the_demo_prints_the_tables_and_exits_0_when_king_of_time_holds_what_was_recor
         "連携状況 at once, no match in between: KING OF TIME連携 無効",
         "ユーザーコードが変更されました",
         "U000528         千住 五郎    有効",
+        "湊山 信輔: the division's day starts at 05:00 (日付変更時間)",
         "KING OF TIME タイムカード",
         "06/03 (月)  市ヶ谷 いちこ  A 07:51 (東京都調布市)",
         "A 翌06:10",
@@ -33,6 +34,10 @@ fn the_demo_prints_the_tables_and_exits_0_when_king_of_time_holds_what_was_recor
         // The product's own texts in Japanese, as the admin site shows them.
         "× 連携されません: ステータス「作業開始」の種別は勤務中です。",
         "連携状況が無効です: ユーザーコードが設定されていません。",
+        // The day check: the double 出勤 day is KING OF TIME's エラー勤務, with the cause.
+        "照合 (day check",
+        "2024-06-05  市ヶ谷 市子  エラー勤務  KING OF TIME がエラー勤務としています。考えられる原因: この日に cyzen から出勤が 2 回あります (出勤 07:56, 出勤 08:05)",
+        "2024-06-05  湊山 信輔    OK",
         "OK: KING OF TIME holds exactly the 22 punches",
     ] {
         assert!(

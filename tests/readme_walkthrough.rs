@@ -74,6 +74,10 @@ fn the_readme_walkthrough_runs_verbatim_against_kintai_dev() {
         // Japanese by default, English on request.
         "ユーザーコードが設定されていません。KING OF TIMEの従業員コードと同じ値を設定してください。",
         "The user has no user code",
+        // ListDays: the day of u1's clock-in, checked or (restricted hours) not yet.
+        "\"workingDay\"",
+        "\"verdict\": \"DAY_VERDICT_",
+        "\"cyzenPunches\"",
     ] {
         assert!(
             outputs.contains(promised),

@@ -4,6 +4,7 @@
 //! TIME see, and succeeds only if KING OF TIME holds exactly the punches that should be there.
 
 mod data;
+mod days;
 mod report;
 
 use std::collections::BTreeMap;
@@ -29,11 +30,11 @@ use crate::kot::{DEV_COMPANY_CODE, DEV_TOKEN};
 const STEPS: usize = 10;
 
 /// The channel the demo's clients call through.
-type Api = InterceptedService<Channel, AcceptLanguage>;
+pub(crate) type Api = InterceptedService<Channel, AcceptLanguage>;
 
 /// Adds `accept-language` to every call.
 #[derive(Clone, Copy)]
-struct AcceptLanguage(Lang);
+pub(crate) struct AcceptLanguage(Lang);
 
 impl Interceptor for AcceptLanguage {
     fn call(
@@ -198,6 +199,8 @@ pub async fn demo(config: &Config, keep: bool, lang: Lang) -> anyhow::Result<boo
         );
     }
 
+    days::print_borders(&all_links(&mut matcher, &company_id).await?);
+
     step(6, "syncer: first run (数時間おき; here now)");
     print_sync(&mut syncer, &company_id).await?;
 
@@ -299,6 +302,12 @@ pub async fn demo(config: &Config, keep: bool, lang: Lang) -> anyhow::Result<boo
     println!(
         "\nWhat happened to each punch\n{}",
         indent(&report::summary(&punches))
+    );
+    // The day check ran at the end of each sync run (照合): what KING OF TIME made of each day.
+    let checked = days::all_days(&mut syncer, &company_id, "2024-06-03", "2024-06-07").await?;
+    println!(
+        "\n照合 (day check: KING OF TIME's verdict on each day)\n{}",
+        indent(&days::table(&checked, &links))
     );
 
     let verdict = verify(&recorded, &punches, &keys_by_user, &stored);

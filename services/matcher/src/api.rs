@@ -160,8 +160,10 @@ fn link(view: &LinkView, lang: Lang) -> Link {
             employee_code,
             employee_key,
             employee_name,
+            day_border,
         } => {
             link.set_state(LinkState::Active);
+            link.day_border_time = day_border.format("%H:%M").to_string();
             link.employee_code = employee_code.clone();
             link.employee_key = employee_key.clone();
             link.employee_name = employee_name.clone();

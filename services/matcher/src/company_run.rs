@@ -9,10 +9,11 @@ use kintai_core::DbError;
 use kintai_core::lease::Lease;
 use kintai_core::redact::redact;
 use kot_client::{
-    Employee, KotError, Token, format_kot_time, is_restricted, jst_date, next_unrestricted,
+    Division, Employee, KotError, Token, format_kot_time, is_restricted, jst_date,
+    next_unrestricted,
 };
 
-use crate::matching::{carry_over, match_users, rows_digest};
+use crate::matching::{carry_over, match_users, rows_digest, set_day_borders};
 use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
 use crate::run::{CompanyResult, Known, Matcher, Outcome, UnchangedWriter};
 use crate::settings_port::condition;
@@ -86,9 +87,16 @@ impl Matcher {
             Err(error) => return Finished::failed(company_id, error.to_string()),
         };
 
-        match self.list_employees(&credentials.token).await {
-            Ok(employees) => {
-                let mut finished = run.matched(&employees).await;
+        let read = match self.list_employees(&credentials.token).await {
+            Ok(employees) => self
+                .list_divisions(&credentials.token)
+                .await
+                .map(|divisions| (employees, divisions)),
+            Err(error) => Err(error),
+        };
+        match read {
+            Ok((employees, divisions)) => {
+                let mut finished = run.matched(&employees, &divisions).await;
                 if finished.result.outcome == Outcome::Matched {
                     finished.result.directory_revision = Some(integration.directory_revision);
                 }
@@ -123,20 +131,37 @@ impl Matcher {
         }
     }
 
-    /// The employee list (resigned ones included, so they can be named as the reason). A read
-    /// is safe to repeat, so transient failures (5xx, 303, network) are retried a few times
-    /// with a growing pause; anything else is final for this run.
+    /// The employee list (resigned ones included, so they can be named as the reason).
     async fn list_employees(&self, token: &Token) -> Result<Vec<Employee>, KotError> {
-        let mut attempt = 1;
-        loop {
-            match self.deps.vendor.list_employees(token, true).await {
-                Err(error) if attempt < LIST_ATTEMPTS && is_transient(&error) => {
-                    tracing::debug!(attempt, %error, "employee list failed; retrying");
-                    tokio::time::sleep(RETRY_PAUSE * attempt).await;
-                    attempt += 1;
-                }
-                answer => return answer,
+        read_retrying("employee list", || {
+            self.deps.vendor.list_employees(token, true)
+        })
+        .await
+    }
+
+    /// The divisions, for each link's 日付変更時間 (the syncer's working-day rule). A run that
+    /// cannot read them keeps the links it has rather than storing links with a wrong border.
+    async fn list_divisions(&self, token: &Token) -> Result<Vec<Division>, KotError> {
+        read_retrying("division list", || self.deps.vendor.list_divisions(token)).await
+    }
+}
+
+/// A read is safe to repeat, so transient failures (5xx, 303, network) are retried a few times
+/// with a growing pause; anything else is final for this run.
+async fn read_retrying<T, F, Fut>(what: &str, read: F) -> Result<T, KotError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, KotError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match read().await {
+            Err(error) if attempt < LIST_ATTEMPTS && is_transient(&error) => {
+                tracing::debug!(attempt, %error, "{what} failed; retrying");
+                tokio::time::sleep(RETRY_PAUSE * attempt).await;
+                attempt += 1;
             }
+            answer => return answer,
         }
     }
 }
@@ -195,12 +220,13 @@ struct Summary {
 }
 
 impl Run<'_> {
-    async fn matched(self, employees: &[Employee]) -> Finished {
+    async fn matched(self, employees: &[Employee], divisions: &[Division]) -> Finished {
         let matched_at = self.matcher.now();
         let (lease, company_id, matcher) = (self.lease, self.company_id, self.matcher);
         // Computed before the write transaction begins, so that it holds SQLite's write lock
         // only for the writes.
-        let rows = match_users(self.users, employees, jst_date(&matched_at));
+        let mut rows = match_users(self.users, employees, jst_date(&matched_at));
+        set_day_borders(&mut rows, employees, divisions);
         let digest = rows_digest(&rows);
         let summary = Summary {
             condition: Condition::Ready,

@@ -4,8 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
-use kot_client::Employee;
+use chrono::{NaiveDate, NaiveTime};
+use kot_client::{Division, Employee};
 
 use crate::hints::{HintIndex, employee_name};
 use crate::model::{DirectoryUser, LinkRow, LinkStatus, Reason};
@@ -49,6 +49,7 @@ fn statuses(users: &[DirectoryUser], employees: &[Employee], today: NaiveDate) -
                         employee_code: employee.code.clone(),
                         employee_key: employee.key.clone(),
                         employee_name: employee_name(employee),
+                        day_border: NaiveTime::MIN,
                     },
                     Some(_) => inactive(Reason::EmployeeResigned),
                     None => {
@@ -65,6 +66,33 @@ fn statuses(users: &[DirectoryUser], employees: &[Employee], today: NaiveDate) -
             }
         })
         .collect()
+}
+
+/// Gives each 有効 row the 日付変更時間 of its employee's division. An employee whose division
+/// `GET /divisions` does not list keeps 00:00, KING OF TIME's default.
+pub fn set_day_borders(rows: &mut [LinkRow], employees: &[Employee], divisions: &[Division]) {
+    let borders: HashMap<&str, NaiveTime> = divisions
+        .iter()
+        .map(|d| (d.code.as_str(), d.day_border_time))
+        .collect();
+    let division_of: HashMap<&str, &str> = employees
+        .iter()
+        .map(|e| (e.key.as_str(), e.division_code.as_str()))
+        .collect();
+    for row in rows {
+        if let LinkStatus::Active {
+            employee_key,
+            day_border,
+            ..
+        } = &mut row.status
+        {
+            *day_border = division_of
+                .get(employee_key.as_str())
+                .and_then(|code| borders.get(code))
+                .copied()
+                .unwrap_or(NaiveTime::MIN);
+        }
+    }
 }
 
 /// The rows after a run that could not read KING OF TIME (restricted hours, outage, rejected
@@ -265,5 +293,44 @@ mod tests {
         assert_eq!(reason_of(&rows, "b"), Some(Reason::NotMatchedYet));
         assert_eq!(reason_of(&rows, "c"), Some(Reason::NotMatchedYet));
         assert_eq!(reason_of(&rows, "d"), Some(Reason::NoUserCode));
+    }
+
+    #[test]
+    fn active_rows_carry_their_division_day_border() {
+        let mut night = employee("U1", None);
+        night.division_code = "200".into();
+        let day_staff = employee("U2", None);
+        let mut unlisted = employee("U3", None);
+        unlisted.division_code = "999".into();
+        let employees = vec![night, day_staff, unlisted];
+        let users = vec![
+            user("a", "U1"),
+            user("b", "U2"),
+            user("c", "U3"),
+            user("d", "U9"),
+        ];
+        let mut rows = match_users(users, &employees, today());
+        let division = |code: &str, border: &str| Division {
+            code: code.into(),
+            name: String::new(),
+            day_border_time: NaiveTime::parse_from_str(border, "%H:%M").unwrap(),
+        };
+        set_day_borders(
+            &mut rows,
+            &employees,
+            &[division("100", "00:00"), division("200", "05:00")],
+        );
+        let border = |id: &str| match status_of(&rows, id) {
+            LinkStatus::Active { day_border, .. } => Some(day_border.format("%H:%M").to_string()),
+            LinkStatus::Inactive { .. } => None,
+        };
+        assert_eq!(border("a").as_deref(), Some("05:00"));
+        assert_eq!(border("b").as_deref(), Some("00:00"));
+        assert_eq!(
+            border("c").as_deref(),
+            Some("00:00"),
+            "unlisted division: default"
+        );
+        assert_eq!(border("d"), None);
     }
 }

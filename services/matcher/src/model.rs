@@ -1,7 +1,7 @@
 //! The matcher's domain: users as settings knows them, and one row of the 連携状況 table as
 //! the matcher stores it. Proto types stay in `api.rs`; storage codes stay in `store.rs`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 
 /// A user of cyzen's directory, as settings holds it.
 pub use kintai_settings_client::DirectoryUser;
@@ -50,6 +50,9 @@ pub enum LinkStatus {
         /// read.
         employee_key: String,
         employee_name: String,
+        /// 日付変更時間 of the employee's division (`GET /divisions`), 00:00 when KING OF TIME
+        /// names none: the syncer files a 出勤 under the working day this border starts.
+        day_border: NaiveTime,
     },
     Inactive {
         reason: Reason,

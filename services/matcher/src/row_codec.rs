@@ -1,6 +1,7 @@
 //! How a 連携状況 row and a company record are stored: the status as columns, and the enums
 //! as stable numeric codes.
 
+use chrono::{NaiveTime, Timelike};
 use kintai_core::DbError;
 use kintai_core::db::from_millis;
 use sqlx::Row;
@@ -21,6 +22,8 @@ pub(crate) struct EncodedStatus<'a> {
     pub(crate) hint_kind: i64,
     pub(crate) hint_code: &'a str,
     pub(crate) hint_name: &'a str,
+    /// The employee's division 日付変更時間, minutes after midnight; 0 when inactive.
+    pub(crate) day_border_minutes: i64,
 }
 
 pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
@@ -29,6 +32,7 @@ pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
             employee_code,
             employee_key,
             employee_name,
+            day_border,
         } => EncodedStatus {
             state: STATE_ACTIVE,
             reason: 0,
@@ -38,6 +42,7 @@ pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
             hint_kind: 0,
             hint_code: "",
             hint_name: "",
+            day_border_minutes: i64::from(day_border.num_seconds_from_midnight() / 60),
         },
         LinkStatus::Inactive { reason, hint } => EncodedStatus {
             state: STATE_INACTIVE,
@@ -48,6 +53,7 @@ pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
             hint_kind: hint.as_ref().map_or(0, |h| hint_code(h.kind)),
             hint_code: hint.as_ref().map_or("", |h| h.employee_code.as_str()),
             hint_name: hint.as_ref().map_or("", |h| h.employee_name.as_str()),
+            day_border_minutes: 0,
         },
     }
 }
@@ -60,6 +66,7 @@ pub(crate) fn decode_link(row: &AnyRow) -> Result<LinkRow, DbError> {
             employee_code: text(7)?,
             employee_key: text(8)?,
             employee_name: text(9)?,
+            day_border: border_time(number(13)?),
         }
     } else {
         let hint = hint_kind(number(10)?).map(|kind| Hint {
@@ -81,6 +88,15 @@ pub(crate) fn decode_link(row: &AnyRow) -> Result<LinkRow, DbError> {
         kot_link_enabled: number(4)? != 0,
         status,
     })
+}
+
+/// Minutes after midnight as a time of day; anything out of range (a corrupt row) reads as
+/// midnight, KING OF TIME's default border.
+fn border_time(minutes: i64) -> NaiveTime {
+    u32::try_from(minutes)
+        .ok()
+        .and_then(|m| NaiveTime::from_num_seconds_from_midnight_opt(m * 60, 0))
+        .unwrap_or(NaiveTime::MIN)
 }
 
 pub(crate) fn decode_company(row: &AnyRow) -> Result<CompanyRecord, DbError> {

@@ -63,6 +63,14 @@ CREATE INDEX matcher_due_by_time ON matcher_due (due_at);
 CREATE TABLE matcher_seen (company_id TEXT PRIMARY KEY, directory_revision BIGINT NOT NULL);
 ";
 
+// V3, KING OF TIME's working-day rule: the 日付変更時間 (dayBorderTime) of each 有効 user's
+// division, minutes after midnight, kept with the link so that the syncer files a 出勤 under
+// the working day KING OF TIME's own recorders would. 0 (00:00) is KING OF TIME's default, and
+// what rows matched before this version say until their next match.
+const V3: &str = "
+ALTER TABLE matcher_links ADD COLUMN day_border_minutes BIGINT NOT NULL DEFAULT 0;
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "matcher_due";
 
@@ -81,5 +89,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "companies due for a match, directory revisions matched on",
         sqlite: V2,
         postgres: V2,
+    },
+    Migration {
+        version: 3,
+        name: "division day border of each link",
+        sqlite: V3,
+        postgres: V3,
     },
 ];

@@ -70,6 +70,7 @@ both_engines!(the_manuals_example, |db: Db| async move {
             employee_code: "U000123".into(),
             employee_key: ichiko,
             employee_name: "市ヶ谷 いちこ".into(),
+            day_border: chrono::NaiveTime::MIN,
         }
     );
     assert_eq!(u1.account_synced_at, Some(jst("12:00:00")));

@@ -235,6 +235,15 @@ impl SyncerService for SyncerApi {
         }))
     }
 
+    async fn list_days(
+        &self,
+        request: Request<ListDaysRequest>,
+    ) -> Result<Response<ListDaysResponse>, Status> {
+        crate::api_days::list_days(&self.syncer, request)
+            .await
+            .map(Response::new)
+    }
+
     async fn retry_punches(
         &self,
         request: Request<RetryPunchesRequest>,

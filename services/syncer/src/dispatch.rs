@@ -88,10 +88,14 @@ impl Syncer {
         let recheck = report
             .waiting_for_match
             .then(|| after(now, AFTER_MATCH_WAIT));
-        match (open, recheck) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            open,
+            recheck,
+            report.next_day_check.map(|at| at.max(earliest)),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Makes due every enabled company whose settings revision moved past what its last run

@@ -14,14 +14,14 @@ use sqlx::Row;
 
 use crate::model::{LedgerState, PunchRecord, PunchType};
 use crate::store::{RECORD_COLUMNS, record_from_row};
-use crate::working_day::MAX_SHIFT;
+use crate::working_day::LOOKBACK;
 
 /// The lease table, also used to fence the in-flight mark.
 pub const LEASE_TABLE: &str = "syncer_leases";
 
 /// The punches a run looks at: the candidates (held or pending from `window_start` on, and every
 /// punch left in flight, however old) and, for the candidates' users, the punches before them
-/// that decide their working days ([`MAX_SHIFT`] back). A company whose history is long but
+/// that decide their working days ([`LOOKBACK`] back). A company whose history is long but
 /// settled costs one indexed read of its few open punches.
 pub async fn load(
     db: &Db,
@@ -67,7 +67,7 @@ pub async fn load(
             .bind(LedgerState::Held.as_str())
             .bind(LedgerState::Pending.as_str())
             .bind(LedgerState::InFlight.as_str())
-            .bind(to_millis(first - MAX_SHIFT))
+            .bind(to_millis(first - LOOKBACK))
             .bind(to_millis(last));
         for user in chunk {
             query = query.bind(*user);

@@ -8,11 +8,16 @@
 //! - [`ports`] are how the settings and matcher services are reached.
 
 mod api;
+mod api_days;
 mod api_retry;
 mod backoff;
 mod bulk;
 mod config;
 mod convert;
+mod day_check;
+mod day_pages;
+pub mod day_store;
+pub mod day_verdict;
 mod dispatch;
 mod eligibility;
 mod error;

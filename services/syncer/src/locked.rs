@@ -55,7 +55,14 @@ impl Syncer {
             report.failed = failed;
             report.held += tally.held;
             report.deferred += tally.deferred;
+            let finished = stop.is_none();
             self.conclude(&mut report, stop, &ready).await?;
+            if finished {
+                // Still under the lease: the day check reads KING OF TIME like the run did.
+                let check = self.check_days(company_id, &ready.credentials.token).await;
+                report.days_checked = check.days;
+                report.next_day_check = check.next_at;
+            }
             return Ok(report);
         }
     }

@@ -3,13 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use kintai_i18n::Text;
 
 use crate::eligibility::Directory;
 pub use crate::eligibility::HoldReason;
 use crate::model::{LedgerState, PunchRecord};
-use crate::working_day::{DayInput, MAX_SHIFT, working_days};
+use crate::working_day::{DayInput, LOOKBACK, working_days};
 
 /// What the run does with one punch.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,17 +65,21 @@ pub fn month_starts(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 }
 
 /// Where the run loads from: the previous month (month-end punches of users eligible then),
-/// minus one shift for the working-day history.
+/// minus the working-day rule's look-back for the history.
 pub fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
-    month_starts(now).1 - MAX_SHIFT
+    month_starts(now).1 - LOOKBACK
 }
 
 /// Plans every punch of `records` still to be sent, for who is synced as `directory` says.
+/// `kot_clock_ins` are 出勤 KING OF TIME holds that did not come from us (a time recorder's),
+/// by user, with the working day KING OF TIME filed them under, as the day check read them:
+/// a 退勤 of ours after one of them belongs to its day.
 pub fn plan(
     now: DateTime<Utc>,
     records: Vec<PunchRecord>,
     directory: Directory<'_>,
     eligible_since: &HashMap<String, DateTime<Utc>>,
+    kot_clock_ins: &HashMap<String, Vec<(DateTime<Utc>, NaiveDate)>>,
 ) -> Plan {
     let company = directory.company;
     let (month_start, previous_month_start) = month_starts(now);
@@ -91,17 +95,14 @@ pub fn plan(
         history.sort_by(|a, b| {
             (a.punch.punched_at, &a.punch.punch_id).cmp(&(b.punch.punched_at, &b.punch.punch_id))
         });
-        let inputs: Vec<DayInput> = history
-            .iter()
-            .map(|r| DayInput {
-                punch_type: r.punch_type,
-                punched_at: r.punch.punched_at,
-                fixed: matches!(r.state, LedgerState::Sent | LedgerState::InFlight)
-                    .then_some(r.working_day)
-                    .flatten(),
-            })
-            .collect();
-        let days = working_days(&inputs);
+        let days = user_working_days(
+            &history,
+            kot_clock_ins.get(&user_id).map_or(&[][..], Vec::as_slice),
+            directory
+                .links
+                .get(&user_id)
+                .map_or(NaiveTime::MIN, |link| link.day_border),
+        );
         let user = directory.user(&user_id);
         if user.is_ok() {
             plan.eligible_users.insert(user_id.clone());
@@ -174,6 +175,47 @@ pub fn plan(
             ))
     });
     plan
+}
+
+/// The working day of each of a user's punches (sorted by instant), with KING OF TIME's own
+/// 出勤 of that user taking part in the rule but not answered.
+fn user_working_days(
+    history: &[PunchRecord],
+    kot_clock_ins: &[(DateTime<Utc>, NaiveDate)],
+    border: NaiveTime,
+) -> Vec<NaiveDate> {
+    // (instant, is ours, input); KING OF TIME's first at the same instant, so that our own
+    // punch coming back from a read is simply the same 出勤 twice.
+    let mut inputs: Vec<(DateTime<Utc>, bool, DayInput)> = history
+        .iter()
+        .map(|r| {
+            let input = DayInput {
+                punch_type: r.punch_type,
+                punched_at: r.punch.punched_at,
+                fixed: matches!(r.state, LedgerState::Sent | LedgerState::InFlight)
+                    .then_some(r.working_day)
+                    .flatten(),
+            };
+            (r.punch.punched_at, true, input)
+        })
+        .chain(kot_clock_ins.iter().map(|(at, day)| {
+            let input = DayInput {
+                punch_type: crate::model::PunchType::ClockIn,
+                punched_at: *at,
+                fixed: Some(*day),
+            };
+            (*at, false, input)
+        }))
+        .collect();
+    // Stable: our punches keep their order (instant, then punch id) among themselves.
+    inputs.sort_by_key(|(at, ours, _)| (*at, *ours));
+    let only: Vec<DayInput> = inputs.iter().map(|(_, _, input)| *input).collect();
+    working_days(&only, border)
+        .into_iter()
+        .zip(&inputs)
+        .filter(|(_, (_, ours, _))| *ours)
+        .map(|(day, _)| day)
+        .collect()
 }
 
 /// Why a punch older than `oldest_sendable` (the start of the previous JST month) is never sent.

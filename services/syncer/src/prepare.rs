@@ -67,7 +67,13 @@ impl Syncer {
             users: &settings.users,
             links: &links,
         };
-        let plan = plan::plan(now, records, directory, &known);
+        let kot_clock_ins = crate::day_store::kot_clock_ins(
+            self.db(),
+            company_id,
+            kot_client::jst_date(&plan::window_start(now)),
+        )
+        .await?;
+        let plan = plan::plan(now, records, directory, &known, &kot_clock_ins);
 
         let mut report = CompanyReport::new(company_id, SyncOutcome::Completed, None);
         report.not_synced =

@@ -67,6 +67,11 @@ pub struct CompanyReport {
     pub settings_revision: Option<i64>,
     pub duration: Duration,
     pub planned: Vec<PlannedPunch>,
+    /// User-days the day check (照合) judged in this run.
+    pub days_checked: u32,
+    /// When the company needs its next day check (after the restricted hours, after a failure,
+    /// tomorrow's once-a-day check), for the dispatcher.
+    pub next_day_check: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl CompanyReport {
@@ -90,6 +95,8 @@ impl CompanyReport {
             settings_revision: None,
             duration: Duration::ZERO,
             planned: Vec::new(),
+            days_checked: 0,
+            next_day_check: None,
         }
     }
 }

@@ -81,6 +81,31 @@ const V4: &str = "\
 CREATE TABLE syncer_seen (company_id TEXT PRIMARY KEY, revision BIGINT NOT NULL);
 ";
 
+// V5, the day check (照合, issue 18): `syncer_days` holds one verdict per user and working day
+// we touched — the verdict word (ok, kot_error_day, missing_clock_in, missing_clock_out, closed,
+// differs), its reason as a stored kintai-i18n text, the employee it was read for, KING OF
+// TIME's punches of that day as read (JSON: time, code, name; also what the working-day rule
+// uses for a time recorder's 出勤) and when it was checked. `syncer_day_checks` remembers the
+// JST day of a company's last whole-month check (once a day). `punches.day_checked` is 0 until
+// a check has looked at the day a sent punch went to: that is how "the days just sent" are found.
+const V5: &str = "\
+CREATE TABLE syncer_days (
+    company_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    working_day TEXT NOT NULL,
+    employee_key TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    kot_punches TEXT NOT NULL,
+    checked_at BIGINT NOT NULL,
+    PRIMARY KEY (company_id, user_id, working_day)
+);
+CREATE INDEX syncer_days_by_day ON syncer_days (company_id, working_day, user_id);
+CREATE TABLE syncer_day_checks (company_id TEXT PRIMARY KEY, month_checked_on TEXT NOT NULL);
+ALTER TABLE punches ADD COLUMN day_checked BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX punches_by_day ON punches (company_id, working_day, user_id);
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "syncer_due";
 
@@ -108,5 +133,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "settings revisions seen by the runs",
         sqlite: V4,
         postgres: V4,
+    },
+    Migration {
+        version: 5,
+        name: "day check verdicts",
+        sqlite: V5,
+        postgres: V5,
     },
 ];

@@ -35,12 +35,22 @@ both_engines!(
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         h.wait_for_kot(C, 20, Duration::from_secs(10)).await;
-        assert!(
-            h.punches(C)
-                .await
-                .iter()
-                .all(|p| p.state() == PunchState::Sent)
-        );
+        // KING OF TIME stores a punch before the run commits it as sent: wait for the ledger.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !h
+            .punches(C)
+            .await
+            .iter()
+            .all(|p| p.state() == PunchState::Sent)
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{:?}",
+                h.punches(C).await
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(h.kot(C).len(), 20, "each punch once");
         h.syncer.shut_down();
     }
 );

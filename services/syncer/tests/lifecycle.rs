@@ -79,6 +79,8 @@ async fn busy_company(h: &Harness) {
     h.sim.sim.set_latency(Duration::from_millis(5));
 }
 
+/// Waits until no punch is open and the run has ended: after its last POST a run still checks
+/// the days it sent to (issue 18) under the company's lease, and gives the lease back at its end.
 async fn wait_settled(h: &Harness) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -88,10 +90,19 @@ async fn wait_settled(h: &Harness) {
             .into_iter()
             .filter(|p| matches!(p.state(), PunchState::Pending | PunchState::InFlight))
             .count();
-        if open == 0 {
+        let leased: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM syncer_leases WHERE company_id = $1")
+                .bind(C)
+                .fetch_one(h.db.pool())
+                .await
+                .unwrap();
+        if open == 0 && leased == 0 {
             return;
         }
-        assert!(Instant::now() < deadline, "{open} punches still open");
+        assert!(
+            Instant::now() < deadline,
+            "{open} punches still open, lease rows {leased}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -18,6 +18,7 @@ const JA: &[&str] = &[
     include_str!("../locales/ja/syncer.ftl"),
     include_str!("../locales/ja/settings.ftl"),
     include_str!("../locales/ja/fields.ftl"),
+    include_str!("../locales/ja/days.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/common.ftl"),
@@ -25,6 +26,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/syncer.ftl"),
     include_str!("../locales/en/settings.ftl"),
     include_str!("../locales/en/fields.ftl"),
+    include_str!("../locales/en/days.ftl"),
 ];
 
 struct Bundles {

@@ -129,22 +129,27 @@ impl LinksPort for GrpcLinks {
                     ))
                 })?
                 .into_inner();
-            links.extend(page.links.into_iter().map(|link| UserLink {
-                active: link.state() == LinkState::Active,
-                waiting_for_match: matches!(
-                    link.reason(),
-                    InactiveReason::NotMatchedYet | InactiveReason::CodeChanged
-                ),
-                // Before the codes move out: the reason names them.
-                reason: codes::inactive_reason(
-                    link.reason(),
-                    &link.user_code,
-                    &link.matched_user_code,
-                ),
-                user_id: link.user_id,
-                employee_key: link.employee_key,
-                employee_code: link.employee_code,
-                matched_user_code: link.matched_user_code,
+            links.extend(page.links.into_iter().map(|link| {
+                UserLink {
+                    active: link.state() == LinkState::Active,
+                    waiting_for_match: matches!(
+                        link.reason(),
+                        InactiveReason::NotMatchedYet | InactiveReason::CodeChanged
+                    ),
+                    // Before the codes move out: the reason names them.
+                    reason: codes::inactive_reason(
+                        link.reason(),
+                        &link.user_code,
+                        &link.matched_user_code,
+                    ),
+                    // An older matcher answers no border: KING OF TIME's default, 00:00.
+                    day_border: chrono::NaiveTime::parse_from_str(&link.day_border_time, "%H:%M")
+                        .unwrap_or(chrono::NaiveTime::MIN),
+                    user_id: link.user_id,
+                    employee_key: link.employee_key,
+                    employee_code: link.employee_code,
+                    matched_user_code: link.matched_user_code,
+                }
             }));
             match page.next_page_token {
                 next if next.is_empty() => return Ok(links),

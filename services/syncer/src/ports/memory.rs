@@ -228,8 +228,17 @@ impl MemoryLinks {
                 matched_user_code: user_code.to_owned(),
                 reason: None,
                 waiting_for_match: false,
+                day_border: chrono::NaiveTime::MIN,
             },
         );
+    }
+
+    /// Gives a linked user's division a 日付変更時間 other than 00:00.
+    pub fn set_day_border(&self, company_id: &str, user_id: &str, border: chrono::NaiveTime) {
+        if let Some(link) = lock(&self.links).get_mut(&(company_id.to_owned(), user_id.to_owned()))
+        {
+            link.day_border = border;
+        }
     }
 
     /// A user not linked (無効) with the matcher's reason.
@@ -244,6 +253,7 @@ impl MemoryLinks {
                 matched_user_code: String::new(),
                 reason: Some(Text::verbatim(reason)),
                 waiting_for_match,
+                day_border: chrono::NaiveTime::MIN,
             },
         );
     }

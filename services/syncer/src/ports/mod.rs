@@ -29,6 +29,9 @@ pub struct UserLink {
     pub reason: Option<Text>,
     /// 無効 only until the matcher's next run (not matched yet, code changed).
     pub waiting_for_match: bool,
+    /// 日付変更時間 of the employee's division (00:00 when unknown): a 出勤 is filed under the
+    /// working day this border starts (see `working_day`).
+    pub day_border: chrono::NaiveTime,
 }
 
 /// What a run needs from settings, read in this order: the revision first, so that a change

@@ -49,9 +49,10 @@ pub fn access(path: &str) -> Access {
         ("kintai.matcher.v1.MatcherService", "RunMatch") => RUNS,
         ("kintai.matcher.v1.MatcherService", "ListLinks") => PLATFORM_AND_INTERNAL,
         ("kintai.syncer.v1.SyncerService", "RunSync") => RUNS,
-        ("kintai.syncer.v1.SyncerService", "RecordPunches" | "ListPunches" | "RetryPunches") => {
-            PLATFORM
-        }
+        (
+            "kintai.syncer.v1.SyncerService",
+            "RecordPunches" | "ListPunches" | "RetryPunches" | "ListDays",
+        ) => PLATFORM,
         _ => NOBODY,
     })
 }
@@ -73,6 +74,11 @@ mod tests {
         assert_eq!(
             access("/kintai.syncer.v1.SyncerService/RunSync"),
             Access::Only(RUNS)
+        );
+        // The day check is read by cyzen's admin site, next to 連携状況.
+        assert_eq!(
+            access("/kintai.syncer.v1.SyncerService/ListDays"),
+            Access::Only(PLATFORM)
         );
         assert_eq!(access("/grpc.health.v1.Health/Check"), Access::Open);
         assert_eq!(

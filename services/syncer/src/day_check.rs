@@ -1,0 +1,302 @@
+//! The day check (照合, issue 18): after a run has sent a company's punches, and once a day for
+//! the current month, read what KING OF TIME made of those days — `GET /daily-workings`
+//! (エラー勤務, 締め; general budget) and the day's punches (`GET /daily-workings/timerecord`,
+//! range form) — for the employees concerned, keys batched and ranges split by the client
+//! (≤ 62 days per call), and store one verdict per user and working day (`day_verdict`).
+//!
+//! It runs inside the company's run, so under its lease like every other KING OF TIME call of
+//! the syncer, and never in the restricted hours: then it is left for the next run after them,
+//! which the dispatcher schedules.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, TimeZone, Utc};
+use kot_client::{KotError, Token, is_restricted, jst_date, next_unrestricted};
+
+use crate::day_store::{self, DayRow, UserDay};
+use crate::day_verdict::{DayFacts, KotPunch, judge};
+use crate::model::LedgerState;
+use crate::syncer::Syncer;
+use crate::working_day::border_day;
+
+/// When the once-a-day whole-month check is due (JST): after the morning restricted hours, when
+/// the day before's shifts are over.
+const DAILY_CHECK_AT: NaiveTime = match NaiveTime::from_hms_opt(10, 30, 0) {
+    Some(time) => time,
+    None => NaiveTime::MIN,
+};
+
+/// A check that failed (KING OF TIME or the database) is tried again after this.
+const AFTER_FAILURE: TimeDelta = TimeDelta::minutes(5);
+
+/// What a check did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct DayCheck {
+    /// User-days judged and stored.
+    pub days: u32,
+    /// When the company needs a check next (restricted hours, a failure, tomorrow's check).
+    pub next_at: Option<DateTime<Utc>>,
+}
+
+impl Syncer {
+    /// Checks the days this company's runs sent to and not checked yet, and the whole current
+    /// month once a day. Failures are logged and retried later: they never fail the run.
+    pub(crate) async fn check_days(&self, company_id: &str, token: &Token) -> DayCheck {
+        let now = self.now();
+        match self.try_check_days(company_id, token, now).await {
+            Ok(check) => check,
+            Err(CheckError::Kot(error @ KotError::RestrictedHours { .. })) => DayCheck {
+                days: 0,
+                next_at: Some(error.retry_not_before(now).unwrap_or(now + AFTER_FAILURE)),
+            },
+            Err(error) => {
+                tracing::warn!(company_id, %error, "the day check failed; tried again later");
+                DayCheck {
+                    days: 0,
+                    next_at: Some(now + AFTER_FAILURE),
+                }
+            }
+        }
+    }
+
+    async fn try_check_days(
+        &self,
+        company_id: &str,
+        token: &Token,
+        now: DateTime<Utc>,
+    ) -> Result<DayCheck, CheckError> {
+        let db = self.db();
+        let today = jst_date(&now);
+        // The once-a-day check's "day" starts at DAILY_CHECK_AT: a run after midnight does not
+        // use up the check that should see yesterday's shifts over.
+        let check_day = border_day(now, DAILY_CHECK_AT);
+        // From the start of the month of the check day before, so that on the 1st the previous
+        // month's last day is judged once more after its shifts are over.
+        let day_before = check_day.pred_opt().unwrap_or(check_day);
+        let month_start = day_before.with_day(1).unwrap_or(day_before);
+        let previous_month_start = month_start
+            .pred_opt()
+            .and_then(|d| d.with_day(1))
+            .unwrap_or(month_start);
+        let touched = day_store::unchecked_sent_days(db, company_id, previous_month_start).await?;
+        let month_due = day_store::month_checked_on(db, company_id).await? != Some(check_day);
+        let posted = day_store::posted_employees(db, company_id, month_start).await?;
+        // Tomorrow's whole-month check, for a company that has posted this month.
+        let tomorrow = (!posted.is_empty() || !touched.is_empty()).then(|| next_daily_check(now));
+        let month_employees = if month_due { posted } else { Vec::new() };
+        if touched.is_empty() && month_employees.is_empty() {
+            if month_due {
+                // Nothing posted this month: nothing to compare, done for today.
+                day_store::save(db, company_id, &[], &[], Some(check_day)).await?;
+            }
+            return Ok(DayCheck {
+                days: 0,
+                next_at: tomorrow,
+            });
+        }
+        if is_restricted(now) {
+            return Ok(DayCheck {
+                days: 0,
+                next_at: Some(next_unrestricted(now)),
+            });
+        }
+
+        // Which employees, which users, which days.
+        let mut users_of_key: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut wanted: BTreeSet<UserDay> = BTreeSet::new();
+        let (mut start, mut end) = (today, month_start);
+        for (user_day, key) in &touched {
+            users_of_key
+                .entry(key.clone())
+                .or_default()
+                .insert(user_day.user_id.clone());
+            start = start.min(user_day.day);
+            end = end.max(user_day.day);
+            wanted.insert(user_day.clone());
+        }
+        if !month_employees.is_empty() {
+            start = start.min(month_start);
+            end = end.max(today);
+        }
+        for (user, key) in &month_employees {
+            users_of_key
+                .entry(key.clone())
+                .or_default()
+                .insert(user.clone());
+        }
+        let keys: Vec<String> = users_of_key.keys().cloned().collect();
+        let vendor = &self.deps().vendor;
+        let summaries = vendor.daily_workings(token, &keys, start, end).await?;
+        let records = vendor.read_days(token, &keys, start, end).await?;
+
+        // KING OF TIME's side per user-day.
+        let mut kot: HashMap<UserDay, (String, Vec<KotPunch>)> = HashMap::new();
+        for ((key, day), day_records) in records {
+            // The listing has an entry for every day of the range, punched or not.
+            if day_records.is_empty() {
+                continue;
+            }
+            for user_id in users_of_key.get(&key).into_iter().flatten() {
+                let user_day = UserDay {
+                    user_id: user_id.clone(),
+                    day,
+                };
+                let entry = kot
+                    .entry(user_day.clone())
+                    .or_insert_with(|| (key.clone(), Vec::new()));
+                entry.1.extend(day_records.iter().map(|record| KotPunch {
+                    time: record.time,
+                    code: record.code.clone(),
+                    name: record.name.clone(),
+                }));
+                if month_due && month_employees.iter().any(|(u, _)| u == user_id) {
+                    wanted.insert(user_day);
+                }
+            }
+        }
+        let mut summary_of = HashMap::new();
+        for summary in &summaries {
+            for user_id in users_of_key
+                .get(&summary.employee_key)
+                .into_iter()
+                .flatten()
+            {
+                let user_day = UserDay {
+                    user_id: user_id.clone(),
+                    day: summary.date,
+                };
+                // An エラー勤務 day without punches (e.g. all removed) is worth a verdict too.
+                if month_due && summary.is_error {
+                    wanted.insert(user_day.clone());
+                }
+                summary_of.insert(user_day, summary);
+            }
+        }
+        let users: BTreeSet<&str> = users_of_key
+            .values()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let users: Vec<&str> = users.into_iter().collect();
+        let ours = day_store::our_punches(db, company_id, &users, start, end).await?;
+        if month_due {
+            for user_day in ours.keys() {
+                if month_employees.iter().any(|(u, _)| *u == user_day.user_id) {
+                    wanted.insert(user_day.clone());
+                }
+            }
+        }
+
+        let mut rows = Vec::new();
+        let mut checked = Vec::new();
+        for user_day in wanted {
+            let our_day = ours.get(&user_day).map_or(&[][..], Vec::as_slice);
+            let (kot_key, kot_day) = kot
+                .get(&user_day)
+                .map_or((None, &[][..]), |(key, punches)| {
+                    (Some(key.as_str()), punches.as_slice())
+                });
+            let (verdict, reason) = judge(DayFacts {
+                ours: our_day,
+                kot: kot_day,
+                summary: summary_of.get(&user_day).copied(),
+                now,
+            });
+            let employee_key = our_day
+                .iter()
+                .rev()
+                .map(|p| p.employee_key.as_str())
+                .find(|key| !key.is_empty())
+                .or(kot_key)
+                .unwrap_or_default()
+                .to_owned();
+            checked.extend(
+                our_day
+                    .iter()
+                    .filter(|p| p.state == LedgerState::Sent)
+                    .map(|p| p.punch_id.clone()),
+            );
+            rows.push(DayRow {
+                user_id: user_day.user_id.clone(),
+                day: user_day.day,
+                employee_key,
+                verdict,
+                reason: reason.to_stored(),
+                kot_punches: kot_day.to_vec(),
+                checked_at: now,
+            });
+        }
+        day_store::save(
+            db,
+            company_id,
+            &rows,
+            &checked,
+            month_due.then_some(check_day),
+        )
+        .await?;
+        Ok(DayCheck {
+            days: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+            next_at: tomorrow,
+        })
+    }
+}
+
+/// The next once-a-day check: the next [`DAILY_CHECK_AT`] JST after `now`.
+pub(crate) fn next_daily_check(now: DateTime<Utc>) -> DateTime<Utc> {
+    let next_day = border_day(now, DAILY_CHECK_AT).succ_opt();
+    next_day
+        .and_then(|day| {
+            kot_client::jst()
+                .from_local_datetime(&day.and_time(DAILY_CHECK_AT))
+                .single()
+        })
+        .map_or(now, |at| at.to_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(local: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("{local}+09:00"))
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn the_daily_check_is_at_10_30_jst() {
+        assert_eq!(
+            next_daily_check(at("2024-06-20T09:00:00")),
+            at("2024-06-20T10:30:00")
+        );
+        assert_eq!(
+            next_daily_check(at("2024-06-20T10:30:00")),
+            at("2024-06-21T10:30:00")
+        );
+        assert_eq!(
+            next_daily_check(at("2024-06-30T23:00:00")),
+            at("2024-07-01T10:30:00")
+        );
+    }
+
+    #[test]
+    fn a_run_after_midnight_belongs_to_the_day_before_check() {
+        assert_eq!(
+            border_day(at("2024-06-21T00:05:00"), DAILY_CHECK_AT),
+            NaiveDate::from_ymd_opt(2024, 6, 20).unwrap()
+        );
+        assert_eq!(
+            border_day(at("2024-06-21T10:30:00"), DAILY_CHECK_AT),
+            NaiveDate::from_ymd_opt(2024, 6, 21).unwrap()
+        );
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CheckError {
+    #[error("KING OF TIME: {0}")]
+    Kot(#[from] KotError),
+    #[error("database: {0}")]
+    Db(#[from] kintai_core::DbError),
+}

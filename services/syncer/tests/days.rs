@@ -1,0 +1,236 @@
+//! The day check (照合, issue 18) end to end on both engines: punches sent to the real
+//! simulator, KING OF TIME's side changed through its admin API, and the verdict stored per
+//! user and working day, read back through ListDays.
+
+mod common;
+
+use common::*;
+use kintai_core::{Db, both_engines};
+use kintai_proto::common::v1::StatusKind;
+use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
+use kintai_proto::syncer::v1::{DayVerdict, ListDaysRequest, UserDay};
+use tonic::Request;
+
+const C: &str = "acme";
+
+impl Harness {
+    /// The user-day as ListDays answers it (Japanese unless `lang` says otherwise).
+    async fn day_of(&self, user_id: &str, date: &str) -> Option<UserDay> {
+        self.api
+            .list_days(Request::new(ListDaysRequest {
+                company_id: C.into(),
+                user_id: user_id.into(),
+                start_date: date.into(),
+                end_date: date.into(),
+                ..ListDaysRequest::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .days
+            .into_iter()
+            .next()
+    }
+
+    fn daily_workings_reads(&self) -> usize {
+        self.sim
+            .sim
+            .request_log()
+            .iter()
+            .filter(|entry| entry.path.starts_with("/v1.0/daily-workings") && entry.method == "GET")
+            .count()
+    }
+}
+
+fn verdict_of(day: &Option<UserDay>) -> DayVerdict {
+    day.as_ref()
+        .map_or(DayVerdict::Unspecified, UserDay::verdict)
+}
+
+both_engines!(a_double_clock_in_is_a_kot_error_day, |db: Db| async move {
+    let h = harness(db, jst(NOW)).await;
+    h.company(C);
+    h.employee(C, "u1", "U000123", true);
+    h.record(
+        C,
+        vec![
+            clock_in("p1", "u1", "2024-06-19T09:00:00"),
+            clock_in("p2", "u1", "2024-06-19T13:00:00"),
+            clock_out("p3", "u1", "2024-06-19T18:00:00"),
+        ],
+    )
+    .await;
+    h.settle(C, 3).await;
+    // The simulator holds both 出勤 and flags the day; the check says why.
+    assert_eq!(h.kot(C).len(), 3);
+    let day = h.day_of("u1", "2024-06-19").await;
+    assert_eq!(verdict_of(&day), DayVerdict::KotErrorDay, "{day:?}");
+    let day = day.unwrap();
+    assert!(
+        day.reason.contains("エラー勤務") && day.reason.contains("2 回"),
+        "{}",
+        day.reason
+    );
+    assert_eq!(day.kot_punches.len(), 3);
+    assert_eq!(day.cyzen_punches.len(), 3);
+});
+
+both_engines!(
+    a_clock_in_without_clock_out_the_next_day_is_missed,
+    |db: Db| async move {
+        let h = harness(db, jst("2024-06-19T12:00:00")).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.record(C, vec![clock_in("p1", "u1", "2024-06-19T09:00:00")])
+            .await;
+        h.settle(C, 3).await;
+        // Checked right after sending: the shift is still going on.
+        let day = h.day_of("u1", "2024-06-19").await;
+        assert_eq!(verdict_of(&day), DayVerdict::Ok, "{day:?}");
+        // The next day's check (once a day): still no 退勤, neither in cyzen nor in KING OF TIME.
+        h.set_now(jst("2024-06-20T11:00:00"));
+        h.sync(C).await;
+        let day = h.day_of("u1", "2024-06-19").await;
+        assert_eq!(verdict_of(&day), DayVerdict::MissingClockOut, "{day:?}");
+        assert!(day.unwrap().reason.starts_with("打刻漏れ"));
+    }
+);
+
+both_engines!(
+    a_closed_day_is_reported_with_its_unsent_punch,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        let key = h.employee(C, "u1", "U000123", true);
+        h.record(
+            C,
+            vec![
+                clock_in("p1", "u1", "2024-06-19T09:00:00"),
+                clock_out("p2", "u1", "2024-06-19T18:00:00"),
+            ],
+        )
+        .await;
+        h.settle(C, 3).await;
+        assert_eq!(
+            verdict_of(&h.day_of("u1", "2024-06-19").await),
+            DayVerdict::Ok
+        );
+        // KING OF TIME closes the day (締め); a forgotten break arrives afterwards and is refused.
+        h.sim
+            .sim
+            .set_day_closed(&key, day("2024-06-19"), true)
+            .unwrap();
+        h.record(
+            C,
+            vec![punch(
+                "p3",
+                "u1",
+                StatusKind::Working,
+                "休憩開始",
+                "2024-06-19T12:00:00",
+            )],
+        )
+        .await;
+        h.set_now(jst("2024-06-21T11:00:00"));
+        h.settle(C, 3).await;
+        assert_eq!(h.kot(C).len(), 2, "nothing enters a closed day");
+        let day = h.day_of("u1", "2024-06-19").await;
+        assert_eq!(verdict_of(&day), DayVerdict::Closed, "{day:?}");
+        assert!(day.unwrap().reason.contains("1 件"));
+    }
+);
+
+both_engines!(
+    a_punch_removed_in_king_of_time_differs,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.record(
+            C,
+            vec![
+                clock_in("p1", "u1", "2024-06-19T09:00:00"),
+                clock_out("p2", "u1", "2024-06-19T18:00:00"),
+            ],
+        )
+        .await;
+        h.settle(C, 3).await;
+        assert_eq!(
+            verdict_of(&h.day_of("u1", "2024-06-19").await),
+            DayVerdict::Ok
+        );
+        // An administrator deletes the 退勤 in KING OF TIME.
+        let clock_out = h
+            .sim
+            .sim
+            .punches(C)
+            .into_iter()
+            .find(|p| p.code == "2")
+            .unwrap();
+        h.sim.sim.remove_punch(clock_out.id).unwrap();
+        h.set_now(jst("2024-06-21T11:00:00"));
+        h.sync(C).await;
+        let day = h.day_of("u1", "2024-06-19").await;
+        assert_eq!(verdict_of(&day), DayVerdict::Differs, "{day:?}");
+        let day = day.unwrap();
+        assert!(day.reason.contains("退勤 18:00"), "{}", day.reason);
+        assert_eq!(day.kot_punches.len(), 1);
+    }
+);
+
+both_engines!(
+    no_day_is_read_in_the_restricted_hours,
+    |db: Db| async move {
+        // 09:00 JST: punches may be posted, KING OF TIME's days may not be read.
+        let h = harness(db, jst("2024-06-20T09:00:00")).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.record(C, vec![clock_in("p1", "u1", "2024-06-20T08:55:00")])
+            .await;
+        h.settle(C, 3).await;
+        assert_eq!(h.kot(C).len(), 1);
+        assert_eq!(h.daily_workings_reads(), 0, "{:?}", h.sim.sim.request_log());
+        let day = h.day_of("u1", "2024-06-20").await;
+        assert_eq!(verdict_of(&day), DayVerdict::Unchecked, "{day:?}");
+        // After them, the next run checks the day.
+        h.set_now(jst("2024-06-20T10:00:00"));
+        h.sync(C).await;
+        assert!(h.daily_workings_reads() >= 2);
+        assert_eq!(
+            verdict_of(&h.day_of("u1", "2024-06-20").await),
+            DayVerdict::Ok
+        );
+    }
+);
+
+both_engines!(
+    the_dispatcher_checks_the_day_once_the_restricted_hours_end,
+    |db: Db| async move {
+        // Three seconds before 10:00 JST, with clocks that flow: the punch goes at once, the
+        // check of its day is scheduled for 10:00 and done by the dispatcher on its own.
+        let h = harness(db, jst("2024-06-20T09:59:57")).await;
+        h.flow_from(jst("2024-06-20T09:59:57"));
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        kintai_syncer::spawn_dispatcher(h.syncer.clone());
+        h.record(C, vec![clock_in("p1", "u1", "2024-06-20T09:50:00")])
+            .await;
+        h.wait_for_kot(C, 1, std::time::Duration::from_secs(10))
+            .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let day = h.day_of("u1", "2024-06-20").await;
+            if verdict_of(&day) != DayVerdict::Unchecked {
+                assert_eq!(verdict_of(&day), DayVerdict::Ok, "{day:?}");
+                assert!(h.clock.now() >= jst("2024-06-20T10:00:00"));
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never checked: {day:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        h.syncer.shut_down();
+    }
+);
