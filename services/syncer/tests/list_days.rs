@@ -78,13 +78,15 @@ both_engines!(bad_requests_name_the_field_and_why, |db: Db| async move {
     )
     .await
     .unwrap_err();
+    // The description is for the admin: Japanese unless the caller asks otherwise.
     assert_eq!(
         violations(&status),
         [(
             "end_date".to_owned(),
-            "must not be before start_date".to_owned()
+            "start_dateより前の日付は指定できません。".to_owned()
         )]
     );
+    assert!(status.message().contains("end_date must not be before start_date"));
 });
 
 both_engines!(
