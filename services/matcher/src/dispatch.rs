@@ -63,8 +63,11 @@ impl Matcher {
         };
         let at = after(self.now(), debounce);
         for company in companies {
+            // Not while a match of the company is due or under way: that run may have read the
+            // new directory already, and a plain mark would match the company twice. If it read
+            // the old one, its seen revision stays behind and the next look marks it.
             if seen.get(&company.company_id) != Some(&company.directory_revision)
-                && let Err(error) = self.due.mark(&company.company_id, at).await
+                && let Err(error) = self.due.mark_unless_pending(&company.company_id, at).await
             {
                 tracing::warn!(company_id = %company.company_id, %error, "cannot mark the company due");
             }

@@ -86,7 +86,11 @@ both_engines!(bad_requests_name_the_field_and_why, |db: Db| async move {
             "start_dateより前の日付は指定できません。".to_owned()
         )]
     );
-    assert!(status.message().contains("end_date must not be before start_date"));
+    assert!(
+        status
+            .message()
+            .contains("end_date must not be before start_date")
+    );
 });
 
 both_engines!(

@@ -60,6 +60,27 @@ impl DueTable {
         Ok(())
     }
 
+    /// The company needs a run at `at`, unless it already has one coming: due, deferred, or
+    /// claimed by a run under way. Nothing changes then, not even the version, so the run under
+    /// way clears its row as usual. For a watcher that compares state again later anyway: a
+    /// change the run under way did not see is marked by the watcher's next look.
+    pub async fn mark_unless_pending(
+        &self,
+        company_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        let table = self.table;
+        sqlx::query(&format!(
+            "INSERT INTO {table} (company_id, due_at, version) VALUES ($1, $2, 1) \
+             ON CONFLICT (company_id) DO NOTHING"
+        ))
+        .bind(company_id)
+        .bind(to_millis(at))
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Claims up to `limit` companies due at `now`, holding them for `hold`.
     pub async fn claim(
         &self,
@@ -160,6 +181,34 @@ mod tests {
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
     }
+
+    crate::both_engines!(
+        a_mark_unless_pending_leaves_a_claimed_company_to_its_run,
+        |db: Db| async move {
+            let due = table(&db).await;
+            due.mark_unless_pending("a", at(10)).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), Some(at(10)));
+            let claims = due
+                .claim(at(10), 10, Duration::from_secs(60))
+                .await
+                .unwrap();
+            assert_eq!(claims.len(), 1);
+            // Seen again while the run is under way: the claim stands, and the run's own
+            // reschedule clears the row (a plain mark would have made it due once more).
+            due.mark_unless_pending("a", at(11)).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), Some(at(70)));
+            due.reschedule(&claims[0], None).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), None);
+            let again = due
+                .claim(at(12), 10, Duration::from_secs(60))
+                .await
+                .unwrap();
+            assert!(again.is_empty());
+            // With no row, it marks as usual.
+            due.mark_unless_pending("a", at(13)).await.unwrap();
+            assert_eq!(due.due_at("a").await.unwrap(), Some(at(13)));
+        }
+    );
 
     crate::both_engines!(
         marks_keep_the_earliest_time_and_claims_hold_the_company,
