@@ -32,11 +32,13 @@ impl CapturedSpan {
     }
 }
 
-/// Every span's fields and every event's, as text.
+/// Every span's fields and every event's, as text. Spans are kept in the order they were
+/// opened; `live` maps a span id to its place while the span is open, because the registry
+/// reuses the id of a closed span (the simulator's own spans would otherwise overwrite ours).
 #[derive(Clone, Default)]
 struct Capture {
-    spans: Arc<Mutex<HashMap<u64, CapturedSpan>>>,
-    order: Arc<Mutex<Vec<u64>>>,
+    spans: Arc<Mutex<Vec<CapturedSpan>>>,
+    live: Arc<Mutex<HashMap<u64, usize>>>,
     events: Arc<Mutex<Vec<(String, String)>>>,
 }
 
@@ -59,12 +61,16 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
             fields: Vec::new(),
         };
         attrs.record(&mut Fields(&mut span.fields));
-        self.spans.lock().unwrap().insert(id.into_u64(), span);
-        self.order.lock().unwrap().push(id.into_u64());
+        let mut spans = self.spans.lock().unwrap();
+        self.live.lock().unwrap().insert(id.into_u64(), spans.len());
+        spans.push(span);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
-        if let Some(span) = self.spans.lock().unwrap().get_mut(&id.into_u64()) {
+        let Some(index) = self.live.lock().unwrap().get(&id.into_u64()).copied() else {
+            return;
+        };
+        if let Some(span) = self.spans.lock().unwrap().get_mut(index) {
             values.record(&mut Fields(&mut span.fields));
         }
     }
@@ -76,12 +82,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 
 impl Capture {
     fn kot_requests(&self) -> Vec<CapturedSpan> {
-        let spans = self.spans.lock().unwrap();
-        self.order
+        self.spans
             .lock()
             .unwrap()
             .iter()
-            .filter_map(|id| spans.get(id))
             .filter(|span| span.name == "kot.request")
             .cloned()
             .collect()
@@ -92,7 +96,7 @@ impl Capture {
         let spans = self.spans.lock().unwrap();
         let events = self.events.lock().unwrap();
         spans
-            .values()
+            .iter()
             .flat_map(|span| span.fields.iter())
             .chain(events.iter())
             .map(|(_, value)| value.clone())
