@@ -54,6 +54,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn update_integration(
         &self,
@@ -65,6 +66,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn register_token(
         &self,
@@ -76,6 +78,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn delete_token(
         &self,
@@ -87,6 +90,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn upsert_users(
         &self,
@@ -98,6 +102,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn delete_users(
         &self,
@@ -109,6 +114,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn list_users(
         &self,
@@ -120,6 +126,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn set_user_links(
         &self,
@@ -131,6 +138,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn upsert_statuses(
         &self,
@@ -142,6 +150,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn list_statuses(
         &self,
@@ -153,6 +162,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn list_companies(
         &self,
@@ -164,6 +174,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     // Only the matcher and syncer callers reach this handler (kintai_core::auth's policy); a
     // server without callers serves on loopback only.
@@ -177,6 +188,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn report_token_rejected(
         &self,
@@ -188,5 +200,6 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
 }

@@ -2,15 +2,14 @@
 
 use std::collections::HashSet;
 
-use kintai_core::grpc_error::db_status;
 use kintai_core::punch_type::punch_type;
 use kintai_core::validate::{MAX_NAME_CHARS, Violations, batch_too_large};
 use kintai_i18n::{Lang, Text, codes};
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::settings::v1::*;
-use tonic::Status;
 
 use super::SettingsApi;
+use crate::error::SettingsError;
 use crate::statuses::{self, StatusDef};
 
 /// Largest batch of statuses per call.
@@ -35,7 +34,7 @@ impl SettingsApi {
         &self,
         request: UpsertStatusesRequest,
         lang: Lang,
-    ) -> Result<UpsertStatusesResponse, Status> {
+    ) -> Result<UpsertStatusesResponse, SettingsError> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
@@ -45,7 +44,8 @@ impl SettingsApi {
                 request.statuses.len(),
                 MAX_STATUSES_PER_CALL,
                 lang,
-            ));
+            )
+            .into());
         }
         let total = request.statuses.len();
         let mut violations = Violations::new();
@@ -96,16 +96,16 @@ impl SettingsApi {
         }
         statuses::upsert(&self.db, &request.company_id, &valid, self.now())
             .await
-            .map_err(|e| db_status("upsert statuses", e))?;
+            .map_err(SettingsError::db("upsert statuses"))?;
         if !violations.is_empty() {
             let rejected = total - valid.len();
-            return Err(violations.into_status(
+            return Err(SettingsError::Invalid(violations.into_status(
                 &format!(
                     "{rejected} of {total} statuses rejected; the other {} were applied",
                     valid.len()
                 ),
                 lang,
-            ));
+            )));
         }
         Ok(UpsertStatusesResponse {
             statuses: valid
@@ -119,13 +119,13 @@ impl SettingsApi {
         &self,
         request: ListStatusesRequest,
         lang: Lang,
-    ) -> Result<ListStatusesResponse, Status> {
+    ) -> Result<ListStatusesResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.check(lang)?;
         let stored = statuses::list(&self.db, &request.company_id)
             .await
-            .map_err(|e| db_status("list statuses", e))?;
+            .map_err(SettingsError::db("list statuses"))?;
         Ok(ListStatusesResponse {
             statuses: stored
                 .into_iter()
