@@ -11,6 +11,7 @@ mod api;
 mod company_run;
 mod config;
 mod dispatch;
+mod error;
 mod hints;
 mod matching;
 mod model;
