@@ -14,7 +14,8 @@ use tonic::{Request, Response, Status};
 
 use crate::error::MatcherError;
 use crate::model::{HintKind, LinkStatus, Reason};
-use crate::run::{CompanyResult, Matcher, Outcome};
+use crate::report::{CompanyResult, Outcome};
+use crate::run::Matcher;
 use crate::store::StateFilter;
 use crate::view::LinkView;
 

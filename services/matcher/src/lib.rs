@@ -16,6 +16,8 @@ mod hints;
 mod matching;
 mod model;
 mod periodic;
+mod records;
+mod report;
 mod row_codec;
 mod run;
 mod schema;
@@ -35,7 +37,8 @@ pub use model::{
     CompanyRecord, Condition, DirectoryUser, Hint, HintKind, LinkRow, LinkStatus, Reason,
 };
 pub use periodic::spawn_periodic;
-pub use run::{CompanyResult, Matcher, MatcherDeps, Outcome, RunReport};
+pub use report::{CompanyResult, Outcome, RunReport};
+pub use run::{Matcher, MatcherDeps};
 pub use schema::MIGRATIONS;
 pub use serve::{ServeConfig, Wiring, serve, start};
 pub use settings_memory::{MemoryCompany, MemorySettings};

@@ -14,13 +14,13 @@ use kintai_core::telemetry::metrics;
 use kot_client::AttendanceVendor;
 use tracing::Instrument;
 
-use crate::company_run::STORAGE_FAILED;
 use crate::model::CompanyRecord;
+use crate::report::{CompanyResult, Outcome, RunReport, STORAGE_FAILED};
 use crate::schema::{DUE_TABLE, LEASE_TABLE};
 use crate::settings_port::{PortError, SettingsPort};
 use crate::store::LinkStore;
 use crate::trace::CompanyTrace;
-pub(crate) use crate::unchanged::UnchangedWriter;
+use crate::unchanged::UnchangedWriter;
 use kintai_core::Clock;
 use kintai_core::due::DueTable;
 
@@ -52,68 +52,6 @@ impl MatcherDeps {
             lease_ttl: Self::DEFAULT_LEASE_TTL,
         }
     }
-}
-
-/// What happened to one company.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Matched,
-    Deferred { next_attempt_at: DateTime<Utc> },
-    Skipped,
-    TokenRejected,
-    Busy,
-    Failed,
-}
-
-impl Outcome {
-    /// A short label for spans and metrics.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Matched => "matched",
-            Self::Deferred { .. } => "deferred",
-            Self::Skipped => "skipped",
-            Self::TokenRejected => "token_rejected",
-            Self::Busy => "busy",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompanyResult {
-    pub company_id: String,
-    pub outcome: Outcome,
-    /// Why, for every outcome but `Matched`.
-    pub reason: String,
-    pub users: u32,
-    pub linked: u32,
-    pub unlinked: u32,
-    pub employees: u32,
-    /// Settings' directory revision the match was made on (matched runs only).
-    pub directory_revision: Option<i64>,
-}
-
-impl CompanyResult {
-    pub(crate) fn bare(company_id: &str, outcome: Outcome, reason: impl Into<String>) -> Self {
-        Self {
-            company_id: company_id.to_owned(),
-            outcome,
-            reason: reason.into(),
-            users: 0,
-            linked: 0,
-            unlinked: 0,
-            employees: 0,
-            directory_revision: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunReport {
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    /// One result per company, ordered by company id.
-    pub results: Vec<CompanyResult>,
 }
 
 /// Whether a batch acquisition took a company's lease, and then the company's record as read
