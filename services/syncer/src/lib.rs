@@ -32,6 +32,7 @@ pub mod store;
 mod syncer;
 mod tally;
 pub mod translate;
+mod unconfirmed;
 pub mod validate;
 mod verify;
 pub mod working_day;
