@@ -95,3 +95,77 @@ impl From<SettingsError> for Status {
 fn error_info(reason: &str) -> ErrorDetails {
     ErrorDetails::with_error_info(reason, DOMAIN, HashMap::new())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_info(status: &Status) -> (String, String) {
+        let info = status.get_error_details().error_info().cloned();
+        info.map(|i| (i.reason, i.domain)).unwrap_or_default()
+    }
+
+    #[test]
+    fn refusals_carry_their_code_reason_and_domain() {
+        let status = Status::from(SettingsError::refused(
+            Code::FailedPrecondition,
+            "NO_TOKEN",
+            "company c1: no KING OF TIME token is registered",
+        ));
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert_eq!(
+            status.message(),
+            "company c1: no KING OF TIME token is registered"
+        );
+        assert_eq!(error_info(&status), ("NO_TOKEN".into(), DOMAIN.into()));
+        assert!(status.get_error_details().localized_message().is_none());
+    }
+
+    #[test]
+    fn admin_refusals_are_english_with_the_callers_language_as_localized_message() {
+        let text = Text::new("register-token-not-available");
+        let status = Status::from(SettingsError::RefusedForAdmin {
+            code: Code::FailedPrecondition,
+            reason: "TOKEN_NOT_AVAILABLE",
+            text: text.clone(),
+            lang: Lang::Ja,
+        });
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert_eq!(status.message(), text.render(Lang::En));
+        assert_eq!(
+            error_info(&status),
+            ("TOKEN_NOT_AVAILABLE".into(), DOMAIN.into())
+        );
+        let localized = status.get_error_details().localized_message().cloned();
+        let localized = localized.expect("a localized message");
+        assert_eq!(localized.locale, Lang::Ja.tag());
+        assert_eq!(localized.message, text.render(Lang::Ja));
+        assert_ne!(localized.message, status.message());
+    }
+
+    #[test]
+    fn storage_failures_say_nothing_of_their_cause() {
+        let busy = Status::from(SettingsError::db("store token")(DbError::Busy));
+        assert_eq!(busy.code(), Code::Unavailable);
+        let other = Status::from(SettingsError::db("store token")(DbError::UniqueViolation));
+        assert_eq!(other.code(), Code::Internal);
+        assert!(
+            !other.message().contains("store token"),
+            "{}",
+            other.message()
+        );
+        assert!(
+            !other.message().contains("key exists"),
+            "{}",
+            other.message()
+        );
+    }
+
+    #[test]
+    fn validation_statuses_pass_through_as_built() {
+        let built = Status::invalid_argument("the request is invalid: company_id is required");
+        let status = Status::from(SettingsError::from(built.clone()));
+        assert_eq!(status.code(), built.code());
+        assert_eq!(status.message(), built.message());
+    }
+}
