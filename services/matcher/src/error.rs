@@ -43,3 +43,34 @@ impl From<MatcherError> for Status {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tonic::Code;
+
+    use super::*;
+
+    #[test]
+    fn an_unlisted_run_is_unavailable_without_the_cause() {
+        let cause = PortError::Unavailable("connection refused to 10.0.0.7".into());
+        let status = Status::from(MatcherError::CompaniesUnlisted(cause));
+        assert_eq!(status.code(), Code::Unavailable);
+        assert_eq!(
+            status.message(),
+            "the settings service cannot be reached to list companies; retry later"
+        );
+    }
+
+    #[test]
+    fn storage_failures_keep_db_status_codes() {
+        let busy = Status::from(MatcherError::db("list links")(DbError::Busy));
+        assert_eq!(busy.code(), Code::Unavailable);
+        let other = Status::from(MatcherError::db("list links")(DbError::UniqueViolation));
+        assert_eq!(other.code(), Code::Internal);
+        assert!(
+            !other.message().contains("list links"),
+            "{}",
+            other.message()
+        );
+    }
+}
