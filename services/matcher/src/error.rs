@@ -60,17 +60,4 @@ mod tests {
             "the settings service cannot be reached to list companies; retry later"
         );
     }
-
-    #[test]
-    fn storage_failures_keep_db_status_codes() {
-        let busy = Status::from(MatcherError::db("list links")(DbError::Busy));
-        assert_eq!(busy.code(), Code::Unavailable);
-        let other = Status::from(MatcherError::db("list links")(DbError::UniqueViolation));
-        assert_eq!(other.code(), Code::Internal);
-        assert!(
-            !other.message().contains("list links"),
-            "{}",
-            other.message()
-        );
-    }
 }

@@ -144,24 +144,6 @@ mod tests {
     }
 
     #[test]
-    fn storage_failures_say_nothing_of_their_cause() {
-        let busy = Status::from(SettingsError::db("store token")(DbError::Busy));
-        assert_eq!(busy.code(), Code::Unavailable);
-        let other = Status::from(SettingsError::db("store token")(DbError::UniqueViolation));
-        assert_eq!(other.code(), Code::Internal);
-        assert!(
-            !other.message().contains("store token"),
-            "{}",
-            other.message()
-        );
-        assert!(
-            !other.message().contains("key exists"),
-            "{}",
-            other.message()
-        );
-    }
-
-    #[test]
     fn validation_statuses_pass_through_as_built() {
         let built = Status::invalid_argument("the request is invalid: company_id is required");
         let status = Status::from(SettingsError::from(built.clone()));
