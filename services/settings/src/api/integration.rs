@@ -98,75 +98,15 @@ impl SettingsApi {
 
     pub(super) async fn register_token_impl(
         &self,
-        request: RegisterTokenRequest,
+        mut request: RegisterTokenRequest,
         lang: Lang,
     ) -> Result<RegisterTokenResponse, SettingsError> {
-        let mut violations = Violations::new();
-        violations.id("company_id", &request.company_id);
-        let token_chars = request.token.chars().count();
-        if request.token.is_empty() {
-            violations.add("token", Text::new("field-required"));
-        } else if !TOKEN_CHARS.contains(&token_chars) {
-            violations.add(
-                "token",
-                Text::new("field-token-length")
-                    .arg("min", TOKEN_CHARS.start())
-                    .arg("max", TOKEN_CHARS.end()),
-            );
-        } else if !request.token.chars().all(|c| c.is_ascii_graphic()) {
-            violations.add("token", Text::new("field-token-characters"));
-        }
-        let acceptance = request.acceptance.unwrap_or_default();
-        violations.required_text(
-            "acceptance.accepted_by",
-            &acceptance.accepted_by,
-            MAX_ACCEPTED_BY_CHARS,
-        );
-        if !acceptance.api_terms_accepted {
-            violations.add(
-                "acceptance.api_terms_accepted",
-                Text::new("field-api-terms"),
-            );
-        }
-        if !acceptance.data_sharing_consented {
-            violations.add(
-                "acceptance.data_sharing_consented",
-                Text::new("field-data-sharing"),
-            );
-        }
-        violations.check(lang)?;
-
+        let acceptance = request.acceptance.take().unwrap_or_default();
+        register_violations(&request, &acceptance).check(lang)?;
         let token = Token::new(request.token);
         let company_id = request.company_id;
         // Verify before storing: a token KING OF TIME does not accept is never kept.
-        match self.vendor.check_token(&token).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(SettingsError::RefusedForAdmin {
-                    code: Code::FailedPrecondition,
-                    reason: "TOKEN_NOT_AVAILABLE",
-                    text: Text::new("register-token-not-available"),
-                    lang,
-                });
-            }
-            Err(KotError::AuthenticationFailed { .. }) => {
-                return Err(SettingsError::RefusedForAdmin {
-                    code: Code::FailedPrecondition,
-                    reason: "TOKEN_AUTHENTICATION_FAILED",
-                    text: Text::new("register-token-authentication-failed"),
-                    lang,
-                });
-            }
-            Err(error) => {
-                tracing::warn!(%company_id, token = %token, error = %error, "token check failed");
-                return Err(SettingsError::RefusedForAdmin {
-                    code: Code::Unavailable,
-                    reason: "VENDOR_UNREACHABLE",
-                    text: Text::new("register-token-unreachable"),
-                    lang,
-                });
-            }
-        }
+        self.check_with_vendor(&company_id, &token, lang).await?;
         let now = self.now();
         let sealed = self.keys.seal(&company_id, token.expose());
         let acceptance = Acceptance {
@@ -191,6 +131,39 @@ impl SettingsApi {
         Ok(RegisterTokenResponse {
             integration: Some(self.view(&company_id, lang).await?),
         })
+    }
+
+    /// Asks KING OF TIME whether it accepts the token; a refusal is the admin's to read.
+    async fn check_with_vendor(
+        &self,
+        company_id: &str,
+        token: &Token,
+        lang: Lang,
+    ) -> Result<(), SettingsError> {
+        match self.vendor.check_token(token).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SettingsError::RefusedForAdmin {
+                code: Code::FailedPrecondition,
+                reason: "TOKEN_NOT_AVAILABLE",
+                text: Text::new("register-token-not-available"),
+                lang,
+            }),
+            Err(KotError::AuthenticationFailed { .. }) => Err(SettingsError::RefusedForAdmin {
+                code: Code::FailedPrecondition,
+                reason: "TOKEN_AUTHENTICATION_FAILED",
+                text: Text::new("register-token-authentication-failed"),
+                lang,
+            }),
+            Err(error) => {
+                tracing::warn!(%company_id, token = %token, error = %error, "token check failed");
+                Err(SettingsError::RefusedForAdmin {
+                    code: Code::Unavailable,
+                    reason: "VENDOR_UNREACHABLE",
+                    text: Text::new("register-token-unreachable"),
+                    lang,
+                })
+            }
+        }
     }
 
     pub(super) async fn delete_token_impl(
@@ -315,4 +288,41 @@ impl SettingsApi {
             token_fingerprint: stored.fingerprint,
         })
     }
+}
+
+/// What is wrong with a RegisterToken request, before KING OF TIME is asked.
+fn register_violations(request: &RegisterTokenRequest, acceptance: &TermsAcceptance) -> Violations {
+    let mut violations = Violations::new();
+    violations.id("company_id", &request.company_id);
+    let token_chars = request.token.chars().count();
+    if request.token.is_empty() {
+        violations.add("token", Text::new("field-required"));
+    } else if !TOKEN_CHARS.contains(&token_chars) {
+        violations.add(
+            "token",
+            Text::new("field-token-length")
+                .arg("min", TOKEN_CHARS.start())
+                .arg("max", TOKEN_CHARS.end()),
+        );
+    } else if !request.token.chars().all(|c| c.is_ascii_graphic()) {
+        violations.add("token", Text::new("field-token-characters"));
+    }
+    violations.required_text(
+        "acceptance.accepted_by",
+        &acceptance.accepted_by,
+        MAX_ACCEPTED_BY_CHARS,
+    );
+    if !acceptance.api_terms_accepted {
+        violations.add(
+            "acceptance.api_terms_accepted",
+            Text::new("field-api-terms"),
+        );
+    }
+    if !acceptance.data_sharing_consented {
+        violations.add(
+            "acceptance.data_sharing_consented",
+            Text::new("field-data-sharing"),
+        );
+    }
+    violations
 }

@@ -52,46 +52,9 @@ impl SettingsApi {
         let mut seen = HashSet::new();
         let mut valid = Vec::new();
         for (index, status) in request.statuses.into_iter().enumerate() {
-            let mut item = Violations::new();
-            item.id(&format!("statuses[{index}].status_id"), &status.status_id);
-            item.required_text(
-                &format!("statuses[{index}].name"),
-                &status.name,
-                MAX_NAME_CHARS,
-            );
-            let kind = match StatusKind::try_from(status.kind) {
-                Ok(StatusKind::Unspecified) => {
-                    item.add(
-                        format!("statuses[{index}].kind"),
-                        Text::new("field-status-kind-required"),
-                    );
-                    StatusKind::Unspecified
-                }
-                Ok(kind) => kind,
-                Err(_) => {
-                    item.add(
-                        format!("statuses[{index}].kind"),
-                        Text::new("field-unknown-value")
-                            .arg("value", status.kind)
-                            .arg("kind", "StatusKind"),
-                    );
-                    StatusKind::Unspecified
-                }
-            };
-            if item.is_empty() && !seen.insert(status.status_id.clone()) {
-                item.add(
-                    format!("statuses[{index}].status_id"),
-                    Text::new("field-duplicate"),
-                );
-            }
-            if item.is_empty() {
-                valid.push(StatusDef {
-                    status_id: status.status_id,
-                    name: status.name,
-                    kind,
-                });
-            } else {
-                violations.extend(item);
+            match checked(index, status, &mut seen) {
+                Ok(status) => valid.push(status),
+                Err(item) => violations.extend(item),
             }
         }
         statuses::upsert(&self.db, &request.company_id, &valid, self.now())
@@ -132,5 +95,55 @@ impl SettingsApi {
                 .map(|status| to_proto(status, lang))
                 .collect(),
         })
+    }
+}
+
+/// One status of an UpsertStatuses batch, checked: the definition to store, or what is wrong
+/// with it (`seen` holds the ids of the batch's valid statuses before it).
+fn checked(
+    index: usize,
+    status: Status_,
+    seen: &mut HashSet<String>,
+) -> Result<StatusDef, Violations> {
+    let mut item = Violations::new();
+    item.id(&format!("statuses[{index}].status_id"), &status.status_id);
+    item.required_text(
+        &format!("statuses[{index}].name"),
+        &status.name,
+        MAX_NAME_CHARS,
+    );
+    let kind = match StatusKind::try_from(status.kind) {
+        Ok(StatusKind::Unspecified) => {
+            item.add(
+                format!("statuses[{index}].kind"),
+                Text::new("field-status-kind-required"),
+            );
+            StatusKind::Unspecified
+        }
+        Ok(kind) => kind,
+        Err(_) => {
+            item.add(
+                format!("statuses[{index}].kind"),
+                Text::new("field-unknown-value")
+                    .arg("value", status.kind)
+                    .arg("kind", "StatusKind"),
+            );
+            StatusKind::Unspecified
+        }
+    };
+    if item.is_empty() && !seen.insert(status.status_id.clone()) {
+        item.add(
+            format!("statuses[{index}].status_id"),
+            Text::new("field-duplicate"),
+        );
+    }
+    if item.is_empty() {
+        Ok(StatusDef {
+            status_id: status.status_id,
+            name: status.name,
+            kind,
+        })
+    } else {
+        Err(item)
     }
 }
