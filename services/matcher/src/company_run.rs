@@ -15,9 +15,9 @@ use kot_client::{
 use crate::matching::{carry_over, match_users, rows_digest};
 use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
 use crate::report::{CompanyResult, Outcome, STORAGE_FAILED};
-use crate::run::{Known, Matcher};
+use crate::run::Matcher;
 use crate::settings_port::condition;
-use crate::unchanged::UnchangedWriter;
+use crate::unchanged::{Known, UnchangedWriter};
 
 /// A run's result, and whether storing it also gave the lease back.
 pub(crate) struct Finished {

@@ -20,6 +20,7 @@ mod records;
 mod report;
 mod row_codec;
 mod run;
+mod run_all;
 mod schema;
 mod seen;
 mod serve;
