@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 
 use kintai_core::paging::PageRequest;
-use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations};
 use kintai_i18n::{Lang, Text};
 use kintai_proto::common::v1::ItemWarning;
 use kintai_proto::settings::v1::*;
 
-use super::SettingsApi;
+use super::{SettingsApi, check_batch};
 use crate::convert::timestamp;
 use crate::error::SettingsError;
 use crate::user_code;
@@ -50,11 +50,7 @@ impl SettingsApi {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.users.len() > MAX_USERS_PER_CALL {
-            return Err(
-                batch_too_large("users", request.users.len(), MAX_USERS_PER_CALL, lang).into(),
-            );
-        }
+        check_batch("users", request.users.len(), MAX_USERS_PER_CALL, lang)?;
         let total = request.users.len();
         let mut violations = Violations::new();
         let mut seen = HashSet::new();
@@ -114,15 +110,7 @@ impl SettingsApi {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.user_ids.len() > MAX_USERS_PER_CALL {
-            return Err(batch_too_large(
-                "user_ids",
-                request.user_ids.len(),
-                MAX_USERS_PER_CALL,
-                lang,
-            )
-            .into());
-        }
+        check_batch("user_ids", request.user_ids.len(), MAX_USERS_PER_CALL, lang)?;
         let total = request.user_ids.len();
         let mut violations = Violations::new();
         let mut valid = Vec::new();
@@ -154,15 +142,7 @@ impl SettingsApi {
     ) -> Result<ListUsersResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        if request.user_ids.len() > MAX_IDS_PER_LIST {
-            return Err(batch_too_large(
-                "user_ids",
-                request.user_ids.len(),
-                MAX_IDS_PER_LIST,
-                lang,
-            )
-            .into());
-        }
+        check_batch("user_ids", request.user_ids.len(), MAX_IDS_PER_LIST, lang)?;
         for (index, user_id) in request.user_ids.iter().enumerate() {
             violations.id(&format!("user_ids[{index}]"), user_id);
         }
@@ -204,11 +184,7 @@ impl SettingsApi {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.links.len() > MAX_USERS_PER_CALL {
-            return Err(
-                batch_too_large("links", request.links.len(), MAX_USERS_PER_CALL, lang).into(),
-            );
-        }
+        check_batch("links", request.links.len(), MAX_USERS_PER_CALL, lang)?;
         let total = request.links.len();
         let mut violations = Violations::new();
         let mut seen = HashSet::new();

@@ -9,6 +9,7 @@ mod token_reports;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use kintai_core::validate::batch_too_large;
 use kintai_core::{Clock, Db};
 use kintai_i18n::Lang;
 use kintai_proto::settings::v1::settings_service_server::SettingsService;
@@ -17,6 +18,7 @@ use kot_client::AttendanceVendor;
 use tonic::{Request, Response, Status};
 
 use crate::crypto::KeyRing;
+use crate::error::SettingsError;
 
 /// The service's state.
 #[derive(Clone)]
@@ -40,6 +42,19 @@ impl SettingsApi {
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+}
+
+/// RESOURCE_EXHAUSTED when a batch of `len` items is over `max`: nothing of it is applied.
+pub(super) fn check_batch(
+    field: &str,
+    len: usize,
+    max: usize,
+    lang: Lang,
+) -> Result<(), SettingsError> {
+    if len > max {
+        return Err(batch_too_large(field, len, max, lang).into());
+    }
+    Ok(())
 }
 
 #[tonic::async_trait]

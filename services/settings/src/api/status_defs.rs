@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 
 use kintai_core::punch_type::punch_type;
-use kintai_core::validate::{MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_core::validate::{MAX_NAME_CHARS, Violations};
 use kintai_i18n::{Lang, Text, codes};
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::settings::v1::*;
 
-use super::SettingsApi;
+use super::{SettingsApi, check_batch};
 use crate::error::SettingsError;
 use crate::statuses::{self, StatusDef};
 
@@ -38,15 +38,12 @@ impl SettingsApi {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.statuses.len() > MAX_STATUSES_PER_CALL {
-            return Err(batch_too_large(
-                "statuses",
-                request.statuses.len(),
-                MAX_STATUSES_PER_CALL,
-                lang,
-            )
-            .into());
-        }
+        check_batch(
+            "statuses",
+            request.statuses.len(),
+            MAX_STATUSES_PER_CALL,
+            lang,
+        )?;
         let total = request.statuses.len();
         let mut violations = Violations::new();
         let mut seen = HashSet::new();
