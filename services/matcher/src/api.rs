@@ -1,7 +1,6 @@
 //! gRPC handlers of MatcherService: validate, convert proto ↔ domain, call [`Matcher`].
 
 use chrono::{DateTime, Utc};
-use kintai_core::grpc_error::db_status;
 use kintai_core::paging;
 use kintai_core::validate::Violations;
 use kintai_i18n::{Lang, Text, codes};
@@ -13,8 +12,10 @@ use kintai_proto::matcher::v1::{
 };
 use tonic::{Request, Response, Status};
 
+use crate::error::MatcherError;
 use crate::model::{HintKind, LinkStatus, Reason};
-use crate::run::{CompanyResult, Matcher, Outcome};
+use crate::report::{CompanyResult, Outcome};
+use crate::run::Matcher;
 use crate::store::StateFilter;
 use crate::view::LinkView;
 
@@ -49,12 +50,11 @@ impl MatcherService for MatcherApi {
             violations.id("company_id", company_id);
             violations.check(lang)?;
         }
-        let report = self.matcher.run(company_id).await.map_err(|error| {
-            tracing::warn!(%error, "match run could not list companies");
-            Status::unavailable(
-                "the settings service cannot be reached to list companies; retry later",
-            )
-        })?;
+        let report = self
+            .matcher
+            .run(company_id)
+            .await
+            .map_err(MatcherError::CompaniesUnlisted)?;
         Ok(Response::new(RunMatchResponse {
             results: report.results.iter().map(company_result).collect(),
             started_at: Some(timestamp(report.started_at)),
@@ -101,7 +101,7 @@ impl MatcherService for MatcherApi {
                 page_request.limit,
             )
             .await
-            .map_err(|error| db_status("list links", error))?;
+            .map_err(MatcherError::db("list links"))?;
         Ok(Response::new(ListLinksResponse {
             links: page.links.iter().map(|view| link(view, lang)).collect(),
             next_page_token: page

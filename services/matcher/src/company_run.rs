@@ -15,8 +15,10 @@ use kot_client::{
 
 use crate::matching::{carry_over, match_users, rows_digest, set_day_borders};
 use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
-use crate::run::{CompanyResult, Known, Matcher, Outcome, UnchangedWriter};
+use crate::report::{CompanyResult, Outcome, STORAGE_FAILED};
+use crate::run::Matcher;
 use crate::settings_port::condition;
+use crate::unchanged::{Known, UnchangedWriter};
 
 /// A run's result, and whether storing it also gave the lease back.
 pub(crate) struct Finished {
@@ -178,9 +180,6 @@ fn is_transient(error: &KotError) -> bool {
             | KotError::OutcomeUnknown { .. }
     )
 }
-
-pub(crate) const STORAGE_FAILED: &str =
-    "the matcher's database failed; the operators have the details in the logs";
 
 fn skip_reason(condition: Condition) -> String {
     match condition {

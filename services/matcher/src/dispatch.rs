@@ -13,7 +13,8 @@ use kintai_core::due::Claim;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::run::{CompanyResult, Matcher, Outcome};
+use crate::report::{CompanyResult, Outcome};
+use crate::run::Matcher;
 
 /// How the dispatcher works.
 #[derive(Debug, Clone)]

@@ -11,12 +11,16 @@ mod api;
 mod company_run;
 mod config;
 mod dispatch;
+mod error;
 mod hints;
 mod matching;
 mod model;
 mod periodic;
+mod records;
+mod report;
 mod row_codec;
 mod run;
+mod run_all;
 mod schema;
 mod seen;
 mod serve;
@@ -34,7 +38,8 @@ pub use model::{
     CompanyRecord, Condition, DirectoryUser, Hint, HintKind, LinkRow, LinkStatus, Reason,
 };
 pub use periodic::spawn_periodic;
-pub use run::{CompanyResult, Matcher, MatcherDeps, Outcome, RunReport};
+pub use report::{CompanyResult, Outcome, RunReport};
+pub use run::{Matcher, MatcherDeps};
 pub use schema::MIGRATIONS;
 pub use serve::{ServeConfig, Wiring, serve, start};
 pub use settings_memory::{MemoryCompany, MemorySettings};

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::run::{Matcher, Outcome};
+use crate::report::Outcome;
+use crate::run::Matcher;
 
 /// Runs every enabled company every `interval`, the first time after `first_delay` (so that a
 /// one-process server is listening before it calls itself). For `kintai dev`; in Kubernetes the

@@ -1,26 +1,22 @@
-//! Match runs: one company under its lease, or every enabled company with bounded
-//! concurrency. Each company's outcome is reported on its own; one company's failure never
-//! stops the others.
+//! Match runs of one company: under its lease, given back after, the result logged. A run over
+//! every company with bounded concurrency is [`crate::run_all`]; there each company's outcome
+//! is reported on its own, and one company's failure never stops the others.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
-use futures::channel::oneshot;
 use kintai_core::Db;
 use kintai_core::lease::{Lease, Leases};
-use kintai_core::telemetry::metrics;
 use kot_client::AttendanceVendor;
 use tracing::Instrument;
 
-use crate::company_run::STORAGE_FAILED;
-use crate::model::CompanyRecord;
+use crate::report::{CompanyResult, Outcome, RunReport, STORAGE_FAILED};
 use crate::schema::{DUE_TABLE, LEASE_TABLE};
 use crate::settings_port::{PortError, SettingsPort};
 use crate::store::LinkStore;
 use crate::trace::CompanyTrace;
-pub(crate) use crate::unchanged::UnchangedWriter;
+use crate::unchanged::Known;
 use kintai_core::Clock;
 use kintai_core::due::DueTable;
 
@@ -54,96 +50,8 @@ impl MatcherDeps {
     }
 }
 
-/// What happened to one company.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Matched,
-    Deferred { next_attempt_at: DateTime<Utc> },
-    Skipped,
-    TokenRejected,
-    Busy,
-    Failed,
-}
-
-impl Outcome {
-    /// A short label for spans and metrics.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Matched => "matched",
-            Self::Deferred { .. } => "deferred",
-            Self::Skipped => "skipped",
-            Self::TokenRejected => "token_rejected",
-            Self::Busy => "busy",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompanyResult {
-    pub company_id: String,
-    pub outcome: Outcome,
-    /// Why, for every outcome but `Matched`.
-    pub reason: String,
-    pub users: u32,
-    pub linked: u32,
-    pub unlinked: u32,
-    pub employees: u32,
-    /// Settings' directory revision the match was made on (matched runs only).
-    pub directory_revision: Option<i64>,
-}
-
-impl CompanyResult {
-    pub(crate) fn bare(company_id: &str, outcome: Outcome, reason: impl Into<String>) -> Self {
-        Self {
-            company_id: company_id.to_owned(),
-            outcome,
-            reason: reason.into(),
-            users: 0,
-            linked: 0,
-            unlinked: 0,
-            employees: 0,
-            directory_revision: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunReport {
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    /// One result per company, ordered by company id.
-    pub results: Vec<CompanyResult>,
-}
-
-/// Whether a batch acquisition took a company's lease, and then the company's record as read
-/// under it (`None` when that read failed; `Some(None)` when the company has no record yet).
-enum LeaseState {
-    Taken(Lease, Option<Option<CompanyRecord>>),
-    Busy,
-    Failed,
-}
-
-/// What a run over every company knows about a company before its run: its record, read
-/// under the lease in one statement for the batch, and the writer that stores the record of
-/// an unchanged company together with other companies' (see [`UnchangedWriter`]).
-pub(crate) struct Known {
-    pub record: Option<Option<CompanyRecord>>,
-    pub writer: UnchangedWriter,
-    /// Fired (or dropped) when the run has nothing left to do but wait for its shared write:
-    /// its place among the `concurrency` companies goes to the next company then.
-    pub slot: oneshot::Sender<()>,
-}
-
-/// A result known without running the company (its lease was busy or could not be taken),
-/// traced and measured as a run of its own.
-fn settled(result: CompanyResult) -> Started {
-    CompanyTrace::start(&result.company_id).finish(&result);
-    Started::Done(result)
-}
-
 /// A lease holder id unique to one run.
-fn new_holder() -> String {
+pub(crate) fn new_holder() -> String {
     format!(
         "matcher-{}-{:016x}",
         std::process::id(),
@@ -151,50 +59,12 @@ fn new_holder() -> String {
     )
 }
 
-fn busy(company_id: &str) -> CompanyResult {
+pub(crate) fn busy(company_id: &str) -> CompanyResult {
     CompanyResult::bare(
         company_id,
         Outcome::Busy,
         "another match run holds this company's lease; try again when it ends",
     )
-}
-
-/// A company of a run over every company, once it no longer counts against `concurrency`.
-enum Started {
-    /// The company, when its run started (for a run that panics), and the run.
-    Running(String, Instant, AbortOnDrop<CompanyResult>),
-    Done(CompanyResult),
-}
-
-impl Started {
-    async fn result(self) -> CompanyResult {
-        match self {
-            Self::Done(result) => result,
-            Self::Running(company_id, started, mut run) => match (&mut run.0).await {
-                Ok(result) => result,
-                Err(error) => {
-                    tracing::error!(company_id, %error, "the company's run panicked");
-                    let outcome = Outcome::Failed.as_str();
-                    metrics::record_run("matcher", outcome, started.elapsed().as_secs_f64());
-                    CompanyResult::bare(
-                        &company_id,
-                        Outcome::Failed,
-                        "the company's run failed unexpectedly; the operators have the details in the logs",
-                    )
-                }
-            },
-        }
-    }
-}
-
-/// A spawned company run that ends with the run over every company: dropping that run (a
-/// cancelled caller) stops its companies' runs as it did before they were tasks.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// The matcher's logic; cheap to clone.
@@ -237,161 +107,6 @@ impl Matcher {
         }
     }
 
-    /// Every company whose integration is enabled, `concurrency` at a time. Fails only when
-    /// the list of companies cannot be read.
-    ///
-    /// The leases are taken a batch of `concurrency` companies at a time, while the batch
-    /// before runs: one statement and one commit per batch instead of one per company, which
-    /// with many unchanged companies was a good part of their database work. The companies'
-    /// records are read under those leases in one statement per batch too, and the runs of
-    /// unchanged companies store their records together ([`UnchangedWriter`]). Each company
-    /// runs as a task of its own.
-    pub async fn run_all(&self) -> Result<RunReport, PortError> {
-        let started_at = self.now();
-        let mut companies: Vec<String> = self
-            .deps
-            .settings
-            .enabled_companies()
-            .await?
-            .into_iter()
-            .map(|company| company.company_id)
-            .collect();
-        companies.sort();
-        companies.dedup();
-        let batch = self.deps.concurrency.max(1);
-        let holder = new_holder();
-        // The stream's futures own a clone of the matcher: futures borrowing `self` from
-        // inside these closures would not be provably Send for every lifetime.
-        let this = self.clone();
-        let runner = self.clone();
-        let (writer, write_unchanged) = UnchangedWriter::new(self.store.clone(), holder.clone());
-        let runs = futures::stream::iter(companies)
-            .chunks(batch)
-            // The next batch's leases are taken (in a task of their own) while this batch
-            // runs, so that its companies start as soon as this batch's finish.
-            .map(move |chunk| {
-                let (this, holder) = (this.clone(), holder.clone());
-                let ids = chunk.clone();
-                let span = tracing::info_span!(
-                    "take leases",
-                    otel.name = "take leases",
-                    companies = chunk.len(),
-                );
-                let take = AbortOnDrop(tokio::spawn(
-                    async move { this.take_leases(chunk, &holder).await }.instrument(span),
-                ));
-                async move {
-                    let mut take = take;
-                    (&mut take.0).await.unwrap_or_else(|error| {
-                        tracing::error!(%error, "taking the companies' leases panicked");
-                        ids.into_iter()
-                            .map(|company_id| (company_id, LeaseState::Failed))
-                            .collect()
-                    })
-                }
-            })
-            .buffered(2)
-            .flat_map(futures::stream::iter)
-            .map(move |(company_id, lease)| {
-                let (runner, writer) = (runner.clone(), writer.clone());
-                async move {
-                    match lease {
-                        LeaseState::Taken(lease, record) => {
-                            // A task of its own, so that the companies' CPU work (reading the
-                            // employee list, matching, the database client) spreads over the
-                            // runtime's threads instead of sharing this one task's.
-                            let (slot, freed) = oneshot::channel();
-                            let id = company_id.clone();
-                            let trace = CompanyTrace::start(&company_id);
-                            let (span, started) = (trace.span.clone(), trace.started);
-                            let run = tokio::spawn(
-                                async move {
-                                    let known = Known {
-                                        record,
-                                        writer,
-                                        slot,
-                                    };
-                                    let result =
-                                        runner.run_with_lease(&id, lease, Some(known)).await;
-                                    trace.finish(&result);
-                                    result
-                                }
-                                .instrument(span),
-                            );
-                            // Fired when the run waits for its shared write, or dropped when it
-                            // ends (a panic included).
-                            let _ = freed.await;
-                            Started::Running(company_id, started, AbortOnDrop(run))
-                        }
-                        LeaseState::Busy => settled(busy(&company_id)),
-                        LeaseState::Failed => settled(CompanyResult::bare(
-                            &company_id,
-                            Outcome::Failed,
-                            STORAGE_FAILED,
-                        )),
-                    }
-                }
-            })
-            .buffer_unordered(batch)
-            .collect::<Vec<Started>>();
-        let results = async {
-            let started = runs.await;
-            futures::future::join_all(started.into_iter().map(Started::result)).await
-        };
-        // The company runs own the last clones of the writer, so the write loop ends with them.
-        let (mut results, ()) = futures::join!(results, write_unchanged);
-        results.sort_by(|a, b| a.company_id.cmp(&b.company_id));
-        Ok(RunReport {
-            started_at,
-            finished_at: self.now(),
-            results,
-        })
-    }
-
-    /// The leases of a batch of companies, taken in one statement.
-    async fn take_leases(&self, chunk: Vec<String>, holder: &str) -> Vec<(String, LeaseState)> {
-        let taken = self
-            .store
-            .acquire_leases(&chunk, holder, self.deps.lease_ttl)
-            .await;
-        if let Err(error) = &taken {
-            tracing::error!(%error, "cannot take the companies' leases");
-        }
-        // The records of the companies taken, read under their leases: their runs then need
-        // not read them in their write transactions.
-        let mut records = match &taken {
-            Ok(taken) if !taken.is_empty() => {
-                let ids: Vec<String> = taken.iter().cloned().collect();
-                match self.store.companies(&ids).await {
-                    Ok(records) => Some(records),
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot read the companies' records; each run reads its own");
-                        None
-                    }
-                }
-            }
-            _ => None,
-        };
-        chunk
-            .into_iter()
-            .map(|company_id| {
-                let state = match &taken {
-                    Ok(taken) if taken.contains(&company_id) => {
-                        let record = records.as_mut().map(|records| records.remove(&company_id));
-                        let lease = Lease {
-                            company_id: company_id.clone(),
-                            holder: holder.to_owned(),
-                        };
-                        LeaseState::Taken(lease, record)
-                    }
-                    Ok(_) => LeaseState::Busy,
-                    Err(_) => LeaseState::Failed,
-                };
-                (company_id, state)
-            })
-            .collect()
-    }
-
     /// Matches one company under its lease. A second run for the same company answers `Busy`
     /// at once rather than waiting: the CronJob runs hourly, and a caller that wants the fresh
     /// result can simply ask again.
@@ -418,7 +133,7 @@ impl Matcher {
     }
 
     /// Runs a company whose lease is held, and gives the lease back.
-    async fn run_with_lease(
+    pub(crate) async fn run_with_lease(
         &self,
         company_id: &str,
         lease: Lease,

@@ -4,15 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use kintai_core::db::to_millis;
 use kintai_core::lease::Lease;
 use kintai_core::{Db, DbError, Engine};
 use sqlx::Row;
 
 use crate::model::{CompanyRecord, LinkRow};
-use crate::row_codec::{
-    STATE_ACTIVE, STATE_INACTIVE, condition_code, decode_company, decode_link, encode,
-};
+use crate::records::{self, COMPANY_SELECT, IDS_PER_STATEMENT, placeholders, upsert_records};
+use crate::row_codec::{STATE_ACTIVE, STATE_INACTIVE, decode_company, decode_link, encode};
 use crate::schema::LEASE_TABLE;
 
 const LINK_COLUMNS: &str = "company_id, user_id, user_code, user_name, kot_link_enabled, state, \
@@ -29,12 +27,6 @@ fn rows_per_statement(engine: Engine) -> usize {
         Engine::Postgres => 100,
     }
 }
-
-/// Company ids per statement when reading records or giving leases back for many companies.
-const IDS_PER_STATEMENT: usize = 64;
-
-const COMPANY_SELECT: &str = "SELECT company_id, condition, last_run_at, last_matched_at, \
-     last_reason, employees, rows_digest FROM matcher_companies WHERE company_id = $1";
 
 /// Which rows a page holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,11 +85,7 @@ impl LinkStore {
     }
 
     pub async fn company(&self, company_id: &str) -> Result<Option<CompanyRecord>, DbError> {
-        let row = sqlx::query(COMPANY_SELECT)
-            .bind(company_id)
-            .fetch_optional(self.db.pool())
-            .await?;
-        row.as_ref().map(decode_company).transpose()
+        records::company(&self.db, company_id).await
     }
 
     /// The records of several companies in one statement (companies without one are absent).
@@ -105,23 +93,7 @@ impl LinkStore {
         &self,
         company_ids: &[String],
     ) -> Result<HashMap<String, CompanyRecord>, DbError> {
-        let mut records = HashMap::with_capacity(company_ids.len());
-        for chunk in company_ids.chunks(IDS_PER_STATEMENT) {
-            let sql = format!(
-                "SELECT company_id, condition, last_run_at, last_matched_at, last_reason, \
-                 employees, rows_digest FROM matcher_companies WHERE company_id IN ({})",
-                placeholders(1, chunk.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for company_id in chunk {
-                query = query.bind(company_id.as_str());
-            }
-            for row in query.fetch_all(self.db.pool()).await? {
-                let record = decode_company(&row)?;
-                records.insert(record.company_id.clone(), record);
-            }
-        }
-        Ok(records)
+        records::companies(&self.db, company_ids).await
     }
 
     /// Stores the new records of several companies whose rows are unchanged, each fenced by
@@ -307,56 +279,6 @@ impl Finish {
         self.tx.commit().await?;
         Ok(())
     }
-}
-
-/// Upserts company records, several per statement.
-async fn upsert_records(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    engine: Engine,
-    records: &[&CompanyRecord],
-) -> Result<(), DbError> {
-    const COLUMNS: usize = 7;
-    // As for link rows: SQLite's parameter binding is quadratic in the parameter count.
-    let per_statement = match engine {
-        Engine::Sqlite => 16,
-        Engine::Postgres => 100,
-    };
-    for chunk in records.chunks(per_statement) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", placeholders(r * COLUMNS + 1, COLUMNS)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO matcher_companies \
-             (company_id, condition, last_run_at, last_matched_at, last_reason, employees, rows_digest) \
-             VALUES {} \
-             ON CONFLICT (company_id) DO UPDATE SET condition = excluded.condition, \
-             last_run_at = excluded.last_run_at, last_matched_at = excluded.last_matched_at, \
-             last_reason = excluded.last_reason, employees = excluded.employees, \
-             rows_digest = excluded.rows_digest",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for record in chunk {
-            query = query
-                .bind(record.company_id.as_str())
-                .bind(condition_code(record.condition))
-                .bind(to_millis(record.last_run_at))
-                .bind(record.last_matched_at.map_or(0, to_millis))
-                .bind(record.last_reason.as_str())
-                .bind(i64::from(record.employees))
-                .bind(record.rows_digest);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// `$first, $first+1, …` for `count` parameters.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Upserts the rows that differ from `previous` and deletes the users no longer listed.

@@ -6,7 +6,7 @@ use kintai_core::telemetry::metrics;
 use tracing::Span;
 use tracing::field::Empty;
 
-use crate::run::{CompanyResult, Outcome};
+use crate::report::{CompanyResult, Outcome};
 
 /// One company's run as traced and measured: its `match company` span, a child of the span
 /// current where the run starts (RunMatch's), so that the company's settings and KING OF TIME

@@ -7,6 +7,17 @@ use kintai_core::DbError;
 use crate::model::CompanyRecord;
 use crate::store::LinkStore;
 
+/// What a run over every company knows about a company before its run: its record, read
+/// under the lease in one statement for the batch, and the writer that stores the record of
+/// an unchanged company together with other companies' (see [`UnchangedWriter`]).
+pub(crate) struct Known {
+    pub record: Option<Option<CompanyRecord>>,
+    pub writer: UnchangedWriter,
+    /// Fired (or dropped) when the run has nothing left to do but wait for its shared write:
+    /// its place among the `concurrency` companies goes to the next company then.
+    pub slot: oneshot::Sender<()>,
+}
+
 /// A store request of one unchanged company: its new record, and where the answer goes
 /// (`Ok(true)`: stored and lease given back; `Ok(false)`: the lease was lost, nothing stored).
 type UnchangedRequest = (CompanyRecord, oneshot::Sender<Result<bool, String>>);

@@ -4,6 +4,8 @@
 //! changed since the last match shows as 無効 waiting for the re-match, never as 有効 with the
 //! old employee; a user deleted from the directory is not shown.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::model::{Condition, DirectoryUser, LinkRow, LinkStatus, Reason};
@@ -73,18 +75,7 @@ impl Matcher {
             .then(|| rows.last().map(|r| r.user_id.clone()))
             .flatten();
         let ids: Vec<String> = rows.iter().map(|row| row.user_id.clone()).collect();
-        let current = match self.deps.settings.users_by_ids(company_id, &ids).await {
-            Ok(users) => Some(
-                users
-                    .into_iter()
-                    .map(|user| (user.user_id.clone(), user))
-                    .collect::<std::collections::HashMap<_, _>>(),
-            ),
-            Err(error) => {
-                tracing::warn!(company_id, %error, "settings unavailable; showing the last run's flags and codes");
-                None
-            }
-        };
+        let current = self.current_users(company_id, &ids).await;
         let links = rows
             .into_iter()
             .filter_map(|row| match &current {
@@ -95,24 +86,8 @@ impl Matcher {
                 }),
             })
             .filter(|(_, row)| filter != StateFilter::Active || row.is_active())
-            .map(|(matched_user_code, mut row)| {
-                if let Some(reason) = overriding {
-                    let hint = match row.status {
-                        LinkStatus::Inactive { hint, .. } => hint,
-                        LinkStatus::Active { .. } => None,
-                    };
-                    row.status = LinkStatus::Inactive { reason, hint };
-                }
-                let account_synced_at = if row.is_active() {
-                    last_matched_at
-                } else {
-                    None
-                };
-                LinkView {
-                    row,
-                    matched_user_code,
-                    account_synced_at,
-                }
+            .map(|(matched_user_code, row)| {
+                shown(row, matched_user_code, overriding, last_matched_at)
             })
             .collect();
         Ok(LinksPage {
@@ -120,6 +95,27 @@ impl Matcher {
             next_after,
             last_matched_at,
         })
+    }
+
+    /// The page's users as settings has them now; `None` when settings cannot be asked (the
+    /// last run's flags and codes are shown then).
+    async fn current_users(
+        &self,
+        company_id: &str,
+        ids: &[String],
+    ) -> Option<HashMap<String, DirectoryUser>> {
+        match self.deps.settings.users_by_ids(company_id, ids).await {
+            Ok(users) => Some(
+                users
+                    .into_iter()
+                    .map(|user| (user.user_id.clone(), user))
+                    .collect(),
+            ),
+            Err(error) => {
+                tracing::warn!(company_id, %error, "settings unavailable; showing the last run's flags and codes");
+                None
+            }
+        }
     }
 
     /// The company's condition now, from settings; what the last run found when settings
@@ -132,6 +128,33 @@ impl Matcher {
                 stored.unwrap_or(Condition::Ready)
             }
         }
+    }
+}
+
+/// A row as shown: a company-wide condition that holds (`overriding`) makes it 無効 for that
+/// reason, keeping its hint; a 有効 row shows when the link was last confirmed.
+fn shown(
+    mut row: LinkRow,
+    matched_user_code: String,
+    overriding: Option<Reason>,
+    last_matched_at: Option<DateTime<Utc>>,
+) -> LinkView {
+    if let Some(reason) = overriding {
+        let hint = match row.status {
+            LinkStatus::Inactive { hint, .. } => hint,
+            LinkStatus::Active { .. } => None,
+        };
+        row.status = LinkStatus::Inactive { reason, hint };
+    }
+    let account_synced_at = if row.is_active() {
+        last_matched_at
+    } else {
+        None
+    };
+    LinkView {
+        row,
+        matched_user_code,
+        account_synced_at,
     }
 }
 

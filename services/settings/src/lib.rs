@@ -6,6 +6,7 @@ mod api;
 mod companies;
 mod convert;
 pub mod crypto;
+mod error;
 mod revisions;
 mod schema;
 mod serve;

@@ -1,5 +1,6 @@
 //! The RetryPunches handler: checks the request, then requeues through [`crate::retry`].
 
+use chrono::{DateTime, Utc};
 use kintai_core::validate::{Violations, batch_too_large};
 use kintai_i18n::{Lang, Text};
 use kintai_proto::syncer::v1::{
@@ -34,9 +35,51 @@ pub(crate) async fn retry_punches(
     for (index, punch_id) in request.punch_ids.iter().enumerate() {
         violations.id(&format!("punch_ids[{index}]"), punch_id);
     }
-    let from = day_bound(&mut violations, "from_date", &request.from_date);
-    let to = day_bound(&mut violations, "to_date", &request.to_date);
-    let range = if request.punch_ids.is_empty() {
+    let range = range(&request, &mut violations);
+    violations.check(lang)?;
+
+    let retry = RetryRequest {
+        requested_by: &request.requested_by,
+        at: syncer.now(),
+    };
+    let results: Vec<RetryResult> = match range {
+        Some((from, until)) => syncer
+            .retry_range(&request.company_id, from, until, &retry)
+            .await?
+            .into_iter()
+            .map(|punch_id| RetryResult {
+                punch_id,
+                outcome: RetryOutcome::Requeued.into(),
+                state: 0,
+            })
+            .collect(),
+        None => syncer
+            .retry_ids(&request.company_id, &request.punch_ids, &retry)
+            .await?
+            .into_iter()
+            .map(id_result)
+            .collect(),
+    };
+    let requeued = results
+        .iter()
+        .filter(|r| r.outcome() == RetryOutcome::Requeued)
+        .count();
+    tracing::info!(company_id = %request.company_id, requeued, "punches requeued by an operator");
+    Ok(RetryPunchesResponse {
+        requeued: u32::try_from(requeued).unwrap_or(u32::MAX),
+        results,
+    })
+}
+
+/// The JST days `from_date`..=`to_date` as instants [from, until), when the request names
+/// punches by range rather than by id; what is wrong with the two fields goes to `violations`.
+fn range(
+    request: &RetryPunchesRequest,
+    violations: &mut Violations,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let from = day_bound(violations, "from_date", &request.from_date);
+    let to = day_bound(violations, "to_date", &request.to_date);
+    if request.punch_ids.is_empty() {
         match (from, to) {
             (Some(from), Some(to)) if from > to => {
                 violations.add(
@@ -64,51 +107,19 @@ pub(crate) async fn retry_punches(
             violations.add("from_date", Text::new("field-empty-with-punch-ids"));
         }
         None
-    };
-    violations.check(lang)?;
+    }
+}
 
-    let retry = RetryRequest {
-        requested_by: &request.requested_by,
-        at: syncer.now(),
+/// The answer for one punch named by id.
+fn id_result((punch_id, outcome): (String, Requeued)) -> RetryResult {
+    let (outcome, state) = match outcome {
+        Requeued::Requeued => (RetryOutcome::Requeued, 0),
+        Requeued::NotFound => (RetryOutcome::NotFound, 0),
+        Requeued::NotFailed(state) => (RetryOutcome::NotFailed, convert::state(state).into()),
     };
-    let results: Vec<RetryResult> = match range {
-        Some((from, until)) => syncer
-            .retry_range(&request.company_id, from, until, &retry)
-            .await?
-            .into_iter()
-            .map(|punch_id| RetryResult {
-                punch_id,
-                outcome: RetryOutcome::Requeued.into(),
-                state: 0,
-            })
-            .collect(),
-        None => syncer
-            .retry_ids(&request.company_id, &request.punch_ids, &retry)
-            .await?
-            .into_iter()
-            .map(|(punch_id, outcome)| {
-                let (outcome, state) = match outcome {
-                    Requeued::Requeued => (RetryOutcome::Requeued, 0),
-                    Requeued::NotFound => (RetryOutcome::NotFound, 0),
-                    Requeued::NotFailed(state) => {
-                        (RetryOutcome::NotFailed, convert::state(state).into())
-                    }
-                };
-                RetryResult {
-                    punch_id,
-                    outcome: outcome.into(),
-                    state,
-                }
-            })
-            .collect(),
-    };
-    let requeued = results
-        .iter()
-        .filter(|r| r.outcome() == RetryOutcome::Requeued)
-        .count();
-    tracing::info!(company_id = %request.company_id, requeued, "punches requeued by an operator");
-    Ok(RetryPunchesResponse {
-        requeued: u32::try_from(requeued).unwrap_or(u32::MAX),
-        results,
-    })
+    RetryResult {
+        punch_id,
+        outcome: outcome.into(),
+        state,
+    }
 }

@@ -38,6 +38,7 @@ pub mod store;
 mod syncer;
 mod tally;
 pub mod translate;
+mod unconfirmed;
 pub mod validate;
 mod verify;
 pub mod working_day;

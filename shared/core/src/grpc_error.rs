@@ -19,3 +19,24 @@ pub fn db_status(context: &'static str, error: DbError) -> Status {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tonic::Code;
+
+    use super::*;
+
+    #[test]
+    fn contention_is_retryable_and_other_failures_say_nothing_of_their_cause() {
+        assert_eq!(
+            db_status("store token", DbError::Busy).code(),
+            Code::Unavailable
+        );
+        let other = db_status("store token", DbError::UniqueViolation);
+        assert_eq!(other.code(), Code::Internal);
+        assert_eq!(
+            other.message(),
+            "internal storage error; the operators have the details in the logs"
+        );
+    }
+}

@@ -2,16 +2,15 @@
 
 use std::collections::HashSet;
 
-use kintai_core::grpc_error::db_status;
 use kintai_core::paging::PageRequest;
-use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_core::validate::{MAX_ID_CHARS, MAX_NAME_CHARS, Violations};
 use kintai_i18n::{Lang, Text};
 use kintai_proto::common::v1::ItemWarning;
 use kintai_proto::settings::v1::*;
-use tonic::Status;
 
-use super::SettingsApi;
+use super::{SettingsApi, check_batch};
 use crate::convert::timestamp;
+use crate::error::SettingsError;
 use crate::user_code;
 use crate::users::{self, UserFields};
 
@@ -19,15 +18,15 @@ use crate::users::{self, UserFields};
 pub const MAX_USERS_PER_CALL: usize = 5_000;
 
 /// The answer for a batch some of whose items were invalid: the valid ones were applied.
-fn partly_applied(violations: Violations, what: &str, total: usize, lang: Lang) -> Status {
+fn partly_applied(violations: Violations, what: &str, total: usize, lang: Lang) -> SettingsError {
     let rejected = violations_items(&violations);
-    violations.into_status(
+    SettingsError::Invalid(violations.into_status(
         &format!(
             "{rejected} of {total} {what} rejected; the other {} were applied",
             total - rejected
         ),
         lang,
-    )
+    ))
 }
 
 /// Distinct items named by the violations (`users[3].x` and `users[3].y` are one item).
@@ -47,18 +46,11 @@ impl SettingsApi {
         &self,
         request: UpsertUsersRequest,
         lang: Lang,
-    ) -> Result<UpsertUsersResponse, Status> {
+    ) -> Result<UpsertUsersResponse, SettingsError> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.users.len() > MAX_USERS_PER_CALL {
-            return Err(batch_too_large(
-                "users",
-                request.users.len(),
-                MAX_USERS_PER_CALL,
-                lang,
-            ));
-        }
+        check_batch("users", request.users.len(), MAX_USERS_PER_CALL, lang)?;
         let total = request.users.len();
         let mut violations = Violations::new();
         let mut seen = HashSet::new();
@@ -99,7 +91,7 @@ impl SettingsApi {
         }
         users::upsert(&self.db, &request.company_id, &valid, self.now())
             .await
-            .map_err(|e| db_status("upsert users", e))?;
+            .map_err(SettingsError::db("upsert users"))?;
         tracing::info!(company_id = %request.company_id, upserted = valid.len(), rejected = total - valid.len(), "users upserted");
         if !violations.is_empty() {
             return Err(partly_applied(violations, "users", total, lang));
@@ -114,18 +106,11 @@ impl SettingsApi {
         &self,
         request: DeleteUsersRequest,
         lang: Lang,
-    ) -> Result<DeleteUsersResponse, Status> {
+    ) -> Result<DeleteUsersResponse, SettingsError> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.user_ids.len() > MAX_USERS_PER_CALL {
-            return Err(batch_too_large(
-                "user_ids",
-                request.user_ids.len(),
-                MAX_USERS_PER_CALL,
-                lang,
-            ));
-        }
+        check_batch("user_ids", request.user_ids.len(), MAX_USERS_PER_CALL, lang)?;
         let total = request.user_ids.len();
         let mut violations = Violations::new();
         let mut valid = Vec::new();
@@ -140,7 +125,7 @@ impl SettingsApi {
         }
         let unknown_user_ids = users::delete(&self.db, &request.company_id, &valid)
             .await
-            .map_err(|e| db_status("delete users", e))?;
+            .map_err(SettingsError::db("delete users"))?;
         if !violations.is_empty() {
             return Err(partly_applied(violations, "user ids", total, lang));
         }
@@ -154,17 +139,10 @@ impl SettingsApi {
         &self,
         request: ListUsersRequest,
         lang: Lang,
-    ) -> Result<ListUsersResponse, Status> {
+    ) -> Result<ListUsersResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
-        if request.user_ids.len() > MAX_IDS_PER_LIST {
-            return Err(batch_too_large(
-                "user_ids",
-                request.user_ids.len(),
-                MAX_IDS_PER_LIST,
-                lang,
-            ));
-        }
+        check_batch("user_ids", request.user_ids.len(), MAX_IDS_PER_LIST, lang)?;
         for (index, user_id) in request.user_ids.iter().enumerate() {
             violations.id(&format!("user_ids[{index}]"), user_id);
         }
@@ -179,7 +157,7 @@ impl SettingsApi {
             page_request.limit,
         )
         .await
-        .map_err(|e| db_status("list users", e))?;
+        .map_err(SettingsError::db("list users"))?;
         let next_page_token =
             page_request.next_token(page.len(), page.last().map(|last| last.user_id.as_str()));
         let users = page
@@ -202,18 +180,11 @@ impl SettingsApi {
         &self,
         request: SetUserLinksRequest,
         lang: Lang,
-    ) -> Result<SetUserLinksResponse, Status> {
+    ) -> Result<SetUserLinksResponse, SettingsError> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.links.len() > MAX_USERS_PER_CALL {
-            return Err(batch_too_large(
-                "links",
-                request.links.len(),
-                MAX_USERS_PER_CALL,
-                lang,
-            ));
-        }
+        check_batch("links", request.links.len(), MAX_USERS_PER_CALL, lang)?;
         let total = request.links.len();
         let mut violations = Violations::new();
         let mut seen = HashSet::new();
@@ -235,7 +206,7 @@ impl SettingsApi {
         }
         let unknown_user_ids = users::set_links(&self.db, &request.company_id, &valid, self.now())
             .await
-            .map_err(|e| db_status("set user links", e))?;
+            .map_err(SettingsError::db("set user links"))?;
         let updated = (valid.len() - unknown_user_ids.len()) as u32;
         tracing::info!(company_id = %request.company_id, updated, unknown = unknown_user_ids.len(), "user link flags set");
         if !violations.is_empty() {

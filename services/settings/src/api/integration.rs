@@ -1,6 +1,5 @@
 //! Company integration: the switch, the token, credentials for the matcher and syncer.
 
-use kintai_core::grpc_error::db_status;
 use kintai_core::paging::PageRequest;
 use kintai_core::telemetry::metrics::{record_token_rejected, record_token_unreadable};
 use kintai_core::validate::Violations;
@@ -8,50 +7,36 @@ use kintai_i18n::{Lang, Text};
 use kintai_proto::common::v1::Vendor;
 use kintai_proto::settings::v1::*;
 use kot_client::{KotError, Token};
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::Code;
 
 use super::SettingsApi;
 use crate::companies::{self, Acceptance, Company, TokenHealth};
 use crate::convert::integration;
+use crate::error::SettingsError;
 use crate::revisions;
 use crate::token_view::{token_view, unreadable_detail};
 
 /// Token length bounds: real tokens are 32 hex characters; anything far outside is a paste error.
 const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
 const MAX_ACCEPTED_BY_CHARS: usize = 128;
-/// google.rpc.ErrorInfo domain of this service's machine-readable reasons.
-const DOMAIN: &str = "settings.kintai-link";
-
-/// FAILED_PRECONDITION (or another code) with a machine-readable reason callers can branch on.
-pub(super) fn refused(code: Code, reason: &str, message: impl Into<String>) -> Status {
-    let details = ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new());
-    Status::with_error_details(code, message, details)
-}
-
-/// A refusal an administrator reads: the message in English for engineers, and the same text
-/// in the caller's language as google.rpc.LocalizedMessage for the admin screen.
-fn refused_for_admin(code: Code, reason: &str, text: &Text, lang: Lang) -> Status {
-    let mut details =
-        ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new());
-    details.set_localized_message(lang.tag(), text.render(lang));
-    Status::with_error_details(code, text.render(Lang::En), details)
-}
-
 impl SettingsApi {
-    pub(super) async fn load(&self, company_id: &str) -> Result<Option<Company>, Status> {
+    pub(super) async fn load(&self, company_id: &str) -> Result<Option<Company>, SettingsError> {
         companies::get(&self.db, company_id)
             .await
-            .map_err(|e| db_status("load company", e))
+            .map_err(SettingsError::db("load company"))
     }
 
     /// The company's integration as callers see it, with its revisions. The revisions are read
     /// first: a change committed in between shows as a newer revision, never as an older one
     /// with the newer state.
-    pub(super) async fn view(&self, company_id: &str, lang: Lang) -> Result<Integration, Status> {
+    pub(super) async fn view(
+        &self,
+        company_id: &str,
+        lang: Lang,
+    ) -> Result<Integration, SettingsError> {
         let revisions = revisions::get(&self.db, company_id)
             .await
-            .map_err(|e| db_status("load revisions", e))?;
+            .map_err(SettingsError::db("load revisions"))?;
         let company = self.load(company_id).await?;
         Ok(integration(
             &self.keys,
@@ -66,7 +51,7 @@ impl SettingsApi {
         &self,
         request: GetIntegrationRequest,
         lang: Lang,
-    ) -> Result<GetIntegrationResponse, Status> {
+    ) -> Result<GetIntegrationResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.check(lang)?;
@@ -79,7 +64,7 @@ impl SettingsApi {
         &self,
         request: UpdateIntegrationRequest,
         lang: Lang,
-    ) -> Result<UpdateIntegrationResponse, Status> {
+    ) -> Result<UpdateIntegrationResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         let vendor = match Vendor::try_from(request.vendor) {
@@ -104,7 +89,7 @@ impl SettingsApi {
             self.now(),
         )
         .await
-        .map_err(|e| db_status("update integration", e))?;
+        .map_err(SettingsError::db("update integration"))?;
         tracing::info!(company_id = %request.company_id, enabled = request.enabled, "integration switched");
         Ok(UpdateIntegrationResponse {
             integration: Some(self.view(&request.company_id, lang).await?),
@@ -113,75 +98,15 @@ impl SettingsApi {
 
     pub(super) async fn register_token_impl(
         &self,
-        request: RegisterTokenRequest,
+        mut request: RegisterTokenRequest,
         lang: Lang,
-    ) -> Result<RegisterTokenResponse, Status> {
-        let mut violations = Violations::new();
-        violations.id("company_id", &request.company_id);
-        let token_chars = request.token.chars().count();
-        if request.token.is_empty() {
-            violations.add("token", Text::new("field-required"));
-        } else if !TOKEN_CHARS.contains(&token_chars) {
-            violations.add(
-                "token",
-                Text::new("field-token-length")
-                    .arg("min", TOKEN_CHARS.start())
-                    .arg("max", TOKEN_CHARS.end()),
-            );
-        } else if !request.token.chars().all(|c| c.is_ascii_graphic()) {
-            violations.add("token", Text::new("field-token-characters"));
-        }
-        let acceptance = request.acceptance.unwrap_or_default();
-        violations.required_text(
-            "acceptance.accepted_by",
-            &acceptance.accepted_by,
-            MAX_ACCEPTED_BY_CHARS,
-        );
-        if !acceptance.api_terms_accepted {
-            violations.add(
-                "acceptance.api_terms_accepted",
-                Text::new("field-api-terms"),
-            );
-        }
-        if !acceptance.data_sharing_consented {
-            violations.add(
-                "acceptance.data_sharing_consented",
-                Text::new("field-data-sharing"),
-            );
-        }
-        violations.check(lang)?;
-
+    ) -> Result<RegisterTokenResponse, SettingsError> {
+        let acceptance = request.acceptance.take().unwrap_or_default();
+        register_violations(&request, &acceptance).check(lang)?;
         let token = Token::new(request.token);
         let company_id = request.company_id;
         // Verify before storing: a token KING OF TIME does not accept is never kept.
-        match self.vendor.check_token(&token).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(refused_for_admin(
-                    Code::FailedPrecondition,
-                    "TOKEN_NOT_AVAILABLE",
-                    &Text::new("register-token-not-available"),
-                    lang,
-                ));
-            }
-            Err(KotError::AuthenticationFailed { .. }) => {
-                return Err(refused_for_admin(
-                    Code::FailedPrecondition,
-                    "TOKEN_AUTHENTICATION_FAILED",
-                    &Text::new("register-token-authentication-failed"),
-                    lang,
-                ));
-            }
-            Err(error) => {
-                tracing::warn!(%company_id, token = %token, error = %error, "token check failed");
-                return Err(refused_for_admin(
-                    Code::Unavailable,
-                    "VENDOR_UNREACHABLE",
-                    &Text::new("register-token-unreachable"),
-                    lang,
-                ));
-            }
-        }
+        self.check_with_vendor(&company_id, &token, lang).await?;
         let now = self.now();
         let sealed = self.keys.seal(&company_id, token.expose());
         let acceptance = Acceptance {
@@ -199,7 +124,7 @@ impl SettingsApi {
             now,
         )
         .await
-        .map_err(|e| db_status("store token", e))?;
+        .map_err(SettingsError::db("store token"))?;
         tracing::info!(%company_id, token = %token, accepted_by = %acceptance.accepted_by, "token verified and stored");
         record_token_rejected(&company_id, false);
         record_token_unreadable(&company_id, false);
@@ -208,17 +133,50 @@ impl SettingsApi {
         })
     }
 
+    /// Asks KING OF TIME whether it accepts the token; a refusal is the admin's to read.
+    async fn check_with_vendor(
+        &self,
+        company_id: &str,
+        token: &Token,
+        lang: Lang,
+    ) -> Result<(), SettingsError> {
+        match self.vendor.check_token(token).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SettingsError::RefusedForAdmin {
+                code: Code::FailedPrecondition,
+                reason: "TOKEN_NOT_AVAILABLE",
+                text: Text::new("register-token-not-available"),
+                lang,
+            }),
+            Err(KotError::AuthenticationFailed { .. }) => Err(SettingsError::RefusedForAdmin {
+                code: Code::FailedPrecondition,
+                reason: "TOKEN_AUTHENTICATION_FAILED",
+                text: Text::new("register-token-authentication-failed"),
+                lang,
+            }),
+            Err(error) => {
+                tracing::warn!(%company_id, token = %token, error = %error, "token check failed");
+                Err(SettingsError::RefusedForAdmin {
+                    code: Code::Unavailable,
+                    reason: "VENDOR_UNREACHABLE",
+                    text: Text::new("register-token-unreachable"),
+                    lang,
+                })
+            }
+        }
+    }
+
     pub(super) async fn delete_token_impl(
         &self,
         request: DeleteTokenRequest,
         lang: Lang,
-    ) -> Result<DeleteTokenResponse, Status> {
+    ) -> Result<DeleteTokenResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.check(lang)?;
         companies::clear_token(&self.db, &request.company_id, self.now())
             .await
-            .map_err(|e| db_status("delete token", e))?;
+            .map_err(SettingsError::db("delete token"))?;
         tracing::info!(company_id = %request.company_id, "token deleted");
         record_token_rejected(&request.company_id, false);
         record_token_unreadable(&request.company_id, false);
@@ -231,7 +189,7 @@ impl SettingsApi {
         &self,
         request: ListCompaniesRequest,
         lang: Lang,
-    ) -> Result<ListCompaniesResponse, Status> {
+    ) -> Result<ListCompaniesResponse, SettingsError> {
         let mut violations = Violations::new();
         let page_request =
             PageRequest::parse(request.page_size, &request.page_token, 1, &mut violations);
@@ -243,13 +201,13 @@ impl SettingsApi {
             page_request.limit,
         )
         .await
-        .map_err(|e| db_status("list companies", e))?;
+        .map_err(SettingsError::db("list companies"))?;
         let next_page_token =
             page_request.next_token(page.len(), page.last().map(|last| last.company_id.as_str()));
         let ids: Vec<&str> = page.iter().map(|c| c.company_id.as_str()).collect();
         let revisions = revisions::get_many(&self.db, &ids)
             .await
-            .map_err(|e| db_status("list revisions", e))?;
+            .map_err(SettingsError::db("list revisions"))?;
         let companies = page
             .iter()
             .map(|company| {
@@ -279,21 +237,21 @@ impl SettingsApi {
         &self,
         request: GetCredentialsRequest,
         lang: Lang,
-    ) -> Result<GetCredentialsResponse, Status> {
+    ) -> Result<GetCredentialsResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.check(lang)?;
         let company_id = request.company_id;
         let company = self.load(&company_id).await?;
         let Some(company) = company.filter(|c| c.enabled) else {
-            return Err(refused(
+            return Err(SettingsError::refused(
                 Code::FailedPrecondition,
                 "INTEGRATION_DISABLED",
                 format!("company {company_id}: 勤怠連携 is 無効"),
             ));
         };
         let Some(stored) = company.token else {
-            return Err(refused(
+            return Err(SettingsError::refused(
                 Code::FailedPrecondition,
                 "NO_TOKEN",
                 format!("company {company_id}: no KING OF TIME token is registered"),
@@ -302,7 +260,7 @@ impl SettingsApi {
         // Every run asks here first, so the gauge is current even after a restart.
         record_token_rejected(&company_id, stored.health == TokenHealth::Rejected);
         if stored.health == TokenHealth::Rejected {
-            return Err(refused(
+            return Err(SettingsError::refused(
                 Code::FailedPrecondition,
                 "TOKEN_REJECTED",
                 format!(
@@ -314,7 +272,7 @@ impl SettingsApi {
         record_token_unreadable(&company_id, opened.is_err());
         let plain = opened.map_err(|error| {
             tracing::error!(%company_id, %error, "cannot decrypt the stored token");
-            refused(
+            SettingsError::refused(
                 Code::FailedPrecondition,
                 "TOKEN_UNREADABLE",
                 format!(
@@ -330,4 +288,41 @@ impl SettingsApi {
             token_fingerprint: stored.fingerprint,
         })
     }
+}
+
+/// What is wrong with a RegisterToken request, before KING OF TIME is asked.
+fn register_violations(request: &RegisterTokenRequest, acceptance: &TermsAcceptance) -> Violations {
+    let mut violations = Violations::new();
+    violations.id("company_id", &request.company_id);
+    let token_chars = request.token.chars().count();
+    if request.token.is_empty() {
+        violations.add("token", Text::new("field-required"));
+    } else if !TOKEN_CHARS.contains(&token_chars) {
+        violations.add(
+            "token",
+            Text::new("field-token-length")
+                .arg("min", TOKEN_CHARS.start())
+                .arg("max", TOKEN_CHARS.end()),
+        );
+    } else if !request.token.chars().all(|c| c.is_ascii_graphic()) {
+        violations.add("token", Text::new("field-token-characters"));
+    }
+    violations.required_text(
+        "acceptance.accepted_by",
+        &acceptance.accepted_by,
+        MAX_ACCEPTED_BY_CHARS,
+    );
+    if !acceptance.api_terms_accepted {
+        violations.add(
+            "acceptance.api_terms_accepted",
+            Text::new("field-api-terms"),
+        );
+    }
+    if !acceptance.data_sharing_consented {
+        violations.add(
+            "acceptance.data_sharing_consented",
+            Text::new("field-data-sharing"),
+        );
+    }
+    violations
 }

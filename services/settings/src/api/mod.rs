@@ -9,6 +9,7 @@ mod token_reports;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use kintai_core::validate::batch_too_large;
 use kintai_core::{Clock, Db};
 use kintai_i18n::Lang;
 use kintai_proto::settings::v1::settings_service_server::SettingsService;
@@ -17,6 +18,7 @@ use kot_client::AttendanceVendor;
 use tonic::{Request, Response, Status};
 
 use crate::crypto::KeyRing;
+use crate::error::SettingsError;
 
 /// The service's state.
 #[derive(Clone)]
@@ -42,6 +44,19 @@ impl SettingsApi {
     }
 }
 
+/// RESOURCE_EXHAUSTED when a batch of `len` items is over `max`: nothing of it is applied.
+pub(super) fn check_batch(
+    field: &str,
+    len: usize,
+    max: usize,
+    lang: Lang,
+) -> Result<(), SettingsError> {
+    if len > max {
+        return Err(batch_too_large(field, len, max, lang).into());
+    }
+    Ok(())
+}
+
 #[tonic::async_trait]
 impl SettingsService for SettingsApi {
     async fn get_integration(
@@ -54,6 +69,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn update_integration(
         &self,
@@ -65,6 +81,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn register_token(
         &self,
@@ -76,6 +93,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn delete_token(
         &self,
@@ -87,6 +105,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn upsert_users(
         &self,
@@ -98,6 +117,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn delete_users(
         &self,
@@ -109,6 +129,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn list_users(
         &self,
@@ -120,6 +141,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn set_user_links(
         &self,
@@ -131,6 +153,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn upsert_statuses(
         &self,
@@ -142,6 +165,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn list_statuses(
         &self,
@@ -153,6 +177,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn list_companies(
         &self,
@@ -164,6 +189,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     // Only the matcher and syncer callers reach this handler (kintai_core::auth's policy); a
     // server without callers serves on loopback only.
@@ -177,6 +203,7 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
     async fn report_token_rejected(
         &self,
@@ -188,5 +215,6 @@ impl SettingsService for SettingsApi {
         }
         .await
         .map(Response::new)
+        .map_err(Status::from)
     }
 }

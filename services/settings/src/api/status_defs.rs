@@ -2,15 +2,14 @@
 
 use std::collections::HashSet;
 
-use kintai_core::grpc_error::db_status;
 use kintai_core::punch_type::punch_type;
-use kintai_core::validate::{MAX_NAME_CHARS, Violations, batch_too_large};
+use kintai_core::validate::{MAX_NAME_CHARS, Violations};
 use kintai_i18n::{Lang, Text, codes};
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::settings::v1::*;
-use tonic::Status;
 
-use super::SettingsApi;
+use super::{SettingsApi, check_batch};
+use crate::error::SettingsError;
 use crate::statuses::{self, StatusDef};
 
 /// Largest batch of statuses per call.
@@ -35,77 +34,38 @@ impl SettingsApi {
         &self,
         request: UpsertStatusesRequest,
         lang: Lang,
-    ) -> Result<UpsertStatusesResponse, Status> {
+    ) -> Result<UpsertStatusesResponse, SettingsError> {
         let mut request_violations = Violations::new();
         request_violations.id("company_id", &request.company_id);
         request_violations.check(lang)?;
-        if request.statuses.len() > MAX_STATUSES_PER_CALL {
-            return Err(batch_too_large(
-                "statuses",
-                request.statuses.len(),
-                MAX_STATUSES_PER_CALL,
-                lang,
-            ));
-        }
+        check_batch(
+            "statuses",
+            request.statuses.len(),
+            MAX_STATUSES_PER_CALL,
+            lang,
+        )?;
         let total = request.statuses.len();
         let mut violations = Violations::new();
         let mut seen = HashSet::new();
         let mut valid = Vec::new();
         for (index, status) in request.statuses.into_iter().enumerate() {
-            let mut item = Violations::new();
-            item.id(&format!("statuses[{index}].status_id"), &status.status_id);
-            item.required_text(
-                &format!("statuses[{index}].name"),
-                &status.name,
-                MAX_NAME_CHARS,
-            );
-            let kind = match StatusKind::try_from(status.kind) {
-                Ok(StatusKind::Unspecified) => {
-                    item.add(
-                        format!("statuses[{index}].kind"),
-                        Text::new("field-status-kind-required"),
-                    );
-                    StatusKind::Unspecified
-                }
-                Ok(kind) => kind,
-                Err(_) => {
-                    item.add(
-                        format!("statuses[{index}].kind"),
-                        Text::new("field-unknown-value")
-                            .arg("value", status.kind)
-                            .arg("kind", "StatusKind"),
-                    );
-                    StatusKind::Unspecified
-                }
-            };
-            if item.is_empty() && !seen.insert(status.status_id.clone()) {
-                item.add(
-                    format!("statuses[{index}].status_id"),
-                    Text::new("field-duplicate"),
-                );
-            }
-            if item.is_empty() {
-                valid.push(StatusDef {
-                    status_id: status.status_id,
-                    name: status.name,
-                    kind,
-                });
-            } else {
-                violations.extend(item);
+            match checked(index, status, &mut seen) {
+                Ok(status) => valid.push(status),
+                Err(item) => violations.extend(item),
             }
         }
         statuses::upsert(&self.db, &request.company_id, &valid, self.now())
             .await
-            .map_err(|e| db_status("upsert statuses", e))?;
+            .map_err(SettingsError::db("upsert statuses"))?;
         if !violations.is_empty() {
             let rejected = total - valid.len();
-            return Err(violations.into_status(
+            return Err(SettingsError::Invalid(violations.into_status(
                 &format!(
                     "{rejected} of {total} statuses rejected; the other {} were applied",
                     valid.len()
                 ),
                 lang,
-            ));
+            )));
         }
         Ok(UpsertStatusesResponse {
             statuses: valid
@@ -119,18 +79,68 @@ impl SettingsApi {
         &self,
         request: ListStatusesRequest,
         lang: Lang,
-    ) -> Result<ListStatusesResponse, Status> {
+    ) -> Result<ListStatusesResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.check(lang)?;
         let stored = statuses::list(&self.db, &request.company_id)
             .await
-            .map_err(|e| db_status("list statuses", e))?;
+            .map_err(SettingsError::db("list statuses"))?;
         Ok(ListStatusesResponse {
             statuses: stored
                 .into_iter()
                 .map(|status| to_proto(status, lang))
                 .collect(),
         })
+    }
+}
+
+/// One status of an UpsertStatuses batch, checked: the definition to store, or what is wrong
+/// with it (`seen` holds the ids of the batch's valid statuses before it).
+fn checked(
+    index: usize,
+    status: Status_,
+    seen: &mut HashSet<String>,
+) -> Result<StatusDef, Violations> {
+    let mut item = Violations::new();
+    item.id(&format!("statuses[{index}].status_id"), &status.status_id);
+    item.required_text(
+        &format!("statuses[{index}].name"),
+        &status.name,
+        MAX_NAME_CHARS,
+    );
+    let kind = match StatusKind::try_from(status.kind) {
+        Ok(StatusKind::Unspecified) => {
+            item.add(
+                format!("statuses[{index}].kind"),
+                Text::new("field-status-kind-required"),
+            );
+            StatusKind::Unspecified
+        }
+        Ok(kind) => kind,
+        Err(_) => {
+            item.add(
+                format!("statuses[{index}].kind"),
+                Text::new("field-unknown-value")
+                    .arg("value", status.kind)
+                    .arg("kind", "StatusKind"),
+            );
+            StatusKind::Unspecified
+        }
+    };
+    if item.is_empty() && !seen.insert(status.status_id.clone()) {
+        item.add(
+            format!("statuses[{index}].status_id"),
+            Text::new("field-duplicate"),
+        );
+    }
+    if item.is_empty() {
+        Ok(StatusDef {
+            status_id: status.status_id,
+            name: status.name,
+            kind,
+        })
+    } else {
+        Err(item)
     }
 }

@@ -2,16 +2,15 @@
 //! report carries KING OF TIME's own message, which this service stores, logs and shows: so it
 //! is redacted first (the stored token and anything token-shaped) and bounded in length.
 
-use kintai_core::grpc_error::db_status;
 use kintai_core::redact::redact;
 use kintai_core::telemetry::metrics::record_token_rejected;
 use kintai_core::validate::Violations;
 use kintai_i18n::Lang;
 use kintai_proto::settings::v1::{ReportTokenRejectedRequest, ReportTokenRejectedResponse};
-use tonic::Status;
 
 use super::SettingsApi;
 use crate::companies;
+use crate::error::SettingsError;
 use crate::token_view::rejection_from_proto;
 
 /// Longest vendor message kept, in characters.
@@ -22,7 +21,7 @@ impl SettingsApi {
         &self,
         request: ReportTokenRejectedRequest,
         lang: Lang,
-    ) -> Result<ReportTokenRejectedResponse, Status> {
+    ) -> Result<ReportTokenRejectedResponse, SettingsError> {
         let mut violations = Violations::new();
         violations.id("company_id", &request.company_id);
         violations.id("token_fingerprint", &request.token_fingerprint);
@@ -41,7 +40,7 @@ impl SettingsApi {
             self.now(),
         )
         .await
-        .map_err(|e| db_status("mark token rejected", e))?;
+        .map_err(SettingsError::db("mark token rejected"))?;
         if marked {
             tracing::warn!(%company_id, fingerprint = %request.token_fingerprint, ?rejection, vendor_message = %message, "token marked rejected");
             record_token_rejected(&company_id, true);
@@ -55,7 +54,11 @@ impl SettingsApi {
 
     /// The vendor's message without the company's stored token (when this server can read it)
     /// and without anything else token-shaped, on one line, bounded.
-    async fn redacted_message(&self, company_id: &str, message: &str) -> Result<String, Status> {
+    async fn redacted_message(
+        &self,
+        company_id: &str,
+        message: &str,
+    ) -> Result<String, SettingsError> {
         let stored = self
             .load(company_id)
             .await?
