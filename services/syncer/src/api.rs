@@ -1,6 +1,5 @@
 //! gRPC handlers of SyncerService: proto ↔ domain around [`Syncer`].
 
-use chrono::{NaiveDate, NaiveTime, TimeZone};
 use kintai_core::db::from_millis;
 use kintai_core::paging;
 use kintai_core::telemetry::metrics;
@@ -12,13 +11,11 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use crate::api_args::{MAX_BATCH, day_bound, jst_start};
 use crate::convert;
 use crate::store::{ListFilter, Recorded};
 use crate::syncer::Syncer;
 use crate::validate::check_punch;
-
-/// Most punches per RecordPunches call.
-pub const MAX_BATCH: usize = 1_000;
 
 /// The service's state.
 #[derive(Clone, Debug)]
@@ -253,27 +250,4 @@ impl SyncerService for SyncerApi {
             .await
             .map(Response::new)
     }
-}
-
-/// An optional `YYYY-MM-DD` day; exactly that form.
-pub(crate) fn day_bound(violations: &mut Violations, field: &str, text: &str) -> Option<NaiveDate> {
-    if text.is_empty() {
-        return None;
-    }
-    let day = (text.len() == 10)
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-        .flatten();
-    if day.is_none() {
-        violations.add(field, Text::new("field-day"));
-    }
-    day
-}
-
-/// The first instant of a JST day.
-pub(crate) fn jst_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    kot_client::jst()
-        .from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .single()
-        .map(|at| at.to_utc())
-        .unwrap_or_default()
 }

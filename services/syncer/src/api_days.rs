@@ -9,7 +9,7 @@ use kintai_proto::syncer::v1::{
 };
 use tonic::{Request, Status};
 
-use crate::api::day_bound;
+use crate::api_args::day_bound;
 use crate::convert;
 use crate::day_pages::{self, DayFilter};
 use crate::day_store::{DayRow, UserDay as StoredDay};

@@ -8,7 +8,7 @@ use kintai_proto::syncer::v1::{
 };
 use tonic::Status;
 
-use crate::api::{MAX_BATCH, day_bound, jst_start};
+use crate::api_args::{MAX_BATCH, day_bound, jst_start};
 use crate::convert;
 use crate::retry::{Requeued, RetryRequest};
 use crate::syncer::Syncer;

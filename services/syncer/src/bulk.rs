@@ -21,7 +21,7 @@ use crate::model::{LedgerState, NewPunch, PunchType};
 /// Rows per SQLite statement: a whole RecordPunches batch (at most 1,000) at 17 parameters a row
 /// stays below SQLite's limit of 32,766. A larger call is split into statements of this size.
 const SQLITE_CHUNK: usize = 1_000;
-const _: () = assert!(SQLITE_CHUNK * 17 <= 32_766 && SQLITE_CHUNK >= crate::api::MAX_BATCH);
+const _: () = assert!(SQLITE_CHUNK * 17 <= 32_766 && SQLITE_CHUNK >= crate::api_args::MAX_BATCH);
 
 /// One new punch with the ledger columns ingest derives for it.
 pub(crate) struct NewRow<'a> {

@@ -8,6 +8,7 @@
 //! - [`ports`] are how the settings and matcher services are reached.
 
 mod api;
+mod api_args;
 mod api_days;
 mod api_retry;
 mod backoff;
