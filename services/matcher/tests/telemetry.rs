@@ -26,7 +26,8 @@ use tracing_subscriber::registry::LookupSpan;
 #[derive(Debug, Clone)]
 struct CapturedSpan {
     name: &'static str,
-    parent: Option<u64>,
+    /// The parent's place in [`Capture::spans`].
+    parent: Option<usize>,
     fields: Vec<(String, String)>,
 }
 
@@ -40,10 +41,13 @@ impl CapturedSpan {
     }
 }
 
-/// Every span (with its parent) and every event's fields, as text.
+/// Every span (with its parent) and every event's fields, as text. Spans are kept in the order
+/// they were opened; `live` maps an open span's id to its place, because the registry reuses
+/// the id of a closed span.
 #[derive(Clone, Default)]
 struct Capture {
-    spans: Arc<Mutex<HashMap<u64, CapturedSpan>>>,
+    spans: Arc<Mutex<Vec<CapturedSpan>>>,
+    live: Arc<Mutex<HashMap<u64, usize>>>,
     events: Arc<Mutex<Vec<(String, String)>>>,
 }
 
@@ -64,18 +68,29 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
         let parent = ctx
             .span(id)
             .and_then(|span| span.parent())
-            .map(|parent| parent.id().into_u64());
+            .and_then(|parent| {
+                self.live
+                    .lock()
+                    .unwrap()
+                    .get(&parent.id().into_u64())
+                    .copied()
+            });
         let mut span = CapturedSpan {
             name: attrs.metadata().name(),
             parent,
             fields: Vec::new(),
         };
         attrs.record(&mut Fields(&mut span.fields));
-        self.spans.lock().unwrap().insert(id.into_u64(), span);
+        let mut spans = self.spans.lock().unwrap();
+        self.live.lock().unwrap().insert(id.into_u64(), spans.len());
+        spans.push(span);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
-        if let Some(span) = self.spans.lock().unwrap().get_mut(&id.into_u64()) {
+        let Some(index) = self.live.lock().unwrap().get(&id.into_u64()).copied() else {
+            return;
+        };
+        if let Some(span) = self.spans.lock().unwrap().get_mut(index) {
             values.record(&mut Fields(&mut span.fields));
         }
     }
@@ -157,11 +172,12 @@ async fn each_company_run_is_a_child_span_with_its_kot_calls() {
     assert_eq!(outcomes, [Outcome::Matched, Outcome::Skipped]);
 
     let spans = capture.spans.lock().unwrap().clone();
-    let named = |name: &str| -> Vec<(u64, CapturedSpan)> {
+    let named = |name: &str| -> Vec<(usize, CapturedSpan)> {
         spans
             .iter()
+            .enumerate()
             .filter(|(_, span)| span.name == name)
-            .map(|(id, span)| (*id, span.clone()))
+            .map(|(index, span)| (index, span.clone()))
             .collect()
     };
     let [(root, _)] = named("RunMatch")[..] else {
@@ -200,7 +216,7 @@ async fn each_company_run_is_a_child_span_with_its_kot_calls() {
     assert_eq!(batches[0].1.field("companies"), Some("2"));
 
     let values: Vec<String> = spans
-        .values()
+        .iter()
         .flat_map(|span| span.fields.iter())
         .chain(capture.events.lock().unwrap().iter())
         .map(|(_, value)| value.clone())
