@@ -403,7 +403,7 @@ fn syncer_deps(
                 enabled: config.syncer.dispatch,
                 debounce: Duration::from_millis(config.syncer.dispatch_debounce_ms),
                 poll: Duration::from_millis(config.syncer.dispatch_poll_ms),
-                max_running: config.syncer.concurrency,
+                max_running: config.syncer.dispatch_max_running,
                 watch: Duration::from_secs(config.syncer.settings_watch_secs),
             },
             retry: kintai_syncer::RetryPolicy {
