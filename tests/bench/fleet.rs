@@ -198,7 +198,9 @@ pub async fn load(
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             let started = tokio::time::Instant::now();
             let mut last_second = vec![i64::MIN; employees];
-            let mut answered = Vec::new();
+            // Each call goes out on its tick without waiting for the previous answer: a slow
+            // answer must not lower the offered rate.
+            let mut calls = tokio::task::JoinSet::new();
             let mut n = 0_usize;
             while started.elapsed() < length {
                 ticks.tick().await;
@@ -207,17 +209,24 @@ pub async fn load(
                 let second = Utc::now().timestamp().max(last_second[e] + 1);
                 last_second[e] = second;
                 let mut client = replicas[n % replicas.len()].clone();
-                let answer = client
-                    .record_punches(RecordPunchesRequest {
-                        company_id: company_id(c),
-                        punches: vec![punch(c, e, n / employees, second)],
-                    })
-                    .await
-                    .expect("RecordPunches")
-                    .into_inner();
-                assert_eq!(answer.accepted, 1, "{:?}", answer.results);
-                answered.push(((c, e, second), Utc::now()));
+                let request = RecordPunchesRequest {
+                    company_id: company_id(c),
+                    punches: vec![punch(c, e, n / employees, second)],
+                };
+                calls.spawn(async move {
+                    let answer = client
+                        .record_punches(request)
+                        .await
+                        .expect("RecordPunches")
+                        .into_inner();
+                    assert_eq!(answer.accepted, 1, "{:?}", answer.results);
+                    ((c, e, second), Utc::now())
+                });
                 n += 1;
+            }
+            let mut answered = Vec::new();
+            while let Some(call) = calls.join_next().await {
+                answered.push(call.expect("a RecordPunches call"));
             }
             answered
         });
