@@ -25,7 +25,8 @@ pub struct DispatchOptions {
     pub debounce: Duration,
     /// How often the dispatcher looks for due companies.
     pub poll: Duration,
-    /// Companies this process syncs at once.
+    /// Companies this process syncs at once: a run mostly waits for its token's pacing, so this
+    /// must not be below the companies with a backlog, or their budget goes unused.
     pub max_running: usize,
     /// How often the dispatcher compares settings' revisions with what the runs planned on, so
     /// that a change of who is synced (a user switched on again, a token fixed) is acted on.
@@ -125,17 +126,42 @@ impl Syncer {
         }
     }
 
-    /// Syncs one claimed company and schedules its next run.
+    /// Syncs one claimed company and schedules its next run. A company marked during its run
+    /// and due by its end (punches recorded meanwhile, their debounce over) runs again at once
+    /// under a fresh claim: no wait for the next poll, and its token keeps this process's pacing
+    /// instead of moving to another replica's.
     async fn dispatched(&self, claim: Claim) {
-        let report = self.sync_company(&claim.company_id, false).await;
-        let next = if self.cancel().is_cancelled() {
-            // Shutting down: the next replica (or this one, restarted) takes it at once.
-            Some(self.now())
-        } else {
-            self.next_due(&report).await
-        };
-        if let Err(error) = self.due().reschedule(&claim, next).await {
-            tracing::warn!(company_id = %claim.company_id, %error, "cannot reschedule the company; its claim expires by itself");
+        let mut claim = claim;
+        loop {
+            let report = self.sync_company(&claim.company_id, false).await;
+            let stopping = self.cancel().is_cancelled();
+            let next = if stopping {
+                // Shutting down: the next replica (or this one, restarted) takes it at once.
+                Some(self.now())
+            } else {
+                self.next_due(&report).await
+            };
+            if let Err(error) = self.due().reschedule(&claim, next).await {
+                tracing::warn!(company_id = %claim.company_id, %error, "cannot reschedule the company; its claim expires by itself");
+                return;
+            }
+            if stopping {
+                return;
+            }
+            // Marked during the run and its debounce over: run again now. Taking it before the
+            // debounce ends measured worse under CPU contention (many small runs, each paying
+            // for its planning), and the debounce still merges what arrives meanwhile.
+            let now = self.now();
+            let hold = self.deps().options.lease_ttl;
+            match self.due().claim_again(&claim, now, now, hold).await {
+                Ok(Some(again)) => claim = again,
+                Ok(None) => return,
+                Err(error) => {
+                    // The row stays due: the next poll of some replica claims it.
+                    tracing::debug!(company_id = %claim.company_id, %error, "cannot claim the company again");
+                    return;
+                }
+            }
         }
     }
 }

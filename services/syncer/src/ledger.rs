@@ -54,12 +54,22 @@ pub async fn load(
     users.dedup();
     let mut history = Vec::new();
     for chunk in users.chunks(USERS_PER_QUERY) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 8)).collect();
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 9)).collect();
+        let users_in = placeholders.join(", ");
+        // Between the first and the last candidate: every settled punch. Before the first:
+        // only each user's latest 出勤 within LOOKBACK, the one punch that decides the working
+        // day of the 退勤 and breaks after it (working_day.rs). Reading the whole 48 hours
+        // instead made every run's start grow with the company's recent punches: at full
+        // rate, thousands per run.
         let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM punches WHERE company_id = $1 AND punch_type <> $2 \
-             AND state NOT IN ($3, $4, $5) AND punched_at >= $6 AND punched_at <= $7 \
-             AND user_id IN ({})",
-            placeholders.join(", ")
+            "SELECT {RECORD_COLUMNS} FROM punches p WHERE company_id = $1 AND punch_type <> $2 \
+             AND state NOT IN ($3, $4, $5) AND user_id IN ({users_in}) AND punched_at <= $7 \
+             AND (punched_at >= $6 OR (punch_type = {clock_in} \
+             AND punched_at = (SELECT MAX(q.punched_at) FROM punches q \
+             WHERE q.company_id = p.company_id AND q.user_id = p.user_id \
+             AND q.punch_type = {clock_in} AND q.state NOT IN ($3, $4, $5) \
+             AND q.punched_at >= $8 AND q.punched_at < $6)))",
+            clock_in = PunchType::ClockIn.to_i64(),
         );
         let mut query = sqlx::query(&sql)
             .bind(company_id)
@@ -67,8 +77,9 @@ pub async fn load(
             .bind(LedgerState::Held.as_str())
             .bind(LedgerState::Pending.as_str())
             .bind(LedgerState::InFlight.as_str())
-            .bind(to_millis(first - LOOKBACK))
-            .bind(to_millis(last));
+            .bind(to_millis(first))
+            .bind(to_millis(last))
+            .bind(to_millis(first - LOOKBACK));
         for user in chunk {
             query = query.bind(*user);
         }

@@ -250,6 +250,45 @@ both_engines!(night_shift_and_late_clock_out, |db: Db| async move {
     assert_eq!(h.punch(C, "out").await.working_day, "2024-06-03");
 });
 
+// A run reads only each user's latest sent 出勤 or 退勤 before its first candidate: a break sent
+// in between must not hide the open shift, and a 退勤 sent after it closes the shift.
+both_engines!(
+    the_latest_sent_clock_in_within_48_hours_decides_a_later_runs_day,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.employee(C, "u2", "U000124", true);
+        let brk =
+            |id: &str, user: &str, at: &str| punch(id, user, StatusKind::Working, "休憩開始", at);
+        h.record(
+            C,
+            vec![
+                clock_in("u1-in", "u1", "2024-06-03T22:00:00"),
+                brk("u1-break", "u1", "2024-06-03T23:00:00"),
+                clock_in("u2-in", "u2", "2024-06-03T21:00:00"),
+                clock_out("u2-out", "u2", "2024-06-03T23:00:00"),
+            ],
+        )
+        .await;
+        assert_eq!(h.sync(C).await.results[0].sent, 4);
+        h.record(
+            C,
+            vec![
+                clock_out("u1-late", "u1", "2024-06-04T02:00:00"),
+                clock_out("u2-late", "u2", "2024-06-04T02:00:00"),
+            ],
+        )
+        .await;
+        assert_eq!(h.sync(C).await.results[0].sent, 2);
+        // KING OF TIME's recorder rule: a 退勤 goes to the day of the latest 出勤 within 48 h,
+        // a 退勤 in between or not. The run reads only that 出勤 from before its first punch,
+        // so it must find it behind u2's later 退勤.
+        assert_eq!(h.punch(C, "u1-late").await.working_day, "2024-06-03");
+        assert_eq!(h.punch(C, "u2-late").await.working_day, "2024-06-03");
+    }
+);
+
 both_engines!(
     month_end_punches_of_eligible_users_still_go,
     |db: Db| async move {

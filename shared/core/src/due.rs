@@ -117,6 +117,40 @@ impl DueTable {
             .collect()
     }
 
+    /// Claims `claim`'s company again right after its run if it was marked since (its version
+    /// moved) and is due by `due_by`, holding it for `hold`: punches recorded during a run go
+    /// right after it, without waiting for a poll. A row another claimer holds (due at the end
+    /// of its hold) or only rescheduled for a retry (same version) is left alone. On PostgreSQL
+    /// a concurrent claimer's row lock is waited for and the row re-checked, so the company is
+    /// never claimed twice.
+    pub async fn claim_again(
+        &self,
+        claim: &Claim,
+        due_by: DateTime<Utc>,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> Result<Option<Claim>, DbError> {
+        let table = self.table;
+        let hold_until = now + chrono::TimeDelta::from_std(hold).unwrap_or_default();
+        let row = sqlx::query(&format!(
+            "UPDATE {table} SET due_at = $1 WHERE company_id = $2 AND version <> $3 AND due_at <= $4 \
+             RETURNING company_id, version"
+        ))
+        .bind(to_millis(hold_until))
+        .bind(&claim.company_id)
+        .bind(claim.version)
+        .bind(to_millis(due_by))
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.map(|row| {
+            Ok(Claim {
+                company_id: row.try_get(0)?,
+                version: row.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
     /// After a claimed run: due again at `next`, or not due (`None`). A mark made since the claim
     /// wins: its row is kept (with the earlier of both times).
     pub async fn reschedule(
@@ -226,6 +260,38 @@ mod tests {
             // Held: not claimed again until the hold ends.
             assert!(due.claim(at(12), 10, hold).await.unwrap().is_empty());
             assert_eq!(due.claim(at(15), 10, hold).await.unwrap().len(), 1);
+        }
+    );
+
+    crate::both_engines!(
+        a_company_marked_during_its_run_is_claimed_again_at_once,
+        |db: Db| async move {
+            let due = table(&db).await;
+            let hold = Duration::from_secs(30);
+            due.mark("a", at(0)).await.unwrap();
+            let claim = due.claim(at(0), 1, hold).await.unwrap().remove(0);
+            // No mark during the run: a retry time alone is not taken early.
+            due.reschedule(&claim, Some(at(20))).await.unwrap();
+            assert_eq!(
+                due.claim_again(&claim, at(22), at(10), hold).await.unwrap(),
+                None
+            );
+            // A mark during the run (due at mark + debounce): claimed again at once.
+            let claim = due.claim(at(20), 1, hold).await.unwrap().remove(0);
+            due.mark("a", at(23)).await.unwrap();
+            due.reschedule(&claim, None).await.unwrap();
+            let again = due
+                .claim_again(&claim, at(23), at(21), hold)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(again.version, claim.version + 1);
+            // Held by that claim now: neither a poll nor another claim_again takes it.
+            assert!(due.claim(at(22), 10, hold).await.unwrap().is_empty());
+            assert_eq!(
+                due.claim_again(&claim, at(24), at(22), hold).await.unwrap(),
+                None
+            );
         }
     );
 
