@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::api_args::{MAX_BATCH, day_bound, jst_start};
+use crate::api_args::{MAX_BATCH, jst_start, list_scope};
 use crate::convert;
 use crate::store::{ListFilter, Recorded};
 use crate::syncer::Syncer;
@@ -166,20 +166,13 @@ impl SyncerService for SyncerApi {
         let lang = Lang::of_request(&request);
         let request = request.into_inner();
         let mut violations = Violations::new();
-        violations.id("company_id", &request.company_id);
-        if !request.user_id.is_empty() {
-            violations.id("user_id", &request.user_id);
-        }
-        let from = day_bound(&mut violations, "from_date", &request.from_date);
-        let to = day_bound(&mut violations, "to_date", &request.to_date);
-        if let (Some(from), Some(to)) = (from, to)
-            && from > to
-        {
-            violations.add(
-                "to_date",
-                Text::new("field-not-before").arg("other", "from_date"),
-            );
-        }
+        let (from, to) = list_scope(
+            &mut violations,
+            &request.company_id,
+            &request.user_id,
+            ("from_date", &request.from_date),
+            ("to_date", &request.to_date),
+        );
         let state = convert::state_filter(request.state).unwrap_or_else(|()| {
             violations.add(
                 "state",

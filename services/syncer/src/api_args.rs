@@ -30,3 +30,29 @@ pub(crate) fn jst_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
         .map(|at| at.to_utc())
         .unwrap_or_default()
 }
+
+/// A list request's scope: the company, an optional user, and an optional range of days given
+/// as `(field, value)` pairs, the end not before the start. Problems go into `violations`.
+pub(crate) fn list_scope(
+    violations: &mut Violations,
+    company_id: &str,
+    user_id: &str,
+    (start_field, start): (&str, &str),
+    (end_field, end): (&str, &str),
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    violations.id("company_id", company_id);
+    if !user_id.is_empty() {
+        violations.id("user_id", user_id);
+    }
+    let first = day_bound(violations, start_field, start);
+    let last = day_bound(violations, end_field, end);
+    if let (Some(first), Some(last)) = (first, last)
+        && first > last
+    {
+        violations.add(
+            end_field,
+            Text::new("field-not-before").arg("other", start_field),
+        );
+    }
+    (first, last)
+}

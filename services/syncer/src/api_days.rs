@@ -9,7 +9,7 @@ use kintai_proto::syncer::v1::{
 };
 use tonic::{Request, Status};
 
-use crate::api_args::day_bound;
+use crate::api_args::list_scope;
 use crate::convert;
 use crate::day_pages::{self, DayFilter};
 use crate::day_store::{DayRow, UserDay as StoredDay};
@@ -24,20 +24,13 @@ pub(crate) async fn list_days(
     let lang = Lang::of_request(&request);
     let request = request.into_inner();
     let mut violations = Violations::new();
-    violations.id("company_id", &request.company_id);
-    if !request.user_id.is_empty() {
-        violations.id("user_id", &request.user_id);
-    }
-    let start = day_bound(&mut violations, "start_date", &request.start_date);
-    let end = day_bound(&mut violations, "end_date", &request.end_date);
-    if let (Some(start), Some(end)) = (start, end)
-        && start > end
-    {
-        violations.add(
-            "end_date",
-            Text::new("field-not-before").arg("other", "start_date"),
-        );
-    }
+    let (start, end) = list_scope(
+        &mut violations,
+        &request.company_id,
+        &request.user_id,
+        ("start_date", &request.start_date),
+        ("end_date", &request.end_date),
+    );
     let page_size = paging::page_size(request.page_size).unwrap_or_else(|reason| {
         violations.add("page_size", reason);
         paging::DEFAULT_PAGE_SIZE
