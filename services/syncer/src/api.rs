@@ -2,20 +2,16 @@
 
 use kintai_core::db::from_millis;
 use kintai_core::paging;
-use kintai_core::telemetry::metrics;
-use kintai_core::validate::{Violations, batch_too_large};
+use kintai_core::validate::Violations;
 use kintai_i18n::{Lang, Text};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::*;
 use tonic::{Request, Response, Status};
-use tracing::Instrument;
-use tracing::field::Empty;
 
-use crate::api_args::{MAX_BATCH, jst_start, list_scope};
+use crate::api_args::{jst_start, list_scope};
 use crate::convert;
-use crate::store::{ListFilter, Recorded};
+use crate::store::ListFilter;
 use crate::syncer::Syncer;
-use crate::validate::check_punch;
 
 /// The service's state.
 #[derive(Clone, Debug)]
@@ -40,98 +36,9 @@ impl SyncerService for SyncerApi {
         request: Request<RecordPunchesRequest>,
     ) -> Result<Response<RecordPunchesResponse>, Status> {
         let lang = Lang::of_request(&request);
-        let request = request.into_inner();
-        let mut violations = Violations::new();
-        violations.id("company_id", &request.company_id);
-        violations.check(lang)?;
-        if request.punches.len() > MAX_BATCH {
-            return Err(batch_too_large(
-                "punches",
-                request.punches.len(),
-                MAX_BATCH,
-                lang,
-            ));
-        }
-        let span = tracing::info_span!(
-            "record punches",
-            company_id = %request.company_id,
-            punches = request.punches.len(),
-            accepted = Empty,
-            duplicates = Empty,
-            rejected = Empty,
-        );
-        let now = self.syncer.now();
-        let mut results: Vec<PunchResult> = Vec::with_capacity(request.punches.len());
-        let mut valid = Vec::new();
-        let mut valid_positions = Vec::new();
-        for (index, input) in request.punches.iter().enumerate() {
-            let mut result = PunchResult {
-                index: u32::try_from(index).unwrap_or(u32::MAX),
-                punch_id: input.punch_id.clone(),
-                ..PunchResult::default()
-            };
-            match check_punch(index, input, now) {
-                Ok(punch) => {
-                    result.unsupported_app_version = punch.unsupported_app_version;
-                    valid_positions.push(index);
-                    valid.push(punch);
-                }
-                Err(rejection) => {
-                    result.outcome = RecordOutcome::Rejected.into();
-                    result.field = rejection.field;
-                    result.reason = rejection.reason.render(lang);
-                }
-            }
-            results.push(result);
-        }
-        let recorded = self
-            .syncer
-            .record(&request.company_id, &valid)
-            .instrument(span.clone())
+        crate::api_record::record_punches(&self.syncer, request.into_inner(), lang)
             .await
-            .map_err(Status::from)?;
-        for (position, outcome) in valid_positions.into_iter().zip(recorded) {
-            let Some(result) = results.get_mut(position) else {
-                continue;
-            };
-            match outcome {
-                Recorded::Accepted(kind) => {
-                    result.outcome = RecordOutcome::Accepted.into();
-                    result.punch_type = convert::punch_type(kind).into();
-                }
-                Recorded::Duplicate(kind) => {
-                    result.outcome = RecordOutcome::Duplicate.into();
-                    result.punch_type = convert::punch_type(kind).into();
-                }
-                Recorded::Conflict => {
-                    result.outcome = RecordOutcome::Rejected.into();
-                    result.field = format!("punches[{position}].punch_id");
-                    result.reason = Text::new("field-punch-conflict").render(lang);
-                    result.unsupported_app_version = false;
-                }
-            }
-        }
-        let count = |outcome: RecordOutcome| {
-            let n = results.iter().filter(|r| r.outcome() == outcome).count();
-            u32::try_from(n).unwrap_or(u32::MAX)
-        };
-        let response = RecordPunchesResponse {
-            accepted: count(RecordOutcome::Accepted),
-            duplicates: count(RecordOutcome::Duplicate),
-            rejected: count(RecordOutcome::Rejected),
-            results,
-        };
-        for (result, n) in [
-            ("accepted", response.accepted),
-            ("duplicate", response.duplicates),
-            ("rejected", response.rejected),
-        ] {
-            metrics::record_punches(metrics::PunchResult::Received(result), u64::from(n));
-        }
-        span.record("accepted", response.accepted);
-        span.record("duplicates", response.duplicates);
-        span.record("rejected", response.rejected);
-        Ok(Response::new(response))
+            .map(Response::new)
     }
 
     async fn run_sync(

@@ -10,6 +10,7 @@
 mod api;
 mod api_args;
 mod api_days;
+mod api_record;
 mod api_retry;
 mod backoff;
 mod bulk;
