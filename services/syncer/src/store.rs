@@ -56,31 +56,10 @@ pub async fn record(
             unique.push(punch);
         }
     }
-
-    // Older punches are never sent (manual: 当月分のデータ): they are stored as such at once, so
-    // none waits under a reason that cannot come true.
     let oldest_sendable = month_starts(received_at).1;
     let rows: Vec<NewRow<'_>> = unique
         .iter()
-        .map(|punch| {
-            let punch_type = translate::punch_type(punch.status_kind, &punch.status_name);
-            let (state, reason) = match punch_type {
-                PunchType::NotSynced => (
-                    LedgerState::NotSynced,
-                    translate::not_synced_reason(punch.status_kind, &punch.status_name),
-                ),
-                _ if punch.punched_at < oldest_sendable => {
-                    (LedgerState::Expired, expired_reason(oldest_sendable))
-                }
-                _ => (LedgerState::Held, Text::new(AWAITING_RUN)),
-            };
-            NewRow {
-                punch,
-                punch_type,
-                state,
-                reason: reason.to_stored(),
-            }
-        })
+        .map(|punch| new_row(punch, oldest_sendable))
         .collect();
     // RETURNING tells which rows this statement stored; a row a concurrent batch stored first
     // (the statement waits for its commit) is then read back and compared like any resend. No
@@ -99,8 +78,7 @@ pub async fn record(
             stored.insert(record.punch.punch_id.clone(), record);
         }
     }
-
-    let results = punches
+    Ok(punches
         .iter()
         .enumerate()
         .map(|(position, punch)| {
@@ -120,15 +98,42 @@ pub async fn record(
                     (original, kind)
                 }),
             };
-            match existing {
-                Some((original, punch_type)) if original.same_content(punch) => {
-                    Recorded::Duplicate(punch_type)
-                }
-                _ => Recorded::Conflict,
-            }
+            resent(punch, existing)
         })
-        .collect();
-    Ok(results)
+        .collect())
+}
+
+/// The row a new punch is stored as. Older punches are never sent (manual: 当月分のデータ): they
+/// are stored as such at once, so none waits under a reason that cannot come true.
+fn new_row(punch: &NewPunch, oldest_sendable: DateTime<Utc>) -> NewRow<'_> {
+    let punch_type = translate::punch_type(punch.status_kind, &punch.status_name);
+    let (state, reason) = match punch_type {
+        PunchType::NotSynced => (
+            LedgerState::NotSynced,
+            translate::not_synced_reason(punch.status_kind, &punch.status_name),
+        ),
+        _ if punch.punched_at < oldest_sendable => {
+            (LedgerState::Expired, expired_reason(oldest_sendable))
+        }
+        _ => (LedgerState::Held, Text::new(AWAITING_RUN)),
+    };
+    NewRow {
+        punch,
+        punch_type,
+        state,
+        reason: reason.to_stored(),
+    }
+}
+
+/// A punch whose id was stored already (or came earlier in the batch): the same content is a
+/// duplicate, other content a conflict.
+fn resent(punch: &NewPunch, existing: Option<(&NewPunch, PunchType)>) -> Recorded {
+    match existing {
+        Some((original, punch_type)) if original.same_content(punch) => {
+            Recorded::Duplicate(punch_type)
+        }
+        _ => Recorded::Conflict,
+    }
 }
 
 async fn fetch_by_ids(
