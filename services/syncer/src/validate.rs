@@ -41,7 +41,7 @@ pub fn check_punch(
     now: DateTime<Utc>,
 ) -> Result<NewPunch, Rejection> {
     let path = |name: &str| format!("punches[{index}].{name}");
-    let reject = |name: &str, reason: Text| Rejection {
+    let reject = |(name, reason): (&str, Text)| Rejection {
         field: path(name),
         reason,
     };
@@ -51,80 +51,17 @@ pub fn check_punch(
     violations.id(&path("user_id"), &input.user_id);
     violations.id(&path("status_id"), &input.status_id);
     violations.required_text(&path("status_name"), &input.status_name, MAX_NAME_CHARS);
-    if let Some((field, reason)) = violations.iter().next() {
-        return Err(Rejection {
-            field: field.to_owned(),
-            reason: reason.clone(),
-        });
-    }
-
-    let status_kind = match ProtoKind::try_from(input.status_kind) {
-        Ok(ProtoKind::WorkStart) => StatusKind::WorkStart,
-        Ok(ProtoKind::Working) => StatusKind::Working,
-        Ok(ProtoKind::WorkEnd) => StatusKind::WorkEnd,
-        Ok(ProtoKind::OffDuty) => StatusKind::OffDuty,
-        Ok(ProtoKind::Unspecified) => {
-            return Err(reject("status_kind", Text::new("field-required")));
-        }
-        Err(_) => {
-            return Err(reject(
-                "status_kind",
-                Text::new("field-unknown-value")
-                    .arg("value", input.status_kind)
-                    .arg("kind", "StatusKind"),
-            ));
-        }
-    };
-
+    first_violation(violations)?;
+    let status_kind = status_kind(input.status_kind).map_err(reject)?;
     let punched_at = check_instant(input.punched_at.as_ref(), now)
-        .map_err(|reason| reject("punched_at", reason))?;
-
-    let latitude = check_coordinate(input.latitude, 90.0).map_err(|r| reject("latitude", r))?;
-    let longitude = check_coordinate(input.longitude, 180.0).map_err(|r| reject("longitude", r))?;
-    // Half a coordinate is no location: KING OF TIME would get a point on the equator or the
-    // prime meridian. The missing one is the field to fix.
-    match (latitude, longitude) {
-        (Some(_), None) => {
-            return Err(reject(
-                "longitude",
-                Text::new("field-coordinate-pair").arg("other", "latitude"),
-            ));
-        }
-        (None, Some(_)) => {
-            return Err(reject(
-                "latitude",
-                Text::new("field-coordinate-pair").arg("other", "longitude"),
-            ));
-        }
-        _ => {}
-    }
-
+        .map_err(|reason| reject(("punched_at", reason)))?;
+    let (latitude, longitude) = location(input.latitude, input.longitude).map_err(reject)?;
     let mut address = Violations::new();
     address.text(&path("address"), &input.address, MAX_ADDRESS_CHARS);
-    if let Some((field, reason)) = address.iter().next() {
-        return Err(Rejection {
-            field: field.to_owned(),
-            reason: reason.clone(),
-        });
-    }
-
-    let platform = match ProtoPlatform::try_from(input.platform) {
-        Ok(ProtoPlatform::Android) => Platform::Android,
-        Ok(ProtoPlatform::Ios) => Platform::Ios,
-        Ok(ProtoPlatform::Unspecified) => {
-            return Err(reject("platform", Text::new("field-platform-required")));
-        }
-        Err(_) => {
-            return Err(reject(
-                "platform",
-                Text::new("field-unknown-value")
-                    .arg("value", input.platform)
-                    .arg("kind", "Platform"),
-            ));
-        }
-    };
+    first_violation(address)?;
+    let platform = platform(input.platform).map_err(reject)?;
     let unsupported_app_version = check_app_version(platform, &input.app_version)
-        .map_err(|reason| reject("app_version", reason))?;
+        .map_err(|reason| reject(("app_version", reason)))?;
 
     Ok(NewPunch {
         punch_id: input.punch_id.clone(),
@@ -140,6 +77,72 @@ pub fn check_punch(
         app_version: input.app_version.clone(),
         unsupported_app_version,
     })
+}
+
+/// The first problem `violations` found, as the punch's rejection.
+fn first_violation(violations: Violations) -> Result<(), Rejection> {
+    match violations.iter().next() {
+        Some((field, reason)) => Err(Rejection {
+            field: field.to_owned(),
+            reason: reason.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A problem of one field of the punch: the field's name and why.
+type FieldProblem = (&'static str, Text);
+
+fn status_kind(value: i32) -> Result<StatusKind, FieldProblem> {
+    match ProtoKind::try_from(value) {
+        Ok(ProtoKind::WorkStart) => Ok(StatusKind::WorkStart),
+        Ok(ProtoKind::Working) => Ok(StatusKind::Working),
+        Ok(ProtoKind::WorkEnd) => Ok(StatusKind::WorkEnd),
+        Ok(ProtoKind::OffDuty) => Ok(StatusKind::OffDuty),
+        Ok(ProtoKind::Unspecified) => Err(("status_kind", Text::new("field-required"))),
+        Err(_) => Err((
+            "status_kind",
+            Text::new("field-unknown-value")
+                .arg("value", value)
+                .arg("kind", "StatusKind"),
+        )),
+    }
+}
+
+/// Latitude and longitude, each in range, both or neither: half a coordinate is no location
+/// (KING OF TIME would get a point on the equator or the prime meridian), and the missing one is
+/// the field to fix.
+fn location(
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+) -> Result<(Option<f64>, Option<f64>), FieldProblem> {
+    let latitude = check_coordinate(latitude, 90.0).map_err(|r| ("latitude", r))?;
+    let longitude = check_coordinate(longitude, 180.0).map_err(|r| ("longitude", r))?;
+    match (latitude, longitude) {
+        (Some(_), None) => Err((
+            "longitude",
+            Text::new("field-coordinate-pair").arg("other", "latitude"),
+        )),
+        (None, Some(_)) => Err((
+            "latitude",
+            Text::new("field-coordinate-pair").arg("other", "longitude"),
+        )),
+        pair => Ok(pair),
+    }
+}
+
+fn platform(value: i32) -> Result<Platform, FieldProblem> {
+    match ProtoPlatform::try_from(value) {
+        Ok(ProtoPlatform::Android) => Ok(Platform::Android),
+        Ok(ProtoPlatform::Ios) => Ok(Platform::Ios),
+        Ok(ProtoPlatform::Unspecified) => Err(("platform", Text::new("field-platform-required"))),
+        Err(_) => Err((
+            "platform",
+            Text::new("field-unknown-value")
+                .arg("value", value)
+                .arg("kind", "Platform"),
+        )),
+    }
 }
 
 /// The instant, truncated to milliseconds: present, valid, not before 2000, not more than
