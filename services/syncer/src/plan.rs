@@ -123,35 +123,13 @@ pub fn plan(
             let in_month = record.punch.punched_at >= month_start
                 || (record.punch.punched_at >= since
                     && record.punch.punched_at >= previous_month_start);
-            let retry_later = record.next_attempt_at.filter(|at| *at > now);
-            let action = match (&user, record.state) {
-                (_, LedgerState::InFlight) if retry_later.is_some() && company.is_ok() => {
-                    Action::Wait(Text::from_stored(&record.reason))
-                }
-                (_, LedgerState::InFlight) => match company {
-                    Err(reason) => Action::Wait(
-                        Text::new("punch-wait-company").text_arg("reason", reason.clone()),
-                    ),
-                    Ok(()) => Action::Verify {
-                        employee_key: record.employee_key.clone(),
-                        resend_to: user.clone().ok().filter(|_| in_month),
-                        hold_reason: user.clone().err().unwrap_or_else(|| earlier_month(&record)),
-                    },
-                },
-                (Err(reason), _) => {
-                    plan.waiting_for_match |= reason.waits_for_match();
-                    Action::Hold(reason.clone())
-                }
-                (Ok(_), _) if !in_month => Action::Hold(earlier_month(&record)),
-                // A transient failure earlier: not before its retry time. The reason the
-                // failure wrote (next attempt, last error) stays as it is.
-                (Ok(_), LedgerState::Pending) if retry_later.is_some() => {
-                    Action::Wait(Text::from_stored(&record.reason))
-                }
-                (Ok(employee_key), _) => Action::Send {
-                    employee_key: employee_key.clone(),
-                },
-            };
+            // Held (not in flight) only until the matcher's next run: the report says so.
+            if let Err(reason) = &user
+                && record.state != LedgerState::InFlight
+            {
+                plan.waiting_for_match |= reason.waits_for_match();
+            }
+            let action = action(&record, &user, company, in_month, now);
             plan.items.push(Planned {
                 working_day: record
                     .working_day
@@ -216,6 +194,43 @@ fn user_working_days(
         .filter(|(_, (_, ours, _))| *ours)
         .map(|(day, _)| day)
         .collect()
+}
+
+/// What a run does with one candidate punch of a user who is `user` now (the employee key, or
+/// why the user's punches are held).
+fn action(
+    record: &PunchRecord,
+    user: &Result<String, HoldReason>,
+    company: Result<(), &Text>,
+    in_month: bool,
+    now: DateTime<Utc>,
+) -> Action {
+    let retry_later = record.next_attempt_at.filter(|at| *at > now);
+    match (user, record.state) {
+        (_, LedgerState::InFlight) if retry_later.is_some() && company.is_ok() => {
+            Action::Wait(Text::from_stored(&record.reason))
+        }
+        (_, LedgerState::InFlight) => match company {
+            Err(reason) => {
+                Action::Wait(Text::new("punch-wait-company").text_arg("reason", reason.clone()))
+            }
+            Ok(()) => Action::Verify {
+                employee_key: record.employee_key.clone(),
+                resend_to: user.clone().ok().filter(|_| in_month),
+                hold_reason: user.clone().err().unwrap_or_else(|| earlier_month(record)),
+            },
+        },
+        (Err(reason), _) => Action::Hold(reason.clone()),
+        (Ok(_), _) if !in_month => Action::Hold(earlier_month(record)),
+        // A transient failure earlier: not before its retry time. The reason the failure wrote
+        // (next attempt, last error) stays as it is.
+        (Ok(_), LedgerState::Pending) if retry_later.is_some() => {
+            Action::Wait(Text::from_stored(&record.reason))
+        }
+        (Ok(employee_key), _) => Action::Send {
+            employee_key: employee_key.clone(),
+        },
+    }
 }
 
 /// Why a punch older than `oldest_sendable` (the start of the previous JST month) is never sent.
