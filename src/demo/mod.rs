@@ -3,51 +3,33 @@
 //! real gRPC APIs, records a week of punches, matches, syncs, prints what an admin and KING OF
 //! TIME see, and succeeds only if KING OF TIME holds exactly the punches that should be there.
 
+mod calls;
 mod data;
 mod days;
 mod report;
+mod verify;
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
 use kintai_i18n::Lang;
+use kintai_proto::matcher::v1::RunMatchRequest;
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
-use kintai_proto::matcher::v1::{Link, ListLinksRequest, RunMatchRequest};
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
 use kintai_proto::settings::v1::*;
+use kintai_proto::syncer::v1::RecordPunchesRequest;
 use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
-use kintai_proto::syncer::v1::{
-    ListPunchesRequest, PunchInput, PunchRecord, RecordPunchesRequest, RunSyncRequest,
-};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+use calls::{AcceptLanguage, Api, all_links, all_punches, print_sync, set_link};
+use verify::verify;
 
 use crate::config::Config;
 use crate::dev::{DevOptions, DevStack};
 use crate::kot::{DEV_COMPANY_CODE, DEV_TOKEN};
 
 const STEPS: usize = 10;
-
-/// The channel the demo's clients call through.
-pub(crate) type Api = InterceptedService<Channel, AcceptLanguage>;
-
-/// Adds `accept-language` to every call.
-#[derive(Clone, Copy)]
-pub(crate) struct AcceptLanguage(Lang);
-
-impl Interceptor for AcceptLanguage {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request.metadata_mut().insert(
-            "accept-language",
-            tonic::metadata::MetadataValue::from_static(self.0.tag()),
-        );
-        Ok(request)
-    }
-}
 
 fn step(number: usize, text: &str) {
     println!("[{number}/{STEPS}] {text}");
@@ -328,172 +310,6 @@ pub async fn demo(config: &Config, keep: bool, lang: Lang) -> anyhow::Result<boo
     }
     stack.stop().await?;
     Ok(verdict.is_ok())
-}
-
-async fn set_link(
-    settings: &mut SettingsServiceClient<Api>,
-    company_id: &str,
-    user_id: &str,
-    enabled: bool,
-) -> anyhow::Result<()> {
-    settings
-        .set_user_links(SetUserLinksRequest {
-            company_id: company_id.to_owned(),
-            links: vec![UserLinkFlag {
-                user_id: user_id.to_owned(),
-                enabled,
-            }],
-        })
-        .await?;
-    Ok(())
-}
-
-async fn print_sync(syncer: &mut SyncerServiceClient<Api>, company_id: &str) -> anyhow::Result<()> {
-    let run = syncer
-        .run_sync(RunSyncRequest {
-            company_id: company_id.to_owned(),
-            dry_run: false,
-        })
-        .await?
-        .into_inner();
-    for result in &run.results {
-        println!(
-            "      {}: sent {}, held {}, not synced {}, failed {}, deferred {}",
-            result.outcome().as_str_name(),
-            result.sent,
-            result.held,
-            result.not_synced,
-            result.failed,
-            result.deferred
-        );
-    }
-    Ok(())
-}
-
-async fn all_links(
-    matcher: &mut MatcherServiceClient<Api>,
-    company_id: &str,
-) -> anyhow::Result<Vec<Link>> {
-    let mut links = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = matcher
-            .list_links(ListLinksRequest {
-                company_id: company_id.to_owned(),
-                state: 0,
-                page_size: 1000,
-                page_token,
-            })
-            .await?
-            .into_inner();
-        links.extend(page.links);
-        if page.next_page_token.is_empty() {
-            return Ok(links);
-        }
-        page_token = page.next_page_token;
-    }
-}
-
-async fn all_punches(
-    syncer: &mut SyncerServiceClient<Api>,
-    company_id: &str,
-) -> anyhow::Result<Vec<PunchRecord>> {
-    let mut punches = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = syncer
-            .list_punches(ListPunchesRequest {
-                company_id: company_id.to_owned(),
-                page_size: 1000,
-                page_token,
-                ..ListPunchesRequest::default()
-            })
-            .await?
-            .into_inner();
-        punches.extend(page.punches);
-        if page.next_page_token.is_empty() {
-            return Ok(punches);
-        }
-        page_token = page.next_page_token;
-    }
-}
-
-/// KING OF TIME must hold, once each, exactly the recorded punches of linked users whose flag is
-/// on and whose status is synced: compared as (employee key, instant, code) multisets.
-fn verify(
-    recorded: &[PunchInput],
-    punches: &[PunchRecord],
-    keys_by_user: &BTreeMap<String, String>,
-    stored: &[kot_sim::StoredPunch],
-) -> Result<usize, String> {
-    // The two users whose codes equal employee codes must be linked, or the comparison below
-    // would pass vacuously.
-    for user_id in ["u1", "u2"] {
-        if !keys_by_user.contains_key(user_id) {
-            return Err(format!(
-                "user {user_id} was not linked to a KING OF TIME employee"
-            ));
-        }
-    }
-    let flagged: Vec<&str> = data::ENABLED_USERS.to_vec();
-    let mut expected: Vec<(String, i64, String)> = recorded
-        .iter()
-        .filter(|punch| flagged.contains(&punch.user_id.as_str()))
-        .filter_map(|punch| {
-            let key = keys_by_user.get(&punch.user_id)?;
-            let kind = kintai_proto::common::v1::StatusKind::try_from(punch.status_kind).ok()?;
-            let code = match kintai_core::punch_type::punch_type(kind, &punch.status_name) {
-                kintai_proto::common::v1::PunchType::ClockIn => "1",
-                kintai_proto::common::v1::PunchType::ClockOut => "2",
-                kintai_proto::common::v1::PunchType::BreakStart => "3",
-                kintai_proto::common::v1::PunchType::BreakEnd => "4",
-                _ => return None,
-            };
-            Some((
-                key.clone(),
-                punch.punched_at.as_ref()?.seconds,
-                code.to_owned(),
-            ))
-        })
-        .collect();
-    let mut actual: Vec<(String, i64, String)> = stored
-        .iter()
-        .map(|punch| {
-            (
-                punch.employee_key.clone(),
-                punch.time.timestamp(),
-                punch.code.clone(),
-            )
-        })
-        .collect();
-    expected.sort();
-    actual.sort();
-    if expected != actual {
-        return Err(format!(
-            "expected {} punches in KING OF TIME, found {}; missing {:?}; unexpected {:?}",
-            expected.len(),
-            actual.len(),
-            expected
-                .iter()
-                .filter(|p| !actual.contains(p))
-                .collect::<Vec<_>>(),
-            actual
-                .iter()
-                .filter(|p| !expected.contains(p))
-                .collect::<Vec<_>>()
-        ));
-    }
-    let sent = punches
-        .iter()
-        .filter(|p| p.state() == kintai_proto::syncer::v1::PunchState::Sent)
-        .count();
-    if sent != expected.len() {
-        return Err(format!(
-            "the syncer reports {sent} punches sent, KING OF TIME holds {}",
-            expected.len()
-        ));
-    }
-    Ok(expected.len())
 }
 
 fn indent(text: &str) -> String {
