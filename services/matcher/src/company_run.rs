@@ -17,7 +17,7 @@ use crate::matching::{carry_over, match_users, rows_digest, set_day_borders};
 use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
 use crate::report::{CompanyResult, Outcome, STORAGE_FAILED};
 use crate::run::Matcher;
-use crate::settings_port::condition;
+use crate::settings_port::{Credentials, condition};
 use crate::unchanged::{Known, UnchangedWriter};
 
 /// A run's result, and whether storing it also gave the lease back.
@@ -105,17 +105,9 @@ impl Matcher {
                 finished
             }
             Err(KotError::AuthenticationFailed { message }) => {
-                if let Err(error) = settings
-                    .report_token_rejected(company_id, &credentials.fingerprint, &message)
-                    .await
-                {
-                    tracing::warn!(company_id, %error, "cannot report the rejected token to settings");
-                }
-                // KING OF TIME's words go back to the caller of RunMatch: never with a secret.
-                let message = redact(&message, &[credentials.token.expose()], 200);
-                let reason = format!(
-                    "KING OF TIME rejected the token (403 code 100: {message}); reported to settings: register a new token"
-                );
+                let reason = self
+                    .report_rejected(company_id, &credentials, &message)
+                    .await;
                 run.keep(Condition::TokenRejected, Outcome::TokenRejected, reason)
                     .await
             }
@@ -131,6 +123,28 @@ impl Matcher {
                 run.keep(Condition::Ready, Outcome::Failed, reason).await
             }
         }
+    }
+
+    /// Tells settings that KING OF TIME refused the company's token; the run's reason, with
+    /// KING OF TIME's words (never with a secret: they go back to the caller of RunMatch).
+    async fn report_rejected(
+        &self,
+        company_id: &str,
+        credentials: &Credentials,
+        message: &str,
+    ) -> String {
+        if let Err(error) = self
+            .deps
+            .settings
+            .report_token_rejected(company_id, &credentials.fingerprint, message)
+            .await
+        {
+            tracing::warn!(company_id, %error, "cannot report the rejected token to settings");
+        }
+        let message = redact(message, &[credentials.token.expose()], 200);
+        format!(
+            "KING OF TIME rejected the token (403 code 100: {message}); reported to settings: register a new token"
+        )
     }
 
     /// The employee list (resigned ones included, so they can be named as the reason).

@@ -82,18 +82,7 @@ impl Syncer {
         if !dry_run {
             report.settings_revision = Some(settings.revision);
         }
-        for item in &plan.items {
-            match &item.action {
-                Action::Hold(reason) => {
-                    report.held += 1;
-                    if !dry_run {
-                        metrics::record_punches(PunchResult::Held(reason.code), 1);
-                    }
-                }
-                Action::Wait(_) => report.deferred += 1,
-                _ => {}
-            }
-        }
+        count_waiting(&mut report, &plan, dry_run);
         if dry_run {
             report.planned = plan.items.iter().map(planned_punch).collect();
         } else {
@@ -116,6 +105,23 @@ impl Syncer {
                     revision: settings.revision,
                 }),
             )),
+        }
+    }
+}
+
+/// The plan's held and waiting punches in the report (and the held ones in the metrics, when
+/// the plan is carried out).
+fn count_waiting(report: &mut CompanyReport, plan: &Plan, dry_run: bool) {
+    for item in &plan.items {
+        match &item.action {
+            Action::Hold(reason) => {
+                report.held += 1;
+                if !dry_run {
+                    metrics::record_punches(PunchResult::Held(reason.code), 1);
+                }
+            }
+            Action::Wait(_) => report.deferred += 1,
+            _ => {}
         }
     }
 }
