@@ -343,3 +343,28 @@ pub fn clock_in(id: &str, user: &str, at: &str) -> PunchInput {
 pub fn clock_out(id: &str, user: &str, at: &str) -> PunchInput {
     punch(id, user, StatusKind::WorkEnd, "退勤", at)
 }
+
+/// Distinct (employee, date, time, code) in KING OF TIME equal all of them: no duplicates.
+pub fn assert_no_duplicates(h: &Harness, company_id: &str) {
+    let all = h.kot(company_id);
+    let mut unique = all.clone();
+    unique.dedup();
+    assert_eq!(all, unique, "KING OF TIME holds a punch twice");
+}
+
+/// `count` clock-ins of `user` on 2024-06-03, one a minute from 08:00, ids `{prefix}{i}`.
+pub fn day_punches(
+    prefix: &str,
+    user: &str,
+    count: usize,
+) -> Vec<kintai_proto::syncer::v1::PunchInput> {
+    (0..count)
+        .map(|i| {
+            clock_in(
+                &format!("{prefix}{i}"),
+                user,
+                &format!("2024-06-03T08:{:02}:00", i % 60),
+            )
+        })
+        .collect()
+}
