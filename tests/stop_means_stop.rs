@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::flow::{START_AT, prepare_simulator, sim_punches};
+use common::flow::{START_AT, prepare_simulator, sim_punch_fields, sim_punches};
 use common::{DevServer, SimProcess};
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
@@ -18,7 +18,6 @@ use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
 use kintai_proto::settings::v1::*;
 use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
 use kintai_proto::syncer::v1::{Platform, PunchInput, RecordPunchesRequest};
-use serde_json::Value;
 use tonic::transport::Channel;
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -106,25 +105,6 @@ async fn links(c: &mut Clients) -> BTreeMap<String, Link> {
         .links
         .into_iter()
         .map(|link| (link.user_id.clone(), link))
-        .collect()
-}
-
-/// The simulator's stored punches as (employee key, time).
-async fn stored(admin_url: &str) -> Vec<(String, String)> {
-    let punches: Vec<Value> = reqwest::get(format!("{admin_url}/companies/cyzen3/punches"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    punches
-        .iter()
-        .map(|p| {
-            (
-                p["employeeKey"].as_str().unwrap().to_owned(),
-                p["time"].as_str().unwrap().to_owned(),
-            )
-        })
         .collect()
 }
 
@@ -252,7 +232,7 @@ async fn switch_offs_and_code_fixes_take_effect_at_once() {
     )
     .await;
     wait_for(&sim.admin_url, 5, Duration::from_secs(60)).await;
-    let all = stored(&sim.admin_url).await;
+    let all = sim_punch_fields(&sim.admin_url, ["employeeKey", "time"]).await;
     let at = |key: &str, seconds: i64| {
         let time = chrono::DateTime::from_timestamp(1_717_714_800 + seconds, 0)
             .unwrap()

@@ -19,6 +19,15 @@ pub const PUNCHES: usize = 120;
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
 pub async fn sim_punches(admin_url: &str) -> Vec<(String, String)> {
+    sim_punch_fields(admin_url, ["time", "code"]).await
+}
+
+/// Two fields of each punch the simulator stored for the test company, e.g. `["employeeKey",
+/// "time"]`.
+pub async fn sim_punch_fields(
+    admin_url: &str,
+    [first, second]: [&str; 2],
+) -> Vec<(String, String)> {
     let stored: Vec<Value> = reqwest::get(format!("{admin_url}/companies/cyzen3/punches"))
         .await
         .unwrap()
@@ -29,8 +38,8 @@ pub async fn sim_punches(admin_url: &str) -> Vec<(String, String)> {
         .iter()
         .map(|p| {
             (
-                p["time"].as_str().unwrap().to_owned(),
-                p["code"].as_str().unwrap().to_owned(),
+                p[first].as_str().unwrap().to_owned(),
+                p[second].as_str().unwrap().to_owned(),
             )
         })
         .collect()
