@@ -11,7 +11,7 @@ use super::report;
 
 /// Every user-day of the company in `start..=end`, all pages.
 pub async fn all_days(
-    syncer: &mut SyncerServiceClient<super::Api>,
+    syncer: &mut SyncerServiceClient<super::calls::Api>,
     company_id: &str,
     start: &str,
     end: &str,
