@@ -36,39 +36,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_manuals_table() {
-        // 勤務開始 / 勤務終了 of any name; 勤務中 only by the two break names.
-        assert_eq!(
-            punch_type(StatusKind::WorkStart, "出勤"),
-            PunchType::ClockIn
-        );
-        assert_eq!(
-            punch_type(StatusKind::WorkStart, "直行"),
-            PunchType::ClockIn
-        );
-        assert_eq!(punch_type(StatusKind::WorkEnd, "退勤"), PunchType::ClockOut);
-        assert_eq!(punch_type(StatusKind::WorkEnd, "直帰"), PunchType::ClockOut);
-        assert_eq!(
-            punch_type(StatusKind::Working, "休憩開始"),
-            PunchType::BreakStart
-        );
-        assert_eq!(
-            punch_type(StatusKind::Working, "休憩終了"),
-            PunchType::BreakEnd
-        );
-        assert_eq!(
-            punch_type(StatusKind::Working, "作業開始"),
-            PunchType::NotSynced
-        );
-        assert_eq!(
-            punch_type(StatusKind::OffDuty, "休憩開始"),
-            PunchType::NotSynced
-        );
-        // A break name on another kind follows the kind.
-        assert_eq!(
-            punch_type(StatusKind::WorkStart, "休憩開始"),
-            PunchType::ClockIn
-        );
+    fn each_answer_of_the_shared_rule_arrives() {
+        // The manual's whole table is tested where it lives (kintai_core::punch_type); here,
+        // one case per answer, so that each arm of the mapping is seen.
+        let cases = [
+            (StatusKind::WorkStart, "直行", PunchType::ClockIn),
+            (StatusKind::WorkEnd, "直帰", PunchType::ClockOut),
+            (StatusKind::Working, "休憩開始", PunchType::BreakStart),
+            (StatusKind::Working, "休憩終了", PunchType::BreakEnd),
+            (StatusKind::Working, "作業開始", PunchType::NotSynced),
+            (StatusKind::OffDuty, "休憩開始", PunchType::NotSynced),
+        ];
+        for (kind, name, expected) in cases {
+            assert_eq!(punch_type(kind, name), expected, "{kind:?} {name}");
+        }
     }
 
     #[test]
