@@ -7,10 +7,12 @@
 //!   `NAME::sqlite` and `NAME::postgres`, counted by `cargo xtask test`);
 //! - the KING OF TIME simulator and one way to build a client for it ([`sim`]);
 //! - [`jst`] and [`day`] for the instants and dates tests are written in;
-//! - readers of the error details a refusal carries ([`status`]).
+//! - readers of the error details a refusal carries ([`status`]);
+//! - a tracing layer that keeps every span and event ([`spans::Capture`]).
 
 mod app;
 pub mod sim;
+pub mod spans;
 pub mod status;
 mod time;
 

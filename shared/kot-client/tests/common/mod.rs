@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use kot_client::{KotClient, KotConfig, RateLimit, Token};
 use kot_sim::{Clock, NewEmployee, SimConfig, SimHandle, Simulator, TokenOptions};
 
@@ -23,17 +23,14 @@ pub struct Fixture {
     pub goro: String,
 }
 
-/// An instant given in JST, e.g. `jst("2024-06-03T12:00:00")`.
+pub use kintai_testkit::day;
+/// An instant given in JST, as a `DateTime<Utc>`: `utc("2024-06-03T12:00:00")`.
+pub use kintai_testkit::jst as utc;
+
+/// An instant given in JST and kept in JST's offset (what the client's requests carry), e.g.
+/// `jst("2024-06-03T12:00:00")`.
 pub fn jst(local: &str) -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339(&format!("{local}+09:00")).unwrap()
-}
-
-pub fn utc(local_jst: &str) -> DateTime<Utc> {
-    jst(local_jst).to_utc()
-}
-
-pub fn day(text: &str) -> NaiveDate {
-    text.parse().unwrap()
+    utc(local).with_timezone(&kot_client::jst())
 }
 
 /// Limits generous enough that pacing never slows a test down.

@@ -2,7 +2,7 @@
 //! raw HTTP helper that sends exactly what a test says.
 #![allow(dead_code)]
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::NaiveTime;
 use kot_sim::{Clock, NewEmployee, SimConfig, SimHandle, Simulator, TokenOptions};
 use serde_json::Value;
 
@@ -16,11 +16,8 @@ pub struct Sim {
     pub key: String,
 }
 
-pub fn utc(local_jst: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{local_jst}+09:00"))
-        .unwrap()
-        .to_utc()
-}
+/// An instant given in JST, as a `DateTime<Utc>`.
+pub use kintai_testkit::jst as utc;
 
 pub async fn start() -> Sim {
     let sim = Simulator::new(SimConfig {
