@@ -8,13 +8,16 @@
 //! the syncer, and never in the restricted hours: then it is left for the next run after them,
 //! which the dispatcher schedules.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, TimeZone, Utc};
-use kot_client::{KotError, Token, is_restricted, jst_date, next_unrestricted};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use kot_client::{
+    DailyWorkingSummary, KotError, Token, is_restricted, jst_date, next_unrestricted,
+};
 
+use crate::day_scope::{KotDays, Scope};
 use crate::day_store::{self, DayRow, UserDay};
-use crate::day_verdict::{DayFacts, KotPunch, judge};
+use crate::day_verdict::{DayFacts, OurPunch, judge};
 use crate::model::LedgerState;
 use crate::syncer::Syncer;
 use crate::working_day::border_day;
@@ -66,6 +69,74 @@ impl Syncer {
         now: DateTime<Utc>,
     ) -> Result<DayCheck, CheckError> {
         let db = self.db();
+        let due = Due::read(db, company_id, now).await?;
+        if due.touched.is_empty() && due.month_employees.is_empty() {
+            if due.month_due {
+                // Nothing posted this month: nothing to compare, done for today.
+                day_store::save(db, company_id, &[], &[], Some(due.check_day)).await?;
+            }
+            return Ok(DayCheck {
+                days: 0,
+                next_at: due.tomorrow,
+            });
+        }
+        if is_restricted(now) {
+            return Ok(DayCheck {
+                days: 0,
+                next_at: Some(next_unrestricted(now)),
+            });
+        }
+        let mut scope = Scope::new(
+            &due.touched,
+            due.month_due,
+            &due.month_employees,
+            due.month_start,
+            due.today,
+        );
+        let keys = scope.keys();
+        let vendor = &self.deps().vendor;
+        let summaries = vendor
+            .daily_workings(token, &keys, scope.start, scope.end)
+            .await?;
+        let records = vendor
+            .read_days(token, &keys, scope.start, scope.end)
+            .await?;
+        let kot = scope.kot_days(records);
+        let summary_of = scope.summaries(&summaries);
+        let ours =
+            day_store::our_punches(db, company_id, &scope.users(), scope.start, scope.end).await?;
+        scope.add_our_days(&ours);
+        let (rows, checked) = judge_days(&scope, &ours, &kot, &summary_of, now);
+        let month_checked = due.month_due.then_some(due.check_day);
+        day_store::save(db, company_id, &rows, &checked, month_checked).await?;
+        Ok(DayCheck {
+            days: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+            next_at: due.tomorrow,
+        })
+    }
+}
+
+/// What is due for a check of the company now.
+struct Due {
+    today: NaiveDate,
+    /// The once-a-day check's day (it starts at [`DAILY_CHECK_AT`]).
+    check_day: NaiveDate,
+    month_start: NaiveDate,
+    /// Sent-to days not checked yet, with the employee key.
+    touched: Vec<(UserDay, String)>,
+    month_due: bool,
+    /// (user, key) posted to this month, when the whole-month check is due; else empty.
+    month_employees: Vec<(String, String)>,
+    /// Tomorrow's whole-month check, for a company that has posted this month.
+    tomorrow: Option<DateTime<Utc>>,
+}
+
+impl Due {
+    async fn read(
+        db: &kintai_core::Db,
+        company_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, CheckError> {
         let today = jst_date(&now);
         // The once-a-day check's "day" starts at DAILY_CHECK_AT: a run after midnight does not
         // use up the check that should see yesterday's shifts over.
@@ -81,164 +152,66 @@ impl Syncer {
         let touched = day_store::unchecked_sent_days(db, company_id, previous_month_start).await?;
         let month_due = day_store::month_checked_on(db, company_id).await? != Some(check_day);
         let posted = day_store::posted_employees(db, company_id, month_start).await?;
-        // Tomorrow's whole-month check, for a company that has posted this month.
         let tomorrow = (!posted.is_empty() || !touched.is_empty()).then(|| next_daily_check(now));
-        let month_employees = if month_due { posted } else { Vec::new() };
-        if touched.is_empty() && month_employees.is_empty() {
-            if month_due {
-                // Nothing posted this month: nothing to compare, done for today.
-                day_store::save(db, company_id, &[], &[], Some(check_day)).await?;
-            }
-            return Ok(DayCheck {
-                days: 0,
-                next_at: tomorrow,
-            });
-        }
-        if is_restricted(now) {
-            return Ok(DayCheck {
-                days: 0,
-                next_at: Some(next_unrestricted(now)),
-            });
-        }
-
-        // Which employees, which users, which days.
-        let mut users_of_key: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut wanted: BTreeSet<UserDay> = BTreeSet::new();
-        let (mut start, mut end) = (today, month_start);
-        for (user_day, key) in &touched {
-            users_of_key
-                .entry(key.clone())
-                .or_default()
-                .insert(user_day.user_id.clone());
-            start = start.min(user_day.day);
-            end = end.max(user_day.day);
-            wanted.insert(user_day.clone());
-        }
-        if !month_employees.is_empty() {
-            start = start.min(month_start);
-            end = end.max(today);
-        }
-        for (user, key) in &month_employees {
-            users_of_key
-                .entry(key.clone())
-                .or_default()
-                .insert(user.clone());
-        }
-        let keys: Vec<String> = users_of_key.keys().cloned().collect();
-        let vendor = &self.deps().vendor;
-        let summaries = vendor.daily_workings(token, &keys, start, end).await?;
-        let records = vendor.read_days(token, &keys, start, end).await?;
-
-        // KING OF TIME's side per user-day.
-        let mut kot: HashMap<UserDay, (String, Vec<KotPunch>)> = HashMap::new();
-        for ((key, day), day_records) in records {
-            // The listing has an entry for every day of the range, punched or not.
-            if day_records.is_empty() {
-                continue;
-            }
-            for user_id in users_of_key.get(&key).into_iter().flatten() {
-                let user_day = UserDay {
-                    user_id: user_id.clone(),
-                    day,
-                };
-                let entry = kot
-                    .entry(user_day.clone())
-                    .or_insert_with(|| (key.clone(), Vec::new()));
-                entry.1.extend(day_records.iter().map(|record| KotPunch {
-                    time: record.time,
-                    code: record.code.clone(),
-                    name: record.name.clone(),
-                }));
-                if month_due && month_employees.iter().any(|(u, _)| u == user_id) {
-                    wanted.insert(user_day);
-                }
-            }
-        }
-        let mut summary_of = HashMap::new();
-        for summary in &summaries {
-            for user_id in users_of_key
-                .get(&summary.employee_key)
-                .into_iter()
-                .flatten()
-            {
-                let user_day = UserDay {
-                    user_id: user_id.clone(),
-                    day: summary.date,
-                };
-                // An エラー勤務 day without punches (e.g. all removed) is worth a verdict too.
-                if month_due && summary.is_error {
-                    wanted.insert(user_day.clone());
-                }
-                summary_of.insert(user_day, summary);
-            }
-        }
-        let users: BTreeSet<&str> = users_of_key
-            .values()
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        let users: Vec<&str> = users.into_iter().collect();
-        let ours = day_store::our_punches(db, company_id, &users, start, end).await?;
-        if month_due {
-            for user_day in ours.keys() {
-                if month_employees.iter().any(|(u, _)| *u == user_day.user_id) {
-                    wanted.insert(user_day.clone());
-                }
-            }
-        }
-
-        let mut rows = Vec::new();
-        let mut checked = Vec::new();
-        for user_day in wanted {
-            let our_day = ours.get(&user_day).map_or(&[][..], Vec::as_slice);
-            let (kot_key, kot_day) = kot
-                .get(&user_day)
-                .map_or((None, &[][..]), |(key, punches)| {
-                    (Some(key.as_str()), punches.as_slice())
-                });
-            let (verdict, reason) = judge(DayFacts {
-                ours: our_day,
-                kot: kot_day,
-                summary: summary_of.get(&user_day).copied(),
-                now,
-            });
-            let employee_key = our_day
-                .iter()
-                .rev()
-                .map(|p| p.employee_key.as_str())
-                .find(|key| !key.is_empty())
-                .or(kot_key)
-                .unwrap_or_default()
-                .to_owned();
-            checked.extend(
-                our_day
-                    .iter()
-                    .filter(|p| p.state == LedgerState::Sent)
-                    .map(|p| p.punch_id.clone()),
-            );
-            rows.push(DayRow {
-                user_id: user_day.user_id.clone(),
-                day: user_day.day,
-                employee_key,
-                verdict,
-                reason: reason.to_stored(),
-                kot_punches: kot_day.to_vec(),
-                checked_at: now,
-            });
-        }
-        day_store::save(
-            db,
-            company_id,
-            &rows,
-            &checked,
-            month_due.then_some(check_day),
-        )
-        .await?;
-        Ok(DayCheck {
-            days: u32::try_from(rows.len()).unwrap_or(u32::MAX),
-            next_at: tomorrow,
+        Ok(Self {
+            today,
+            check_day,
+            month_start,
+            touched,
+            month_due,
+            month_employees: if month_due { posted } else { Vec::new() },
+            tomorrow,
         })
     }
+}
+
+/// One verdict per wanted user-day, and the sent punches it covered (marked checked).
+fn judge_days(
+    scope: &Scope,
+    ours: &HashMap<UserDay, Vec<OurPunch>>,
+    kot: &KotDays,
+    summary_of: &HashMap<UserDay, &DailyWorkingSummary>,
+    now: DateTime<Utc>,
+) -> (Vec<DayRow>, Vec<String>) {
+    let mut rows = Vec::new();
+    let mut checked = Vec::new();
+    for user_day in &scope.wanted {
+        let our_day = ours.get(user_day).map_or(&[][..], Vec::as_slice);
+        let (kot_key, kot_day) = kot.get(user_day).map_or((None, &[][..]), |(key, punches)| {
+            (Some(key.as_str()), punches.as_slice())
+        });
+        let (verdict, reason) = judge(DayFacts {
+            ours: our_day,
+            kot: kot_day,
+            summary: summary_of.get(user_day).copied(),
+            now,
+        });
+        // The key our last post went to, else the one KING OF TIME's punches were read under.
+        let employee_key = our_day
+            .iter()
+            .rev()
+            .map(|p| p.employee_key.as_str())
+            .find(|key| !key.is_empty())
+            .or(kot_key)
+            .unwrap_or_default()
+            .to_owned();
+        checked.extend(
+            our_day
+                .iter()
+                .filter(|p| p.state == LedgerState::Sent)
+                .map(|p| p.punch_id.clone()),
+        );
+        rows.push(DayRow {
+            user_id: user_day.user_id.clone(),
+            day: user_day.day,
+            employee_key,
+            verdict,
+            reason: reason.to_stored(),
+            kot_punches: kot_day.to_vec(),
+            checked_at: now,
+        });
+    }
+    (rows, checked)
 }
 
 /// The next once-a-day check: the next [`DAILY_CHECK_AT`] JST after `now`.
