@@ -58,38 +58,13 @@ impl DevStack {
         // One clock for the three services, shifted to `--start-at` when given (the simulator's
         // own clock is set to the same start below).
         let now = options.now.map_or_else(Clock::system, Clock::starting_at);
-        let simulator = if config.kot.base_url.is_empty() {
-            let sim = kot::seeded_simulator()?;
-            if let Some(start) = options.now {
-                sim.set_clock(kot_sim::Clock::starting_at(start));
-            }
-            let handle = sim
-                .spawn_local()
-                .await
-                .context("cannot start the KING OF TIME simulator")?;
-            tracing::info!(
-                base_url = %handle.base_url,
-                company = kot::DEV_COMPANY_CODE,
-                "built-in KING OF TIME simulator; its token for the example company is {}",
-                kot::DEV_TOKEN
-            );
-            Some(handle)
-        } else {
-            None
-        };
+        let simulator = start_simulator(config, options.now).await?;
         let kot_base_url = match &simulator {
             Some(handle) => handle.base_url.to_string(),
             None => config.kot.base_url.clone(),
         };
         let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot_base_url)?;
-        // The services call each other through this very port unless peers are configured.
-        let own_url = format!("http://{address}");
-        let settings_url = non_empty(&config.peers.settings_url)
-            .unwrap_or(&own_url)
-            .to_owned();
-        let matcher_url = non_empty(&config.peers.matcher_url)
-            .unwrap_or(&own_url)
-            .to_owned();
+        let (settings_url, matcher_url) = peer_urls(config, address);
 
         let max = config.server.max_message_bytes;
         let settings_deps = SettingsDeps {
@@ -137,32 +112,7 @@ impl DevStack {
             let _ = stopped.await;
         }));
 
-        let mut background = Vec::new();
-        // Prompt delivery belongs to the stack that runs on its own (`kintai dev`); the demo
-        // drives every run itself.
-        if options.periodic && config.syncer.dispatch {
-            background.push(kintai_syncer::spawn_dispatcher(syncer.clone()));
-        }
-        if options.periodic {
-            let match_every = Duration::from_secs(config.dev.match_interval_secs);
-            let sync_every = Duration::from_secs(config.dev.sync_interval_secs);
-            if config.matcher.dispatch {
-                background.push(kintai_matcher::spawn_dispatcher(
-                    matcher_api.matcher().clone(),
-                    config.matcher.dispatch_options(),
-                ));
-            }
-            background.push(kintai_matcher::spawn_periodic(
-                matcher_api.matcher().clone(),
-                Duration::from_secs(2),
-                match_every,
-            ));
-            background.push(kintai_syncer::spawn_periodic(
-                syncer.clone(),
-                sync_every,
-                std::future::pending(),
-            ));
-        }
+        let background = background_tasks(config, &options, &matcher_api, &syncer);
         tracing::info!(
             address = %address,
             data_dir = %options.data_dir.display(),
@@ -219,4 +169,72 @@ pub async fn dev(config: &Config, start_at: Option<DateTime<Utc>>) -> anyhow::Re
     let stack = DevStack::start(config, options).await?;
     shutdown_signal().await;
     stack.stop().await
+}
+
+/// The built-in simulator (seeded with the example company), unless `kot.base_url` names
+/// another KING OF TIME; its clock starts where the services' does.
+async fn start_simulator(
+    config: &Config,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<Option<kot_sim::SimHandle>> {
+    if !config.kot.base_url.is_empty() {
+        return Ok(None);
+    }
+    let sim = kot::seeded_simulator()?;
+    if let Some(start) = now {
+        sim.set_clock(kot_sim::Clock::starting_at(start));
+    }
+    let handle = sim
+        .spawn_local()
+        .await
+        .context("cannot start the KING OF TIME simulator")?;
+    tracing::info!(
+        base_url = %handle.base_url,
+        company = kot::DEV_COMPANY_CODE,
+        "built-in KING OF TIME simulator; its token for the example company is {}",
+        kot::DEV_TOKEN
+    );
+    Ok(Some(handle))
+}
+
+/// Settings' and the matcher's URLs: this very port unless peers are configured.
+fn peer_urls(config: &Config, address: SocketAddr) -> (String, String) {
+    let own_url = format!("http://{address}");
+    let settings_url = non_empty(&config.peers.settings_url).unwrap_or(&own_url);
+    let matcher_url = non_empty(&config.peers.matcher_url).unwrap_or(&own_url);
+    (settings_url.to_owned(), matcher_url.to_owned())
+}
+
+/// What runs on its own in `kintai dev` (`periodic`): the dispatchers (prompt delivery and
+/// re-matching) and the periodic runs in the CronJobs' place. The demo drives every run itself.
+fn background_tasks(
+    config: &Config,
+    options: &DevOptions,
+    matcher_api: &kintai_matcher::MatcherApi,
+    syncer: &Syncer,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut background = Vec::new();
+    if !options.periodic {
+        return background;
+    }
+    if config.syncer.dispatch {
+        background.push(kintai_syncer::spawn_dispatcher(syncer.clone()));
+    }
+    if config.matcher.dispatch {
+        background.push(kintai_matcher::spawn_dispatcher(
+            matcher_api.matcher().clone(),
+            config.matcher.dispatch_options(),
+        ));
+    }
+    background.push(kintai_matcher::spawn_periodic(
+        matcher_api.matcher().clone(),
+        Duration::from_secs(2),
+        Duration::from_secs(config.dev.match_interval_secs),
+    ));
+    background.push(kintai_syncer::spawn_periodic(
+        syncer.clone(),
+        Duration::from_secs(config.dev.sync_interval_secs),
+        std::future::pending(),
+    ));
+    background
 }

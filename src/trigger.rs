@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use kintai_core::peer::PeerChannel;
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{MatchOutcome, RunMatchRequest};
 use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
@@ -50,6 +51,19 @@ async fn call(
     dry_run: bool,
     credentials: kintai_core::auth::ClientCredentials,
 ) -> ExitCode {
+    let channel = match connect(target).await {
+        Ok(channel) => kintai_core::peer::peer_channel(channel, credentials),
+        Err(exit) => return exit,
+    };
+    let company_id = company.unwrap_or_default();
+    match run {
+        RunKind::Match => run_match(channel, company_id).await,
+        RunKind::Sync => run_sync(channel, company_id, dry_run).await,
+    }
+}
+
+/// A connected channel to `--target` (`host:port` or a URL), or the exit code saying why not.
+async fn connect(target: &str) -> Result<tonic::transport::Channel, ExitCode> {
     let uri = if target.contains("://") {
         target.to_owned()
     } else {
@@ -59,75 +73,65 @@ async fn call(
         Ok(endpoint) => endpoint.connect_timeout(std::time::Duration::from_secs(10)),
         Err(error) => {
             eprintln!("kintai trigger: --target is not an address: {error}");
-            return ExitCode::from(crate::config::EXIT_CONFIG as u8);
+            return Err(ExitCode::from(crate::config::EXIT_CONFIG as u8));
         }
     };
-    let channel = match endpoint.connect().await {
-        Ok(channel) => channel,
-        Err(error) => {
-            eprintln!("kintai trigger: cannot reach {target}: {error}");
-            return ExitCode::from(EXIT_UNREACHABLE);
-        }
+    endpoint.connect().await.map_err(|error| {
+        eprintln!("kintai trigger: cannot reach {target}: {error}");
+        ExitCode::from(EXIT_UNREACHABLE)
+    })
+}
+
+async fn run_match(channel: PeerChannel, company_id: String) -> ExitCode {
+    let mut client = MatcherServiceClient::new(channel);
+    let response = match client.run_match(RunMatchRequest { company_id }).await {
+        Ok(response) => response.into_inner(),
+        Err(status) => return rpc_failed("RunMatch", &status),
     };
-    let company_id = company.unwrap_or_default();
-    match run {
-        RunKind::Match => {
-            let mut client =
-                MatcherServiceClient::new(kintai_core::peer::peer_channel(channel, credentials));
-            match client.run_match(RunMatchRequest { company_id }).await {
-                Ok(response) => {
-                    let mut failed = 0;
-                    for result in &response.get_ref().results {
-                        let outcome = result.outcome();
-                        failed += usize::from(outcome == MatchOutcome::Failed);
-                        println!(
-                            "company={} outcome={} users={} linked={} unlinked={} reason={:?}",
-                            result.company_id,
-                            outcome.as_str_name(),
-                            result.users,
-                            result.linked,
-                            result.unlinked,
-                            result.reason
-                        );
-                    }
-                    finish("match", failed)
-                }
-                Err(status) => rpc_failed("RunMatch", &status),
-            }
-        }
-        RunKind::Sync => {
-            let mut client =
-                SyncerServiceClient::new(kintai_core::peer::peer_channel(channel, credentials));
-            match client
-                .run_sync(RunSyncRequest {
-                    company_id,
-                    dry_run,
-                })
-                .await
-            {
-                Ok(response) => {
-                    let mut failed = 0;
-                    for result in &response.get_ref().results {
-                        let outcome = result.outcome();
-                        failed += usize::from(outcome == SyncOutcome::Failed);
-                        println!(
-                            "company={} outcome={} sent={} held={} not_synced={} failed={} deferred={} reason={:?}",
-                            result.company_id,
-                            outcome.as_str_name(),
-                            result.sent,
-                            result.held,
-                            result.not_synced,
-                            result.failed,
-                            result.deferred,
-                            result.reason
-                        );
-                    }
-                    finish("sync", failed)
-                }
-                Err(status) => rpc_failed("RunSync", &status),
-            }
-        }
+    let mut failed = 0;
+    for result in &response.results {
+        let outcome = result.outcome();
+        failed += usize::from(outcome == MatchOutcome::Failed);
+        println!(
+            "company={} outcome={} users={} linked={} unlinked={} reason={:?}",
+            result.company_id,
+            outcome.as_str_name(),
+            result.users,
+            result.linked,
+            result.unlinked,
+            result.reason
+        );
     }
+    finish("match", failed)
+}
+
+async fn run_sync(channel: PeerChannel, company_id: String, dry_run: bool) -> ExitCode {
+    let mut client = SyncerServiceClient::new(channel);
+    let request = RunSyncRequest {
+        company_id,
+        dry_run,
+    };
+    let response = match client.run_sync(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) => return rpc_failed("RunSync", &status),
+    };
+    let mut failed = 0;
+    for result in &response.results {
+        let outcome = result.outcome();
+        failed += usize::from(outcome == SyncOutcome::Failed);
+        println!(
+            "company={} outcome={} sent={} held={} not_synced={} failed={} deferred={} reason={:?}",
+            result.company_id,
+            outcome.as_str_name(),
+            result.sent,
+            result.held,
+            result.not_synced,
+            result.failed,
+            result.deferred,
+            result.reason
+        );
+    }
+    finish("sync", failed)
 }
 
 fn finish(run: &str, failed_companies: usize) -> ExitCode {
