@@ -128,7 +128,8 @@ fn is_in_kot(punch: &OurPunch) -> bool {
     matches!(punch.state, LedgerState::Sent | LedgerState::InFlight)
 }
 
-/// Judges one user's working day.
+/// Judges one user's working day: KING OF TIME's エラー勤務 first, then a difference between
+/// what we sent and what it holds, then a missing 出勤 / 退勤, then a settled day.
 pub fn judge(facts: DayFacts<'_>) -> (Verdict, Text) {
     let DayFacts {
         ours,
@@ -136,23 +137,35 @@ pub fn judge(facts: DayFacts<'_>) -> (Verdict, Text) {
         summary,
         now,
     } = facts;
-    let sent: Vec<&OurPunch> = ours
-        .iter()
-        .filter(|p| p.state == LedgerState::Sent)
-        .collect();
-    let kot_clock_ins = kot.iter().filter(|k| k.code.trim() == "1").count();
     if summary.is_some_and(|s| s.is_error) {
+        let kot_clock_ins = kot.iter().filter(|k| k.code.trim() == "1").count();
         return (Verdict::KotErrorDay, error_cause(ours, kot, kot_clock_ins));
     }
-
-    let gone: Vec<String> = sent
+    if let Some(difference) = difference(ours, kot) {
+        return difference;
+    }
+    // 打刻漏れ from cyzen and KING OF TIME together: an unsent 出勤 of ours counts as present
+    // (it is not forgotten, only not delivered yet).
+    let counted: Vec<&OurPunch> = ours
         .iter()
-        .filter(|p| !kot.iter().any(|k| k.is(p)))
-        .map(|p| our_label(p))
+        .filter(|p| !matches!(p.state, LedgerState::NotSynced | LedgerState::Expired))
+        .collect();
+    if let Some(open) = open_shift(&counted, kot, now) {
+        return open;
+    }
+    settled(&counted, kot, summary)
+}
+
+/// A sent punch KING OF TIME no longer holds, or one it holds that we did not send.
+fn difference(ours: &[OurPunch], kot: &[KotPunch]) -> Option<(Verdict, Text)> {
+    let gone: Vec<String> = ours
+        .iter()
+        .filter(|p| p.state == LedgerState::Sent && !kot.iter().any(|k| k.is(p)))
+        .map(our_label)
         .collect();
     if !gone.is_empty() {
         let text = Text::new("days-differs-missing").text_arg("punchList", list(gone));
-        return (Verdict::Differs, text);
+        return Some((Verdict::Differs, text));
     }
     let foreign: Vec<String> = kot
         .iter()
@@ -161,16 +174,19 @@ pub fn judge(facts: DayFacts<'_>) -> (Verdict, Text) {
         .collect();
     if !foreign.is_empty() {
         let text = Text::new("days-differs-foreign").text_arg("punchList", list(foreign));
-        return (Verdict::Differs, text);
+        return Some((Verdict::Differs, text));
     }
+    None
+}
 
-    // 打刻漏れ from cyzen and KING OF TIME together: an unsent 出勤 of ours counts as present
-    // (it is not forgotten, only not delivered yet).
-    let counted: Vec<&OurPunch> = ours
-        .iter()
-        .filter(|p| !matches!(p.state, LedgerState::NotSynced | LedgerState::Expired))
-        .collect();
-    let clock_ins: Vec<DateTime<Utc>> = counted
+/// No 出勤 on either side, or a 出勤 without 退勤 (still open within the shift window, missing
+/// after it).
+fn open_shift(
+    counted: &[&OurPunch],
+    kot: &[KotPunch],
+    now: DateTime<Utc>,
+) -> Option<(Verdict, Text)> {
+    let clock_ins = counted
         .iter()
         .filter(|p| p.punch_type == PunchType::ClockIn)
         .map(|p| p.punched_at)
@@ -178,53 +194,55 @@ pub fn judge(facts: DayFacts<'_>) -> (Verdict, Text) {
             kot.iter()
                 .filter(|k| k.code.trim() == "1")
                 .map(|k| k.time.to_utc()),
-        )
-        .collect();
+        );
+    let Some(last_clock_in) = clock_ins.max() else {
+        let text =
+            Text::new("days-missing-clock-in").text_arg("punchList", all_labels(counted, kot));
+        return Some((Verdict::MissingClockIn, text));
+    };
     let has_clock_out = counted.iter().any(|p| p.punch_type == PunchType::ClockOut)
         || kot.iter().any(|k| k.code.trim() == "2");
-    let all_labels = || {
-        let mut labels: Vec<(i64, String)> = counted
-            .iter()
-            .map(|p| (p.punched_at.timestamp(), our_label(p)))
-            .chain(
-                kot.iter()
-                    .filter(|k| !counted.iter().any(|p| k.is(p)))
-                    .map(|k| (k.time.timestamp(), k.label())),
-            )
-            .collect();
-        labels.sort();
-        list(labels.into_iter().map(|(_, label)| label).collect())
-    };
-    let Some(last_clock_in) = clock_ins.iter().max().copied() else {
-        return (
-            Verdict::MissingClockIn,
-            Text::new("days-missing-clock-in").text_arg("punchList", all_labels()),
-        );
-    };
-    let window_hours = SHIFT_WINDOW.num_hours().to_string();
-    if !has_clock_out {
-        let id = if now - last_clock_in >= SHIFT_WINDOW {
-            "days-missing-clock-out"
-        } else {
-            "days-ok-open"
-        };
-        let text = Text::new(id)
-            .arg("clockInAt", hhmm(last_clock_in))
-            .arg("windowHours", &window_hours);
-        let verdict = if id == "days-ok-open" {
-            Verdict::Ok
-        } else {
-            Verdict::MissingClockOut
-        };
-        return (verdict, text);
+    if has_clock_out {
+        return None;
     }
+    let (verdict, id) = if now - last_clock_in >= SHIFT_WINDOW {
+        (Verdict::MissingClockOut, "days-missing-clock-out")
+    } else {
+        (Verdict::Ok, "days-ok-open")
+    };
+    let text = Text::new(id)
+        .arg("clockInAt", hhmm(last_clock_in))
+        .arg("windowHours", SHIFT_WINDOW.num_hours().to_string());
+    Some((verdict, text))
+}
 
+/// Every punch of the day on either side, once, in time order.
+fn all_labels(counted: &[&OurPunch], kot: &[KotPunch]) -> Text {
+    let mut labels: Vec<(i64, String)> = counted
+        .iter()
+        .map(|p| (p.punched_at.timestamp(), our_label(p)))
+        .chain(
+            kot.iter()
+                .filter(|k| !counted.iter().any(|p| k.is(p)))
+                .map(|k| (k.time.timestamp(), k.label())),
+        )
+        .collect();
+    labels.sort();
+    list(labels.into_iter().map(|(_, label)| label).collect())
+}
+
+/// A day with 出勤 and 退勤: 締め (closed) or ok, naming our punches not in KING OF TIME.
+fn settled(
+    counted: &[&OurPunch],
+    kot: &[KotPunch],
+    summary: Option<&DailyWorkingSummary>,
+) -> (Verdict, Text) {
+    let unsent: Vec<String> = counted
+        .iter()
+        .filter(|p| !is_in_kot(p))
+        .map(|p| our_label(p))
+        .collect();
     if summary.is_some_and(|s| s.is_closing) {
-        let unsent: Vec<String> = counted
-            .iter()
-            .filter(|p| !is_in_kot(p))
-            .map(|p| our_label(p))
-            .collect();
         let text = if unsent.is_empty() {
             Text::new("days-closed")
         } else {
@@ -234,20 +252,15 @@ pub fn judge(facts: DayFacts<'_>) -> (Verdict, Text) {
         };
         return (Verdict::Closed, text);
     }
-    let unsent: Vec<String> = counted
-        .iter()
-        .filter(|p| !is_in_kot(p))
-        .map(|p| our_label(p))
-        .collect();
-    if !unsent.is_empty() {
-        // Not a difference: KING OF TIME holds what we sent; the rest says why in ListPunches.
-        let text = Text::new("days-ok-unsent")
-            .arg("n", kot.len())
-            .arg("unsentCount", unsent.len())
-            .text_arg("punchList", list(unsent));
-        return (Verdict::Ok, text);
+    if unsent.is_empty() {
+        return (Verdict::Ok, Text::new("days-ok").arg("n", kot.len()));
     }
-    (Verdict::Ok, Text::new("days-ok").arg("n", kot.len()))
+    // Not a difference: KING OF TIME holds what we sent; the rest says why in ListPunches.
+    let text = Text::new("days-ok-unsent")
+        .arg("n", kot.len())
+        .arg("unsentCount", unsent.len())
+        .text_arg("punchList", list(unsent));
+    (Verdict::Ok, text)
 }
 
 /// The likely cause of an エラー勤務 that we can see: our two 出勤 (the manual's warning), else
