@@ -3,22 +3,16 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use futures::channel::oneshot;
-use kintai_core::DbError;
 use kintai_core::lease::Lease;
 use kintai_core::redact::redact;
-use kot_client::{
-    Division, Employee, KotError, Token, format_kot_time, is_restricted, jst_date,
-    next_unrestricted,
-};
+use kot_client::{Division, Employee, KotError, Token, is_restricted, next_unrestricted};
 
-use crate::matching::{carry_over, match_users, rows_digest, set_day_borders};
-use crate::model::{CompanyRecord, Condition, DirectoryUser, LinkRow};
-use crate::report::{CompanyResult, Outcome, STORAGE_FAILED};
+use crate::company_result::Run;
+use crate::model::Condition;
+use crate::report::{CompanyResult, Outcome};
 use crate::run::Matcher;
-use crate::settings_port::{Credentials, condition};
-use crate::unchanged::{Known, UnchangedWriter};
+use crate::settings_port::{Credentials, IntegrationState, PortError, condition};
+use crate::unchanged::Known;
 
 /// A run's result, and whether storing it also gave the lease back.
 pub(crate) struct Finished {
@@ -27,7 +21,7 @@ pub(crate) struct Finished {
 }
 
 impl Finished {
-    fn failed(company_id: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn failed(company_id: &str, reason: impl Into<String>) -> Self {
         Self {
             result: CompanyResult::bare(company_id, Outcome::Failed, reason),
             lease_released: false,
@@ -42,17 +36,53 @@ impl Matcher {
         lease: &Lease,
         known: Option<Known>,
     ) -> Finished {
+        let (integration, run) = match self.begin(company_id, lease, known).await {
+            Ok(begun) => begun,
+            Err(failed) => return failed,
+        };
+        let condition = condition(&integration);
+        if condition != Condition::Ready {
+            return run
+                .keep(condition, Outcome::Skipped, skip_reason(condition))
+                .await;
+        }
+        let now = self.now();
+        if is_restricted(now) {
+            return run.deferred(next_unrestricted(now)).await;
+        }
+        let credentials = match self.deps.settings.credentials(company_id).await {
+            Ok(Some(credentials)) => credentials,
+            // Switched off or token deleted since GetIntegration answered.
+            Ok(None) => {
+                let reason = skip_reason(Condition::NoToken);
+                return run.keep(Condition::NoToken, Outcome::Skipped, reason).await;
+            }
+            Err(error) => return Finished::failed(company_id, error.to_string()),
+        };
+        match self.read_kot(&credentials.token).await {
+            Ok((employees, divisions)) => {
+                let mut finished = run.matched(&employees, &divisions).await;
+                if finished.result.outcome == Outcome::Matched {
+                    finished.result.directory_revision = Some(integration.directory_revision);
+                }
+                finished
+            }
+            Err(error) => self.unread(run, &credentials, error).await,
+        }
+    }
+
+    /// Reads the integration (with its directory revision) first, then the users: a directory
+    /// change committed in between shows as a newer revision, so it is matched again.
+    async fn begin<'a>(
+        &'a self,
+        company_id: &'a str,
+        lease: &'a Lease,
+        known: Option<Known>,
+    ) -> Result<(IntegrationState, Run<'a>), Finished> {
         let settings = &self.deps.settings;
-        // The integration (with its directory revision) first, then the users: a directory
-        // change committed in between shows as a newer revision, so it is matched again.
-        let integration = match settings.integration(company_id).await {
-            Ok(integration) => integration,
-            Err(error) => return Finished::failed(company_id, error.to_string()),
-        };
-        let mut users = match settings.users(company_id).await {
-            Ok(users) => users,
-            Err(error) => return Finished::failed(company_id, error.to_string()),
-        };
+        let failed = |error: PortError| Finished::failed(company_id, error.to_string());
+        let integration = settings.integration(company_id).await.map_err(failed)?;
+        let mut users = settings.users(company_id).await.map_err(failed)?;
         // Settings lists each user once, ordered by id; the table relies on both.
         users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         users.dedup_by(|a, b| a.user_id == b.user_id);
@@ -68,56 +98,33 @@ impl Matcher {
             record,
             writer,
         };
+        Ok((integration, run))
+    }
 
-        let condition = condition(&integration);
-        if condition != Condition::Ready {
-            return run
-                .keep(condition, Outcome::Skipped, skip_reason(condition))
-                .await;
-        }
-        let now = self.now();
-        if is_restricted(now) {
-            return run.deferred(next_unrestricted(now)).await;
-        }
-        let credentials = match settings.credentials(company_id).await {
-            Ok(Some(credentials)) => credentials,
-            // Switched off or token deleted since GetIntegration answered.
-            Ok(None) => {
-                let reason = skip_reason(Condition::NoToken);
-                return run.keep(Condition::NoToken, Outcome::Skipped, reason).await;
-            }
-            Err(error) => return Finished::failed(company_id, error.to_string()),
-        };
+    /// The company's employees and divisions.
+    async fn read_kot(&self, token: &Token) -> Result<(Vec<Employee>, Vec<Division>), KotError> {
+        let employees = self.list_employees(token).await?;
+        let divisions = self.list_divisions(token).await?;
+        Ok((employees, divisions))
+    }
 
-        let read = match self.list_employees(&credentials.token).await {
-            Ok(employees) => self
-                .list_divisions(&credentials.token)
-                .await
-                .map(|divisions| (employees, divisions)),
-            Err(error) => Err(error),
-        };
-        match read {
-            Ok((employees, divisions)) => {
-                let mut finished = run.matched(&employees, &divisions).await;
-                if finished.result.outcome == Outcome::Matched {
-                    finished.result.directory_revision = Some(integration.directory_revision);
-                }
-                finished
-            }
-            Err(KotError::AuthenticationFailed { message }) => {
+    /// KING OF TIME could not be read: the links stay, with the reason.
+    async fn unread(&self, run: Run<'_>, credentials: &Credentials, error: KotError) -> Finished {
+        match error {
+            KotError::AuthenticationFailed { message } => {
                 let reason = self
-                    .report_rejected(company_id, &credentials, &message)
+                    .report_rejected(run.company_id, credentials, &message)
                     .await;
                 run.keep(Condition::TokenRejected, Outcome::TokenRejected, reason)
                     .await
             }
             // Our clock and KING OF TIME's disagree about the window: believe KING OF TIME.
-            Err(error @ KotError::RestrictedHours { .. }) => {
+            error @ KotError::RestrictedHours { .. } => {
                 let now = self.now();
                 run.deferred(error.retry_not_before(now).unwrap_or(now))
                     .await
             }
-            Err(error) => {
+            error => {
                 let reason =
                     format!("KING OF TIME could not be read; existing links are kept: {error}");
                 run.keep(Condition::Ready, Outcome::Failed, reason).await
@@ -208,202 +215,4 @@ fn skip_reason(condition: Condition) -> String {
         Condition::Ready => "",
     }
     .to_owned()
-}
-
-/// The state one company's run carries to its end.
-struct Run<'a> {
-    matcher: &'a Matcher,
-    lease: &'a Lease,
-    company_id: &'a str,
-    users: Vec<DirectoryUser>,
-    /// The company's record as read under the lease before the run, when known.
-    record: Option<Option<CompanyRecord>>,
-    /// Stores an unchanged company together with others, in a run over every company; and
-    /// the signal that the run waits only for that write (see [`Known::slot`]).
-    writer: Option<(UnchangedWriter, oneshot::Sender<()>)>,
-}
-
-/// What the company record says about a run.
-struct Summary {
-    condition: Condition,
-    matched_at: Option<DateTime<Utc>>,
-    employees: u32,
-    outcome: Outcome,
-    reason: String,
-}
-
-impl Run<'_> {
-    async fn matched(self, employees: &[Employee], divisions: &[Division]) -> Finished {
-        let matched_at = self.matcher.now();
-        let (lease, company_id, matcher) = (self.lease, self.company_id, self.matcher);
-        // Computed before the write transaction begins, so that it holds SQLite's write lock
-        // only for the writes.
-        let mut rows = match_users(self.users, employees, jst_date(&matched_at));
-        set_day_borders(&mut rows, employees, divisions);
-        let digest = rows_digest(&rows);
-        let summary = Summary {
-            condition: Condition::Ready,
-            matched_at: Some(matched_at),
-            employees: u32::try_from(employees.len()).unwrap_or(u32::MAX),
-            outcome: Outcome::Matched,
-            reason: String::new(),
-        };
-        // The hourly run of an unchanged company whose record is known: the stored rows already
-        // are these rows, and the record goes with other companies' in a shared transaction.
-        if let (Some(_), Some(Some(before))) = (&self.writer, &self.record)
-            && before.rows_digest == digest
-            && let Some((writer, slot)) = self.writer
-        {
-            let record = next_record(company_id, Some(before), &summary, digest, matcher);
-            let _ = slot.send(());
-            let stored = writer.finish(record).await;
-            return finished(company_id, stored, &rows, summary);
-        }
-        // Until this run's own write ends, it counts against the concurrency.
-        let _slot = self.writer;
-        let known = self.record;
-        let stored = async {
-            let Some(mut finish) = matcher.store.begin_finish(lease, known).await? else {
-                return Ok(None);
-            };
-            // The hourly run of an unchanged company: the stored rows already are these rows,
-            // so they are neither read nor written.
-            let unchanged = finish
-                .record
-                .as_ref()
-                .is_some_and(|record| record.rows_digest == digest);
-            let previous = if unchanged {
-                None
-            } else {
-                Some(finish.load_links().await?)
-            };
-            let record = next_record(
-                company_id,
-                finish.record.as_ref(),
-                &summary,
-                digest,
-                matcher,
-            );
-            finish.commit(previous.as_ref(), &rows, &record).await?;
-            Ok(Some(()))
-        }
-        .await;
-        finished(company_id, stored, &rows, summary)
-    }
-
-    async fn deferred(self, next: DateTime<Utc>) -> Finished {
-        let reason = format!(
-            "restricted hours (08:30–10:00, 17:30–18:30 JST): KING OF TIME's employee list cannot be read before {}; existing links are kept",
-            format_kot_time(&next)
-        );
-        let outcome = Outcome::Deferred {
-            next_attempt_at: next,
-        };
-        self.keep(Condition::Ready, outcome, reason).await
-    }
-
-    /// KING OF TIME was not read: the links stay as they were (see [`carry_over`]).
-    async fn keep(self, condition: Condition, outcome: Outcome, reason: String) -> Finished {
-        let (lease, company_id, matcher) = (self.lease, self.company_id, self.matcher);
-        let summary = Summary {
-            condition,
-            matched_at: None,
-            employees: 0,
-            outcome,
-            reason,
-        };
-        let mut rows = Vec::new();
-        let known = self.record;
-        let stored = async {
-            let Some(mut finish) = matcher.store.begin_finish(lease, known).await? else {
-                return Ok(None);
-            };
-            let previous = finish.load_links().await?;
-            rows = carry_over(self.users, &previous);
-            let digest = rows_digest(&rows);
-            let record = next_record(
-                company_id,
-                finish.record.as_ref(),
-                &summary,
-                digest,
-                matcher,
-            );
-            finish.commit(Some(&previous), &rows, &record).await?;
-            Ok(Some(()))
-        }
-        .await;
-        finished(company_id, stored, &rows, summary)
-    }
-}
-
-/// The company record after a run; what KING OF TIME said last stays when it was not read.
-fn next_record(
-    company_id: &str,
-    before: Option<&CompanyRecord>,
-    summary: &Summary,
-    rows_digest: i64,
-    matcher: &Matcher,
-) -> CompanyRecord {
-    CompanyRecord {
-        company_id: company_id.to_owned(),
-        condition: summary.condition,
-        last_run_at: matcher.now(),
-        last_matched_at: summary
-            .matched_at
-            .or(before.and_then(|r| r.last_matched_at)),
-        last_reason: summary.reason.clone(),
-        employees: match summary.matched_at {
-            Some(_) => summary.employees,
-            None => before.map_or(0, |r| r.employees),
-        },
-        rows_digest,
-    }
-}
-
-/// The run's result once storing it succeeded (`Some`), found the lease lost (`None`) or
-/// failed.
-fn finished(
-    company_id: &str,
-    stored: Result<Option<()>, DbError>,
-    rows: &[LinkRow],
-    summary: Summary,
-) -> Finished {
-    match stored {
-        Ok(Some(())) => {}
-        Ok(None) => {
-            let result = CompanyResult::bare(
-                company_id,
-                Outcome::Busy,
-                "this run's lease expired and another run took the company over; its result was discarded",
-            );
-            return Finished {
-                result,
-                lease_released: true,
-            };
-        }
-        Err(error) => {
-            tracing::error!(company_id, %error, "cannot store the match result");
-            return Finished::failed(company_id, STORAGE_FAILED);
-        }
-    }
-    let users = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-    // What ListLinks shows: while the company cannot be matched every user is 無効.
-    let linked = if summary.condition == Condition::Ready {
-        u32::try_from(rows.iter().filter(|r| r.is_active()).count()).unwrap_or(u32::MAX)
-    } else {
-        0
-    };
-    Finished {
-        result: CompanyResult {
-            company_id: company_id.to_owned(),
-            outcome: summary.outcome,
-            reason: summary.reason,
-            users,
-            linked,
-            unlinked: users - linked,
-            employees: summary.employees,
-            directory_revision: None,
-        },
-        lease_released: true,
-    }
 }

@@ -8,6 +8,7 @@
 //!   the concurrency bound and the lease ttl.
 
 mod api;
+mod company_result;
 mod company_run;
 mod config;
 mod dispatch;
