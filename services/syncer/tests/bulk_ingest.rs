@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
 use kintai_proto::syncer::v1::RecordOutcome;
+use kintai_testkit::{both_engines, jst};
 
 const C: &str = "acme";
 

@@ -5,25 +5,24 @@
 mod common;
 
 use common::*;
-use kintai_core::{Db, both_engines};
+use kintai_core::Db;
 use kintai_proto::common::v1::StatusKind;
-use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{DayVerdict, ListDaysRequest, UserDay};
-use tonic::Request;
+use kintai_testkit::{both_engines, day, jst};
 
 const C: &str = "acme";
 
 impl Harness {
     /// The user-day as ListDays answers it (Japanese unless `lang` says otherwise).
     async fn day_of(&self, user_id: &str, date: &str) -> Option<UserDay> {
-        self.api
-            .list_days(Request::new(ListDaysRequest {
+        self.api()
+            .list_days(ListDaysRequest {
                 company_id: C.into(),
                 user_id: user_id.into(),
                 start_date: date.into(),
                 end_date: date.into(),
                 ..ListDaysRequest::default()
-            }))
+            })
             .await
             .unwrap()
             .into_inner()

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
 use kintai_proto::syncer::v1::PunchState;
 use kintai_syncer::spawn_dispatcher;
+use kintai_testkit::{both_engines, jst};
 
 const C: &str = "acme";
 

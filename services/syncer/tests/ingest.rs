@@ -4,13 +4,12 @@ mod common;
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
 use kintai_proto::common::v1::{PunchType, StatusKind};
-use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{
     ListPunchesRequest, Platform, PunchState, RecordOutcome, RecordPunchesRequest,
 };
-use tonic::{Code, Request};
+use kintai_testkit::{both_engines, jst};
+use tonic::Code;
 
 const C: &str = "acme";
 
@@ -267,11 +266,11 @@ both_engines!(
 both_engines!(request_level_problems_are_errors, |db: Db| async move {
     let h = harness(db, jst(NOW)).await;
     let bad_company = h
-        .api
-        .record_punches(Request::new(RecordPunchesRequest {
+        .api()
+        .record_punches(RecordPunchesRequest {
             company_id: String::new(),
             punches: vec![clock_in("p1", "u1", "2024-06-03T08:00:00")],
-        }))
+        })
         .await
         .unwrap_err();
     assert_eq!(bad_company.code(), Code::InvalidArgument);
@@ -279,11 +278,11 @@ both_engines!(request_level_problems_are_errors, |db: Db| async move {
         .map(|i| clock_in(&format!("p{i}"), "u1", "2024-06-03T08:00:00"))
         .collect();
     let oversize = h
-        .api
-        .record_punches(Request::new(RecordPunchesRequest {
+        .api()
+        .record_punches(RecordPunchesRequest {
             company_id: C.into(),
             punches: too_many,
-        }))
+        })
         .await
         .unwrap_err();
     assert_eq!(oversize.code(), Code::ResourceExhausted);
@@ -317,10 +316,7 @@ both_engines!(list_filters_and_pages, |db: Db| async move {
     h.record(C, batch).await;
 
     let list = |request: ListPunchesRequest| async {
-        h.api
-            .list_punches(Request::new(request))
-            .await
-            .map(|r| r.into_inner())
+        h.api().list_punches(request).await.map(|r| r.into_inner())
     };
     // Pages of 10 follow each other without gaps or repeats, ordered by instant.
     let mut seen = Vec::new();

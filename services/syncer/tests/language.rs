@@ -6,32 +6,20 @@ mod common;
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
 use kintai_proto::common::v1::StatusKind;
-use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{
     ListPunchesRequest, PunchRecord, PunchState, RunSyncRequest, SyncOutcome,
 };
-use tonic::Request;
+use kintai_testkit::{both_engines, jst};
 
 const C: &str = "acme";
-
-fn in_language<T>(message: T, accept_language: Option<&str>) -> Request<T> {
-    let mut request = Request::new(message);
-    if let Some(value) = accept_language {
-        request
-            .metadata_mut()
-            .insert("accept-language", value.parse().unwrap());
-    }
-    request
-}
 
 async fn listed(h: &Harness, accept_language: Option<&str>) -> Vec<PunchRecord> {
     let request = ListPunchesRequest {
         company_id: C.into(),
         ..ListPunchesRequest::default()
     };
-    h.api
+    h.api()
         .list_punches(in_language(request, accept_language))
         .await
         .unwrap()
@@ -109,7 +97,7 @@ both_engines!(
                 company_id: C.into(),
                 dry_run: false,
             };
-            let api = h.api.clone();
+            let mut api = h.api();
             async move {
                 api.run_sync(in_language(request, accept_language))
                     .await

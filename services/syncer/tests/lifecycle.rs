@@ -8,10 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
-use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{PunchState, RunSyncRequest, SyncOutcome};
-use tonic::Request;
+use kintai_testkit::{both_engines, jst};
 
 const C: &str = "acme";
 
@@ -112,11 +110,13 @@ both_engines!(
     |db: Db| async move {
         let h = harness(db, jst(NOW)).await;
         busy_company(&h).await;
-        let call = h.api.run_sync(Request::new(RunSyncRequest {
+        let mut api = h.api();
+        let call = api.run_sync(RunSyncRequest {
             company_id: C.into(),
             dry_run: false,
-        }));
-        // The caller's deadline: the call future is dropped mid-run, as tonic does.
+        });
+        // The caller's deadline: the call future is dropped mid-run, so the client resets the
+        // stream and the server drops the handler, as at a real caller's deadline.
         assert!(
             tokio::time::timeout(Duration::from_millis(300), call)
                 .await
@@ -141,6 +141,8 @@ both_engines!(
     |db: Db| async move {
         let h = harness(db.clone(), jst(NOW)).await;
         busy_company(&h).await;
+        // In-process: the assertion reads the reason's message id ("run-shutting-down"), which
+        // RunSync only sends rendered as text in the caller's language.
         let run = {
             let syncer = h.syncer.clone();
             tokio::spawn(async move { syncer.run(Some(C), false).await })

@@ -4,43 +4,21 @@
 mod common;
 
 use common::*;
-use kintai_core::{Db, both_engines};
-use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
+use kintai_core::Db;
 use kintai_proto::syncer::v1::{DayVerdict, ListDaysRequest, ListDaysResponse, PunchState};
-use tonic::{Code, Request};
-use tonic_types::StatusExt;
+use kintai_testkit::status;
+use kintai_testkit::{both_engines, jst};
+use tonic::Code;
 
 const C: &str = "acme";
-
-fn violations(status: &tonic::Status) -> Vec<(String, String)> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let mut found: Vec<(String, String)> = status
-        .get_error_details()
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| (v.field.clone(), v.description.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
-}
 
 async fn list(
     h: &Harness,
     request: ListDaysRequest,
     lang: Option<&str>,
 ) -> Result<ListDaysResponse, tonic::Status> {
-    let mut request = Request::new(request);
-    if let Some(lang) = lang {
-        request
-            .metadata_mut()
-            .insert("accept-language", lang.parse().unwrap());
-    }
-    h.api
-        .list_days(request)
+    h.api()
+        .list_days(in_language(request, lang))
         .await
         .map(tonic::Response::into_inner)
 }
@@ -61,7 +39,9 @@ both_engines!(bad_requests_name_the_field_and_why, |db: Db| async move {
     )
     .await
     .unwrap_err();
-    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let mut fields = status::violated_fields(&status);
+    fields.sort();
     assert_eq!(
         fields,
         ["company_id", "page_size", "page_token", "start_date"]
@@ -79,8 +59,9 @@ both_engines!(bad_requests_name_the_field_and_why, |db: Db| async move {
     .await
     .unwrap_err();
     // The description is for the admin: Japanese unless the caller asks otherwise.
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert_eq!(
-        violations(&status),
+        status::violations(&status),
         [(
             "end_date".to_owned(),
             "start_dateより前の日付は指定できません。".to_owned()

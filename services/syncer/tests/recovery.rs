@@ -11,9 +11,9 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
-use kintai_proto::syncer::v1::{PunchState, SyncOutcome};
+use kintai_proto::syncer::v1::{PunchState, RunSyncRequest, RunSyncResponse, SyncOutcome};
 use kintai_syncer::{SyncOptions, Syncer, SyncerDeps};
+use kintai_testkit::{both_engines, day, jst};
 use kot_client::{
     AttendanceVendor, Employee, KotClient, KotError, TimeRecord, TimeRecordRequest,
     TimeRecordResponse, Token,
@@ -33,7 +33,7 @@ async fn leave_in_flight(db: &Db, punch_id: &str, employee_key: &str, working_da
 
 async fn post_directly(h: &Harness, token: &str, key: &str, at: &str, date: &str) {
     let request = TimeRecordRequest {
-        date: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+        date: day(date),
         time: jst(at).with_timezone(&kot_client::jst()),
         code: kot_client::PunchCode::ClockIn,
         division_code: None,
@@ -125,17 +125,22 @@ both_engines!(concurrent_runs_send_each_punch_once, |db: Db| async move {
     batch.extend(day_punches("b", "u2", 10));
     h.record(C, batch).await;
     h.sim.sim.set_latency(Duration::from_millis(10));
-    // A second pod on the same database.
+    // A second pod on the same database; its run is started in-process (it has no server here).
     let other = start_syncer(&db, &h.client, &h.settings, &h.links, &h.clock).await;
+    let (mut api_one, mut api_all) = (h.api(), h.api());
     let (one, two, three) = tokio::join!(
-        h.syncer.run(Some(C), false),
+        api_one.run_sync(RunSyncRequest {
+            company_id: C.into(),
+            dry_run: false,
+        }),
         other.run(Some(C), false),
-        h.syncer.run(None, false)
+        // Every company: the only one is C.
+        api_all.run_sync(RunSyncRequest::default())
     );
-    let sent: u32 = [one, two, three]
-        .into_iter()
-        .map(|r| r.unwrap().results[0].sent)
-        .sum();
+    let sent_over_grpc = |answer: Result<tonic::Response<RunSyncResponse>, tonic::Status>| {
+        answer.unwrap().into_inner().results[0].sent
+    };
+    let sent = sent_over_grpc(one) + two.unwrap().results[0].sent + sent_over_grpc(three);
     assert_eq!(sent, 20);
     assert_eq!(h.kot(C).len(), 20);
     assert_no_duplicates(&h, C);

@@ -5,10 +5,9 @@ mod common;
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
-use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{PunchState, RetryOutcome, RetryPunchesRequest};
-use tonic::{Code, Request};
+use kintai_testkit::{both_engines, day, jst};
+use tonic::Code;
 
 const C: &str = "acme";
 
@@ -16,8 +15,8 @@ async fn retry(
     h: &Harness,
     request: RetryPunchesRequest,
 ) -> Result<kintai_proto::syncer::v1::RetryPunchesResponse, tonic::Status> {
-    h.api
-        .retry_punches(Request::new(request))
+    h.api()
+        .retry_punches(request)
         .await
         .map(|answer| answer.into_inner())
 }

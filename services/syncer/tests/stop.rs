@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
-use kintai_proto::syncer::v1::{PunchState, SyncOutcome};
+use kintai_proto::syncer::v1::{PunchState, RunSyncRequest, SyncOutcome};
+use kintai_testkit::{both_engines, jst};
 
 const C: &str = "acme";
 
@@ -153,8 +153,14 @@ both_engines!(
         h.record(C, punches).await;
         h.sim.sim.set_latency(Duration::from_millis(20));
         let run = {
-            let syncer = h.syncer.clone();
-            tokio::spawn(async move { syncer.run(Some(C), false).await })
+            let mut api = h.api();
+            tokio::spawn(async move {
+                api.run_sync(RunSyncRequest {
+                    company_id: C.into(),
+                    dry_run: false,
+                })
+                .await
+            })
         };
         while h.kot(C).len() < 10 {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -162,17 +168,14 @@ both_engines!(
         h.settings.set_flag(C, "u1", false);
         // Committed: at most the POST already out (one employee posts one at a time) may land.
         let at_switch_off = h.kot(C).len();
-        let report = run.await.unwrap().unwrap();
+        let report = run.await.unwrap().unwrap().into_inner();
         let stored = h.kot(C).len();
         assert!(
             stored <= at_switch_off + 1,
             "{stored} stored, {at_switch_off} when switched off"
         );
         assert!(stored < 100);
-        assert_ne!(
-            report.results[0].outcome,
-            kintai_syncer::SyncOutcome::Failed
-        );
+        assert_ne!(report.results[0].outcome(), SyncOutcome::Failed);
         let punches = h.punches(C).await;
         let sent = punches
             .iter()

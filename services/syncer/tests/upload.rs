@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 use kintai_core::Db;
-use kintai_core::both_engines;
 use kintai_proto::common::v1::StatusKind;
 use kintai_proto::syncer::v1::{PunchState, SyncOutcome};
+use kintai_testkit::{both_engines, jst};
 
 const C: &str = "acme";
 

@@ -6,10 +6,10 @@ mod common;
 
 use chrono::NaiveTime;
 use common::*;
-use kintai_core::{Db, both_engines};
+use kintai_core::Db;
 use kintai_proto::common::v1::StatusKind;
-use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
 use kintai_proto::syncer::v1::{DayVerdict, ListDaysRequest};
+use kintai_testkit::{both_engines, day, jst};
 use kot_sim::{NewEmployee, NewPunch, PunchSource};
 
 const C: &str = "acme";
@@ -157,13 +157,13 @@ both_engines!(
         );
         // The day check said what it saw: a 出勤 that did not come from cyzen.
         let days = h
-            .api
-            .list_days(tonic::Request::new(ListDaysRequest {
+            .api()
+            .list_days(ListDaysRequest {
                 company_id: C.into(),
                 start_date: "2024-06-10".into(),
                 end_date: "2024-06-10".into(),
                 ..ListDaysRequest::default()
-            }))
+            })
             .await
             .unwrap()
             .into_inner()
