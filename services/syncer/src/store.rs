@@ -2,6 +2,7 @@
 //! in `ledger.rs`.
 
 use kintai_i18n::Text;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -57,14 +58,18 @@ pub async fn record(
         }
     }
     let oldest_sendable = month_starts(received_at).1;
+    let shared = SharedReasons {
+        awaiting_run: Text::new(AWAITING_RUN).to_stored(),
+        expired: expired_reason(oldest_sendable).to_stored(),
+    };
     let rows: Vec<NewRow<'_>> = unique
         .iter()
-        .map(|punch| new_row(punch, oldest_sendable))
+        .map(|punch| new_row(punch, oldest_sendable, &shared))
         .collect();
-    // RETURNING tells which rows this statement stored; a row a concurrent batch stored first
-    // (the statement waits for its commit) is then read back and compared like any resend. No
-    // explicit transaction: the INSERT is atomic by itself, and the read-back only looks at
-    // committed rows, which a transaction would not make any more consistent.
+    // `bulk` tells which rows this call stored; a row a concurrent batch stored first (the
+    // insert waits for its commit) is then read back and compared like any resend. No explicit
+    // transaction: each INSERT is atomic by itself, and the read-back only looks at committed
+    // rows, which a transaction would not make any more consistent.
     let inserted = bulk::insert(db, company_id, received_at, &rows).await?;
 
     let missing: Vec<&str> = unique
@@ -103,25 +108,40 @@ pub async fn record(
         .collect())
 }
 
+/// The stored reasons that many punches of one batch share, serialized once per batch.
+struct SharedReasons {
+    awaiting_run: String,
+    expired: String,
+}
+
 /// The row a new punch is stored as. Older punches are never sent (manual: 当月分のデータ): they
 /// are stored as such at once, so none waits under a reason that cannot come true.
-fn new_row(punch: &NewPunch, oldest_sendable: DateTime<Utc>) -> NewRow<'_> {
+fn new_row<'a>(
+    punch: &'a NewPunch,
+    oldest_sendable: DateTime<Utc>,
+    shared: &'a SharedReasons,
+) -> NewRow<'a> {
     let punch_type = translate::punch_type(punch.status_kind, &punch.status_name);
     let (state, reason) = match punch_type {
         PunchType::NotSynced => (
             LedgerState::NotSynced,
-            translate::not_synced_reason(punch.status_kind, &punch.status_name),
+            Cow::Owned(
+                translate::not_synced_reason(punch.status_kind, &punch.status_name).to_stored(),
+            ),
         ),
         _ if punch.punched_at < oldest_sendable => {
-            (LedgerState::Expired, expired_reason(oldest_sendable))
+            (LedgerState::Expired, Cow::Borrowed(shared.expired.as_str()))
         }
-        _ => (LedgerState::Held, Text::new(AWAITING_RUN)),
+        _ => (
+            LedgerState::Held,
+            Cow::Borrowed(shared.awaiting_run.as_str()),
+        ),
     };
     NewRow {
         punch,
         punch_type,
         state,
-        reason: reason.to_stored(),
+        reason,
     }
 }
 

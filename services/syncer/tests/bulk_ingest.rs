@@ -1,6 +1,6 @@
-//! The one-statement bulk INSERT of RecordPunches on both engines (PostgreSQL: array literals
-//! through UNNEST; SQLite: one multi-row VALUES): any text and any coordinate come back exactly
-//! as sent, and a full batch still answers per punch.
+//! The bulk INSERT of RecordPunches on both engines (PostgreSQL: binary arrays through UNNEST;
+//! SQLite: one multi-row VALUES): any text and any coordinate come back exactly as sent, and a
+//! batch holding stored ids (which fails the all-new insert first) still answers per punch.
 
 mod common;
 

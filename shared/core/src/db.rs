@@ -1,12 +1,14 @@
 //! One database handle for both engines. `sqlx::Any` keeps a single code path: queries use `$N`
 //! placeholders (which SQLite accepts too) and only portable column types (TEXT, BIGINT,
-//! DOUBLE PRECISION), with instants stored as Unix milliseconds.
+//! DOUBLE PRECISION), with instants stored as Unix milliseconds. On PostgreSQL a native pool
+//! sits beside it for the few hot statements that bind arrays, which `Any` cannot.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AnyPool, Executor, PgPool};
 
 /// Which server the URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,8 @@ impl From<sqlx::Error> for DbError {
 pub struct Db {
     pool: AnyPool,
     engine: Engine,
+    /// PostgreSQL only: the same database through sqlx's native driver.
+    postgres: Option<PgPool>,
 }
 
 /// How long a SQLite writer waits for another writer before giving up.
@@ -80,7 +84,7 @@ impl Db {
         };
         let options = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // No ping before every acquire: it was a round trip per use of the pool. sqlx still
             // pings each connection when it goes back to the pool and closes one that does not
             // answer; a connection that breaks in between fails its query with an error (the
@@ -102,7 +106,15 @@ impl Db {
                 })
             });
         let pool = options.connect(&url).await?;
-        Ok(Self { pool, engine })
+        let postgres = match engine {
+            Engine::Postgres => Some(native_postgres(&url, max_connections)?),
+            Engine::Sqlite => None,
+        };
+        Ok(Self {
+            pool,
+            engine,
+            postgres,
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -111,6 +123,12 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The native PostgreSQL pool (`None` on SQLite), for statements that bind arrays: a hot
+    /// path that would otherwise send array literals for the server to parse.
+    pub fn postgres(&self) -> Option<&PgPool> {
+        self.postgres.as_ref()
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock at once
@@ -130,8 +148,28 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(postgres) = &self.postgres {
+            postgres.close().await;
+        }
         self.pool.close().await;
     }
+}
+
+/// How long a caller waits for a free connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The native pool beside the `Any` one, from the same URL (so the same host, credentials and
+/// TLS settings) and with the same pool settings. It opens its connections only when a
+/// statement needs one: a service that never runs such a statement holds none.
+fn native_postgres(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
+    let options = PgConnectOptions::from_str(url)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // As for the `Any` pool: no round trip before every use.
+        .test_before_acquire(false)
+        .connect_lazy_with(options);
+    Ok(pool)
 }
 
 /// Adds `mode=rwc` so a missing SQLite file is created, and creates it (and its folder) first
