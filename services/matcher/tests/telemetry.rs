@@ -11,8 +11,8 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
 use common::env;
-use kintai_core::testing::TestDb;
 use kintai_matcher::Outcome;
+use kintai_testkit::TestDb;
 use opentelemetry::metrics::{
     Histogram, HistogramBuilder, InstrumentProvider, Meter, MeterProvider, SyncInstrument,
 };
@@ -162,6 +162,8 @@ async fn each_company_run_is_a_child_span_with_its_kot_calls() {
     env.company("c2");
     env.settings.update("c2", |c| c.token = None);
 
+    // In-process, not RunMatch: the test follows tracing's own span tree, and a gRPC hop
+    // carries the caller's context as W3C headers for OpenTelemetry, not as a tracing parent.
     let report = env
         .matcher
         .run_all()
