@@ -6,7 +6,6 @@ use common::Harness;
 use common::user;
 use kintai_core::Db;
 use kintai_proto::settings::v1::*;
-use kintai_testkit::Caller;
 use kintai_testkit::both_engines;
 use kintai_testkit::status::violations;
 use tonic::Code;
@@ -411,47 +410,5 @@ both_engines!(list_input_is_checked, |db: Db| async move {
         .unwrap_err();
     let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, ["page_size", "page_token"]);
-    h.finish().await;
-});
-
-both_engines!(callers_are_authenticated_first, |db: Db| async move {
-    let mut h = Harness::on(db).await;
-    let upsert = || UpsertUsersRequest {
-        company_id: "c1".into(),
-        users: manual_users(),
-    };
-    // No credentials: refused by the server's auth layer before the service.
-    let status = h
-        .app
-        .settings(Caller::Anonymous)
-        .upsert_users(upsert())
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
-    // Known callers the policy does not let in: the trigger and the matcher write no
-    // directory, the platform reads no token.
-    for caller in [Caller::Trigger, Caller::Matcher] {
-        let status = h
-            .app
-            .settings(caller)
-            .upsert_users(upsert())
-            .await
-            .unwrap_err();
-        assert_eq!(
-            status.code(),
-            Code::PermissionDenied,
-            "{caller:?}: {status:?}"
-        );
-    }
-    let status = h
-        .client
-        .get_credentials(GetCredentialsRequest {
-            company_id: "c1".into(),
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
-    // Nothing was written.
-    assert!(all_users(&mut h, "c1").await.is_empty());
     h.finish().await;
 });

@@ -26,8 +26,6 @@ pub struct Harness {
     pub peer: SettingsServiceClient<PeerChannel>,
     pub app: App,
     pub sim: Simulator,
-    pub keys_spec: String,
-    pub db: Db,
     sim_handle: SimHandle,
 }
 
@@ -54,8 +52,6 @@ impl Harness {
             peer: app.settings(Caller::Matcher),
             app,
             sim,
-            keys_spec: keys_spec.to_owned(),
-            db,
             sim_handle,
         }
     }
