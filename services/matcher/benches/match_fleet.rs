@@ -216,10 +216,12 @@ fn build_fleet(
             ..SimConfig::default()
         });
         let handle = sim_runtime.block_on(sim.spawn_local())?;
-        let client = KotClient::new(KotConfig {
-            base_url: handle.base_url.clone(),
-            ..KotConfig::default()
-        })?;
+        // The production timeouts, as before the kit's client: a fleet this size may be slow.
+        let client = kintai_testkit::sim::client_with(&handle, |config| {
+            let production = KotConfig::default();
+            config.request_timeout = production.request_timeout;
+            config.connect_timeout = production.connect_timeout;
+        });
         sims.push(sim);
         handles.push(handle);
         clients.push(client);

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
 use common::env;
-use kintai_core::{Db, both_engines};
+use kintai_core::Db;
 use kintai_matcher::{LinkStatus, MatcherDeps, Outcome};
-use kintai_proto::matcher::v1::ListLinksRequest;
-use kintai_proto::matcher::v1::matcher_service_server::MatcherService;
+use kintai_proto::matcher::v1::{ListLinksRequest, RunMatchRequest};
+use kintai_testkit::both_engines;
+use kintai_testkit::{App, Caller};
 use kot_client::{AttendanceVendor, KotError, Token};
 use kot_sim::NewEmployee;
 
@@ -47,7 +48,7 @@ both_engines!(links_keep_their_division_day_border, |db: Db| async move {
         &[("u1", "U000123", "市ヶ谷"), ("u2", "U000124", "湊山")],
     );
 
-    let result = env.matcher.run_company("c1").await;
+    let result = env.run_company("c1").await;
     assert_eq!(result.outcome, Outcome::Matched, "{result:?}");
     // Stored and read back from the database, not only computed.
     let links = env.links("c1").await;
@@ -55,7 +56,7 @@ both_engines!(links_keep_their_division_day_border, |db: Db| async move {
     assert_eq!(border(&links[1].row.status), Some(five));
 
     let answer = env
-        .api
+        .client()
         .list_links(tonic::Request::new(ListLinksRequest {
             company_id: "c1".into(),
             ..ListLinksRequest::default()
@@ -136,26 +137,30 @@ both_engines!(
         env.company("c1");
         env.employee("c1", "U000123", "市ヶ谷", "いちこ");
         env.users("c1", &[("u1", "U000123", "市ヶ谷")]);
-        assert_eq!(
-            env.matcher.run_company("c1").await.outcome,
-            Outcome::Matched
-        );
+        assert_eq!(env.run_company("c1").await.outcome, Outcome::Matched);
         let before = env.links("c1").await;
 
         // Another matcher on the same database whose divisions cannot be read.
-        let client = kot_client::KotClient::new(kot_client::KotConfig {
-            base_url: env.handle.base_url.clone(),
-            ..kot_client::KotConfig::default()
-        })
-        .unwrap();
+        let client = kintai_testkit::sim::client(&env.handle);
         let mut deps = MatcherDeps::new(
             Arc::new(env.settings.clone()),
             Arc::new(DivisionsDown(client)),
         );
         // The simulator's noon, not the wall clock (which may be in the restricted hours).
-        deps.clock = kintai_core::Clock::fixed(common::jst("12:00:00"));
-        let other = kintai_matcher::api(db, deps).await.unwrap();
-        let result = other.matcher().run_company("c1").await;
+        deps.clock = kintai_core::Clock::fixed(common::at("12:00:00"));
+        let other = kintai_matcher::api(db.clone(), deps).await.unwrap();
+        let other = App::spawn_service(&db, kintai_matcher::server(other, 4 << 20)).await;
+        let answer = other
+            .matcher(Caller::Trigger)
+            .run_match(RunMatchRequest {
+                company_id: "c1".into(),
+            })
+            .await
+            .expect("RunMatch");
+        let report = common::report(answer.into_inner());
+        let [result] = &report.results[..] else {
+            panic!("one company: {report:?}");
+        };
         assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
         assert!(
             result.reason.contains("existing links are kept"),

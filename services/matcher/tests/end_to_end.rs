@@ -2,11 +2,10 @@
 //! simulator, both services in one server on one database, as `kintai dev` runs them.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveTime, Utc};
+use kintai_core::Db;
 use kintai_core::server::{GrpcServer, ServerConfig};
-use kintai_core::{Db, both_engines};
 use kintai_matcher::{GrpcSettings, MatcherDeps};
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{
@@ -20,14 +19,12 @@ use kintai_proto::settings::v1::{
 };
 use kintai_settings::SettingsDeps;
 use kintai_settings::crypto::KeyRing;
-use kot_client::{KotClient, KotConfig};
+use kintai_testkit::both_engines;
 use kot_sim::{Clock, NewEmployee, SimConfig, Simulator, TokenOptions};
 use tonic::transport::Channel;
 
 fn noon() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2024-06-03T12:00:00+09:00")
-        .expect("time")
-        .to_utc()
+    kintai_testkit::jst("2024-06-03T12:00:00")
 }
 
 struct Clients {
@@ -40,14 +37,7 @@ struct Clients {
 /// Settings and matcher on one port; the matcher reaches settings through that port.
 async fn start(db: Db, sim: &Simulator) -> Clients {
     let handle = sim.clone().spawn_local().await.expect("simulator");
-    let vendor = Arc::new(
-        KotClient::new(KotConfig {
-            base_url: handle.base_url.clone(),
-            request_timeout: Duration::from_secs(10),
-            ..KotConfig::default()
-        })
-        .expect("client"),
-    );
+    let vendor = Arc::new(kintai_testkit::sim::client(&handle));
     let keys = KeyRing::parse(&KeyRing::generate_entry("k1")).expect("keys");
     let settings = kintai_settings::service(
         db.clone(),

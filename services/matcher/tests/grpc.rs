@@ -1,60 +1,28 @@
-//! MatcherService over gRPC: input validation, and the proto form of outcomes and of the
-//! 連携状況 table (labels, reasons, hints, times, paging).
+//! MatcherService over gRPC: caller authentication in front, input validation, and the proto
+//! form of outcomes and of the 連携状況 table (labels, reasons, hints, times, paging).
 
 mod common;
 
-use std::time::Duration;
-
-use common::{env, jst};
-use kintai_core::server::{GrpcServer, ServerConfig};
-use kintai_core::{Db, both_engines};
-use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
+use common::{at, env};
+use kintai_core::Db;
 use kintai_proto::matcher::v1::{
     HintKind, InactiveReason, LinkState, ListLinksRequest, MatchOutcome, RunMatchRequest,
 };
+use kintai_testkit::both_engines;
+use kintai_testkit::{Caller, status};
 use tonic::Code;
-use tonic::transport::Channel;
-use tonic_types::StatusExt;
 
-/// Serves the env's matcher on an ephemeral port; the server stops with the test's runtime.
-async fn client(env: &common::Env) -> MatcherServiceClient<Channel> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let mut server = GrpcServer::new(ServerConfig::default());
-    server
-        .add_service(kintai_matcher::server(env.api.clone(), 4 * 1024 * 1024))
-        .require_database(env.db.clone());
-    tokio::spawn(server.serve(listener, std::future::pending()));
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
-        .expect("endpoint")
-        .connect_timeout(Duration::from_secs(5))
-        .connect()
-        .await
-        .expect("connect");
-    MatcherServiceClient::new(channel)
-}
-
+/// The fields a refusal names, sorted: it must be INVALID_ARGUMENT.
 fn violated_fields(status: &tonic::Status) -> Vec<String> {
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let details = status.get_error_details();
-    let mut fields: Vec<String> = details
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut fields = status::violated_fields(status);
     fields.sort();
     fields
 }
 
 both_engines!(requests_are_validated, |db: Db| async move {
     let env = env(db).await;
-    let mut client = client(&env).await;
+    let mut client = env.client();
     let status = client
         .list_links(ListLinksRequest {
             company_id: String::new(),
@@ -92,7 +60,7 @@ both_engines!(the_table_in_proto_form, |db: Db| async move {
             ("u3", "", "戸田 八郎"),
         ],
     );
-    let mut client = client(&env).await;
+    let mut client = env.client();
     let response = client
         .run_match(RunMatchRequest {
             company_id: "c1".into(),
@@ -115,7 +83,7 @@ both_engines!(the_table_in_proto_form, |db: Db| async move {
     assert!(result.reason.is_empty());
     assert_eq!(
         response.started_at.map(|t| t.seconds),
-        Some(jst("12:00:00").timestamp())
+        Some(at("12:00:00").timestamp())
     );
 
     let mut links = Vec::new();
@@ -133,7 +101,7 @@ both_engines!(the_table_in_proto_form, |db: Db| async move {
             .into_inner();
         assert_eq!(
             page.last_matched_at.map(|t| t.seconds),
-            Some(jst("12:00:00").timestamp())
+            Some(at("12:00:00").timestamp())
         );
         links.extend(page.links);
         if page.next_page_token.is_empty() {
@@ -155,7 +123,7 @@ both_engines!(the_table_in_proto_form, |db: Db| async move {
     assert!(u1.kot_link_enabled);
     assert_eq!(
         u1.account_synced_at.map(|t| t.seconds),
-        Some(jst("12:00:00").timestamp())
+        Some(at("12:00:00").timestamp())
     );
     assert_eq!(u1.reason(), InactiveReason::Unspecified);
     assert!(u1.hint.is_none());
@@ -243,8 +211,8 @@ both_engines!(deferred_runs_say_when_to_come_back, |db: Db| async move {
     let env = env(db).await;
     env.company("c1");
     env.company("c2");
-    env.set_time(jst("17:45:00"));
-    let mut client = client(&env).await;
+    env.set_time(at("17:45:00"));
+    let mut client = env.client();
     let response = client
         .run_match(RunMatchRequest {
             company_id: String::new(),
@@ -262,7 +230,7 @@ both_engines!(deferred_runs_say_when_to_come_back, |db: Db| async move {
         assert_eq!(result.outcome(), MatchOutcome::Deferred);
         assert_eq!(
             result.next_attempt_at.map(|t| t.seconds),
-            Some(jst("18:30:00").timestamp())
+            Some(at("18:30:00").timestamp())
         );
         assert!(
             result.reason.contains("restricted hours"),
@@ -281,4 +249,54 @@ both_engines!(deferred_runs_say_when_to_come_back, |db: Db| async move {
         .expect("page")
         .into_inner();
     assert!(page.last_matched_at.is_none());
+});
+
+both_engines!(callers_are_authenticated_first, |db: Db| async move {
+    let env = env(db).await;
+    env.company("c1");
+    env.employee("c1", "U000123", "市ヶ谷", "いちこ");
+    env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
+    let list = || ListLinksRequest {
+        company_id: "c1".into(),
+        ..ListLinksRequest::default()
+    };
+    let run = || RunMatchRequest {
+        company_id: "c1".into(),
+    };
+
+    // No credentials: refused by the server's auth layer before the service.
+    let mut anonymous = env.app.matcher(Caller::Anonymous);
+    let status = anonymous.list_links(list()).await.expect_err("anonymous");
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    let status = anonymous.run_match(run()).await.expect_err("anonymous");
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+
+    // Known callers the policy does not let in: the trigger reads no table, the syncer runs
+    // no match.
+    let status = env
+        .app
+        .matcher(Caller::Trigger)
+        .list_links(list())
+        .await
+        .expect_err("the trigger");
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    let status = env
+        .app
+        .matcher(Caller::Syncer)
+        .run_match(run())
+        .await
+        .expect_err("the syncer");
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+
+    // Nothing ran: KING OF TIME was not called and the company was never matched.
+    assert!(env.sim.request_log().is_empty());
+    let page = env
+        .client()
+        .list_links(list())
+        .await
+        .expect("page")
+        .into_inner();
+    assert!(page.last_matched_at.is_none());
+    let ids: Vec<String> = page.links.iter().map(|l| l.user_id.clone()).collect();
+    assert!(ids.is_empty(), "{ids:?}");
 });

@@ -5,9 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{env, jst};
-use kintai_core::{Db, both_engines};
+use common::{at, env};
+use kintai_core::Db;
 use kintai_matcher::Outcome;
+use kintai_testkit::both_engines;
 
 both_engines!(
     restricted_hours_defer_without_calling_kot,
@@ -27,31 +28,35 @@ both_engines!(
             ("18:30:00", None),
         ];
         let mut last_sync = None;
-        for (at, deferred_until) in cases {
-            env.set_time(jst(at));
+        for (time, deferred_until) in cases {
+            env.set_time(at(time));
             let calls = env.employee_list_calls();
-            let result = env.matcher.run_company("c1").await;
+            let result = env.run_company("c1").await;
             match deferred_until {
                 Some(until) => {
                     assert_eq!(
                         result.outcome,
                         Outcome::Deferred {
-                            next_attempt_at: jst(until)
+                            next_attempt_at: at(until)
                         },
-                        "at {at}"
+                        "at {time}"
                     );
-                    assert_eq!(env.employee_list_calls(), calls, "no employee list at {at}");
-                    assert_eq!((result.users, result.linked), (1, 1), "at {at}");
+                    assert_eq!(
+                        env.employee_list_calls(),
+                        calls,
+                        "no employee list at {time}"
+                    );
+                    assert_eq!((result.users, result.linked), (1, 1), "at {time}");
                 }
                 None => {
-                    assert_eq!(result.outcome, Outcome::Matched, "at {at}: {result:?}");
-                    assert_eq!(env.employee_list_calls(), calls + 1, "at {at}");
-                    last_sync = Some(jst(at));
+                    assert_eq!(result.outcome, Outcome::Matched, "at {time}: {result:?}");
+                    assert_eq!(env.employee_list_calls(), calls + 1, "at {time}");
+                    last_sync = Some(at(time));
                 }
             }
             let u1 = env.link("c1", "u1").await;
-            assert!(u1.row.is_active(), "at {at}");
-            assert_eq!(u1.account_synced_at, last_sync, "at {at}");
+            assert!(u1.row.is_active(), "at {time}");
+            assert_eq!(u1.account_synced_at, last_sync, "at {time}");
         }
         // No request the simulator refused with 104: the matcher never tried.
         assert!(env.sim.request_log().iter().all(|e| e.code != Some(104)));
@@ -65,9 +70,9 @@ both_engines!(
         env.company("c1");
         env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
         // The matcher thinks it is 08:29:59, KING OF TIME is already in the window.
-        env.set_time(jst("08:29:59"));
-        env.sim.set_clock(kot_sim::Clock::Fixed(jst("08:30:05")));
-        let result = env.matcher.run_company("c1").await;
+        env.set_time(at("08:29:59"));
+        env.sim.set_clock(kot_sim::Clock::Fixed(at("08:30:05")));
+        let result = env.run_company("c1").await;
         assert!(
             matches!(result.outcome, Outcome::Deferred { .. }),
             "{result:?}"
@@ -83,17 +88,14 @@ both_engines!(
         env.employee("c1", "U000123", "市ヶ谷", "いちこ");
         env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
         env.sim.set_latency(Duration::from_millis(300));
-        let (a, b) = tokio::join!(env.matcher.run_company("c1"), env.matcher.run_company("c1"));
+        let (a, b) = tokio::join!(env.run_company("c1"), env.run_company("c1"));
         let mut outcomes = [a.outcome, b.outcome];
         outcomes.sort_by_key(|o| format!("{o:?}"));
         assert_eq!(outcomes, [Outcome::Busy, Outcome::Matched], "{a:?} {b:?}");
         assert_eq!(env.employee_list_calls(), 1);
         // The lease is given back: the next run proceeds.
         env.sim.set_latency(Duration::ZERO);
-        assert_eq!(
-            env.matcher.run_company("c1").await.outcome,
-            Outcome::Matched
-        );
+        assert_eq!(env.run_company("c1").await.outcome, Outcome::Matched);
     }
 );
 
@@ -105,11 +107,11 @@ both_engines!(
         env.employee("c1", "U000123", "市ヶ谷", "いちこ");
         env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
         env.sim.set_latency(Duration::from_millis(600));
-        let slow = env.matcher.run_company("c1");
+        let slow = env.run_company("c1");
         let late = async {
             // The first run's lease has expired by now, while it still waits for KING OF TIME.
             tokio::time::sleep(Duration::from_millis(300)).await;
-            env.matcher.run_company("c1").await
+            env.run_company("c1").await
         };
         let (first, second) = tokio::join!(slow, late);
         assert_eq!(first.outcome, Outcome::Busy, "{first:?}");
@@ -157,7 +159,7 @@ both_engines!(
             .await
             .expect("lease")
             .expect("free");
-        let report = env.matcher.run_all().await.expect("companies listed");
+        let report = env.run_all().await.expect("companies listed");
         let outcomes: Vec<(&str, Outcome)> = report
             .results
             .iter()
@@ -174,8 +176,8 @@ both_engines!(
         assert_eq!(env.employee_list_calls(), 2);
         // The fan-out gave its own leases back; b's stays with its holder until released.
         other.release(held).await.expect("release");
-        env.set_time(jst("13:00:00"));
-        let report = env.matcher.run_all().await.expect("companies listed");
+        env.set_time(at("13:00:00"));
+        let report = env.run_all().await.expect("companies listed");
         assert!(
             report.results.iter().all(|r| r.outcome == Outcome::Matched),
             "{report:?}"

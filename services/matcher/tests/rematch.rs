@@ -6,10 +6,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{env, jst};
+use common::{at, env};
 use kintai_core::Db;
-use kintai_core::both_engines;
 use kintai_matcher::{DispatchOptions, LinkStatus, Reason, spawn_dispatcher};
+use kintai_testkit::both_engines;
 
 const C: &str = "c1";
 
@@ -33,7 +33,7 @@ both_engines!(the_table_shows_settings_now, |db: Db| async move {
             ("u2", "U000124", "湊山 信輔"),
         ],
     );
-    e.matcher.run_company(C).await;
+    e.run_company(C).await;
     assert!(e.link(C, "u1").await.row.is_active());
 
     // Switched off, renamed, code changed, a user deleted: no match in between.
@@ -84,7 +84,7 @@ both_engines!(
     a_directory_change_is_matched_within_seconds,
     |db: Db| async move {
         let e = env(db).await;
-        e.flow_from(jst("12:00:00"));
+        e.flow_from(at("12:00:00"));
         e.company(C);
         e.employee(C, "U000528", "千住", "五郎");
         e.settings.change_directory(C, |users| {
@@ -127,9 +127,9 @@ both_engines!(
         e.company(C);
         e.employee(C, "U000123", "市ヶ谷", "いちこ");
         e.users(C, &[("u1", "U000123", "市ヶ谷 市子")]);
-        e.matcher.run_company(C).await;
-        e.set_time(jst("09:59:59"));
-        e.flow_from(jst("09:59:59"));
+        e.run_company(C).await;
+        e.set_time(at("09:59:59"));
+        e.flow_from(at("09:59:59"));
         let calls = e.employee_list_calls();
         e.settings
             .change_directory(C, |users| users[0].name = "市ヶ谷 いちこ".into());

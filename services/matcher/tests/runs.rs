@@ -4,9 +4,12 @@
 
 mod common;
 
-use common::{env, jst};
-use kintai_core::{Db, both_engines};
+use common::{at, env};
+use kintai_core::Db;
+use kintai_core::paging::encode_token;
 use kintai_matcher::{HintKind, LinkStatus, Outcome, Reason};
+use kintai_proto::matcher::v1::{Link, LinkState, ListLinksRequest};
+use kintai_testkit::both_engines;
 
 fn reason(view: &kintai_matcher::LinkView) -> Option<Reason> {
     match &view.row.status {
@@ -47,7 +50,7 @@ both_engines!(the_manuals_example, |db: Db| async move {
         ],
     );
 
-    let result = env.matcher.run_company("c1").await;
+    let result = env.run_company("c1").await;
     assert_eq!(result.outcome, Outcome::Matched, "{result:?}");
     assert_eq!(
         (
@@ -73,9 +76,9 @@ both_engines!(the_manuals_example, |db: Db| async move {
             day_border: chrono::NaiveTime::MIN,
         }
     );
-    assert_eq!(u1.account_synced_at, Some(jst("12:00:00")));
+    assert_eq!(u1.account_synced_at, Some(at("12:00:00")));
     assert_eq!(active_key(&links[1]), Some(shinsuke));
-    assert_eq!(links[1].account_synced_at, Some(jst("12:00:00")));
+    assert_eq!(links[1].account_synced_at, Some(at("12:00:00")));
     assert_eq!(reason(&links[2]), Some(Reason::NoEmployee));
     assert_eq!(
         hint(&links[2]),
@@ -89,7 +92,7 @@ both_engines!(the_manuals_example, |db: Db| async move {
 both_engines!(every_reason_and_every_hint, |db: Db| async move {
     let env = env(db).await;
     env.company("c1");
-    let yesterday = jst("12:00:00").date_naive().pred_opt();
+    let yesterday = at("12:00:00").date_naive().pred_opt();
     env.employee_resigned("c1", "R001", "退職", "済", yesterday);
     env.employee("c1", "D001", "重複", "先");
     env.employee("c1", "Z000123", "零", "詰");
@@ -112,7 +115,7 @@ both_engines!(every_reason_and_every_hint, |db: Db| async move {
             ("i-login", "kot3L100", "ログインID"),
         ],
     );
-    let result = env.matcher.run_company("c1").await;
+    let result = env.run_company("c1").await;
     assert_eq!(result.outcome, Outcome::Matched, "{result:?}");
     assert_eq!(result.linked, 0);
     assert_eq!(result.unlinked, 10);
@@ -153,15 +156,12 @@ both_engines!(
             "c1",
             &[("u1", "U000123", "市ヶ谷 市子"), ("u2", "", "戸田 八郎")],
         );
-        assert_eq!(
-            env.matcher.run_company("c1").await.outcome,
-            Outcome::Matched
-        );
+        assert_eq!(env.run_company("c1").await.outcome, Outcome::Matched);
 
         // Integration off: nothing is called, every user shows why.
         env.settings.update("c1", |c| c.enabled = false);
         let calls = env.employee_list_calls();
-        let result = env.matcher.run_company("c1").await;
+        let result = env.run_company("c1").await;
         assert_eq!(result.outcome, Outcome::Skipped, "{result:?}");
         assert_eq!((result.users, result.linked, result.unlinked), (2, 0, 2));
         assert_eq!(env.employee_list_calls(), calls);
@@ -176,7 +176,7 @@ both_engines!(
             c.enabled = true;
             token_before = c.token.take();
         });
-        let result = env.matcher.run_company("c1").await;
+        let result = env.run_company("c1").await;
         assert_eq!(result.outcome, Outcome::Skipped, "{result:?}");
         assert_eq!(env.employee_list_calls(), calls);
         for link in env.links("c1").await {
@@ -189,12 +189,12 @@ both_engines!(
         env.settings.update("c1", |c| c.enabled = true);
         let u1 = env.link("c1", "u1").await;
         assert!(u1.row.is_active());
-        assert_eq!(u1.account_synced_at, Some(jst("12:00:00")));
+        assert_eq!(u1.account_synced_at, Some(at("12:00:00")));
 
         // KING OF TIME suspends the token: reported to settings, shown for every user.
         env.sim.suspend_token(&token).expect("suspend");
-        env.set_time(jst("13:00:00"));
-        let result = env.matcher.run_company("c1").await;
+        env.set_time(at("13:00:00"));
+        let result = env.run_company("c1").await;
         assert_eq!(result.outcome, Outcome::TokenRejected, "{result:?}");
         let reports = env.settings.rejection_reports();
         assert_eq!(reports.len(), 1);
@@ -208,7 +208,7 @@ both_engines!(
         }
         // The next run does not call KING OF TIME with the rejected token again.
         let calls = env.employee_list_calls();
-        let result = env.matcher.run_company("c1").await;
+        let result = env.run_company("c1").await;
         assert_eq!(result.outcome, Outcome::Skipped, "{result:?}");
         assert_eq!(env.employee_list_calls(), calls);
     }
@@ -224,7 +224,7 @@ both_engines!(
             "c1",
             &[("u1", "U000123", "市ヶ谷 市子"), ("u2", "U000999", "新 人")],
         );
-        env.matcher.run_company("c1").await;
+        env.run_company("c1").await;
         assert_eq!(active_key(&env.link("c1", "u1").await), Some(key.clone()));
         assert_eq!(
             reason(&env.link("c1", "u2").await),
@@ -235,8 +235,8 @@ both_engines!(
         env.sim
             .change_employee_code(&key, "U000999")
             .expect("rename");
-        env.set_time(jst("13:00:00"));
-        let result = env.matcher.run_company("c1").await;
+        env.set_time(at("13:00:00"));
+        let result = env.run_company("c1").await;
         assert_eq!((result.outcome, result.linked), (Outcome::Matched, 1));
         assert_eq!(
             reason(&env.link("c1", "u1").await),
@@ -244,12 +244,12 @@ both_engines!(
         );
         let u2 = env.link("c1", "u2").await;
         assert_eq!(active_key(&u2), Some(key.clone()));
-        assert_eq!(u2.account_synced_at, Some(jst("13:00:00")));
+        assert_eq!(u2.account_synced_at, Some(at("13:00:00")));
 
         // The administrator follows in cyzen: the same immutable key again.
         env.users("c1", &[("u1", "U000999", "市ヶ谷 市子")]);
-        env.set_time(jst("14:00:00"));
-        env.matcher.run_company("c1").await;
+        env.set_time(at("14:00:00"));
+        env.run_company("c1").await;
         let links = env.links("c1").await;
         assert_eq!(
             links.len(),
@@ -265,16 +265,16 @@ both_engines!(employees_resigning_lose_their_link, |db: Db| async move {
     env.company("c1");
     let key = env.employee("c1", "U000123", "市ヶ谷", "いちこ");
     env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
-    env.matcher.run_company("c1").await;
+    env.run_company("c1").await;
     assert!(env.link("c1", "u1").await.row.is_active());
 
     // Last working day today: still linked; from tomorrow: resigned.
-    let today = jst("12:00:00").date_naive();
+    let today = at("12:00:00").date_naive();
     env.sim.set_resignation(&key, Some(today)).expect("resign");
-    env.matcher.run_company("c1").await;
+    env.run_company("c1").await;
     assert!(env.link("c1", "u1").await.row.is_active());
-    env.set_time(jst("23:59:59") + chrono::Duration::seconds(1));
-    let result = env.matcher.run_company("c1").await;
+    env.set_time(at("23:59:59") + chrono::Duration::seconds(1));
+    let result = env.run_company("c1").await;
     assert_eq!(
         (result.outcome, result.linked, result.employees),
         (Outcome::Matched, 0, 1)
@@ -292,9 +292,9 @@ both_engines!(
         env.company("c1");
         env.employee("c1", "U000123", "市ヶ谷", "いちこ");
         env.users("c1", &[("u1", "U000123", "市ヶ谷 市子")]);
-        env.matcher.run_company("c1").await;
+        env.run_company("c1").await;
 
-        env.set_time(jst("13:00:00"));
+        env.set_time(at("13:00:00"));
         // More failures than the matcher's retries.
         env.sim.fail_next(10, kot_sim::FailureKind::Status503);
         env.users(
@@ -304,7 +304,7 @@ both_engines!(
                 ("u2", "U000124", "湊山 信輔"),
             ],
         );
-        let result = env.matcher.run_company("c1").await;
+        let result = env.run_company("c1").await;
         assert_eq!(result.outcome, Outcome::Failed, "{result:?}");
         assert!(
             result.reason.contains("existing links are kept"),
@@ -319,7 +319,7 @@ both_engines!(
         let u1 = env.link("c1", "u1").await;
         assert!(u1.row.is_active());
         assert_eq!(u1.row.user_name, "市ヶ谷 市子 (改)");
-        assert_eq!(u1.account_synced_at, Some(jst("12:00:00")));
+        assert_eq!(u1.account_synced_at, Some(at("12:00:00")));
         assert_eq!(
             reason(&env.link("c1", "u2").await),
             Some(Reason::NotMatchedYet)
@@ -328,11 +328,11 @@ both_engines!(
         // One transient failure is absorbed by a retry.
         env.sim.clear_faults();
         env.sim.fail_next(1, kot_sim::FailureKind::Status500Code300);
-        let result = env.matcher.run_company("c1").await;
+        let result = env.run_company("c1").await;
         assert_eq!(result.outcome, Outcome::Matched, "{result:?}");
         assert_eq!(
             env.link("c1", "u1").await.account_synced_at,
-            Some(jst("13:00:00"))
+            Some(at("13:00:00"))
         );
     }
 );
@@ -351,7 +351,7 @@ both_engines!(
         env.settings.update("b", |c| {
             c.token = Some("0000000000000000ffffffffffffffff".into())
         });
-        let report = env.matcher.run_all().await.expect("companies listed");
+        let report = env.run_all().await.expect("companies listed");
         let outcomes: Vec<(String, Outcome)> = report
             .results
             .iter()
@@ -371,9 +371,9 @@ both_engines!(
 
         // Settings down: the fan-out cannot start, and says so.
         env.settings.set_failing(true);
-        assert!(env.matcher.run_all().await.is_err());
+        assert!(env.run_all().await.is_err());
         // One company: a failed outcome, the stored table untouched.
-        let result = env.matcher.run_company("a").await;
+        let result = env.run_company("a").await;
         assert_eq!(result.outcome, Outcome::Failed);
         env.settings.set_failing(false);
         assert!(env.link("a", "u1").await.row.is_active());
@@ -395,39 +395,44 @@ both_engines!(pages_and_state_filters, |db: Db| async move {
             ("u5", "X", "五"),
         ],
     );
-    env.matcher.run_company("c1").await;
+    env.run_company("c1").await;
     let all = env.links("c1").await;
     let ids: Vec<&str> = all.iter().map(|l| l.row.user_id.as_str()).collect();
     assert_eq!(ids, ["u1", "u2", "u3", "u4", "u5"]);
-    let matcher = &env.matcher;
-    use kintai_matcher::StateFilter;
-    let active = matcher
-        .links_page("c1", StateFilter::Active, None, 10)
+    let mut client = env.client();
+    let page = |state: LinkState, after: Option<&str>, page_size: u32| ListLinksRequest {
+        company_id: "c1".into(),
+        state: state.into(),
+        page_size,
+        page_token: after.map(|key| encode_token(&[key])).unwrap_or_default(),
+    };
+    let ids = |links: &[Link]| -> Vec<String> { links.iter().map(|l| l.user_id.clone()).collect() };
+    let active = client
+        .list_links(page(LinkState::Active, None, 10))
         .await
-        .expect("page");
-    let ids: Vec<&str> = active
-        .links
-        .iter()
-        .map(|l| l.row.user_id.as_str())
-        .collect();
-    assert_eq!(ids, ["u1", "u3"]);
-    assert_eq!(active.next_after, None);
-    assert_eq!(active.last_matched_at, Some(jst("12:00:00")));
-    let inactive = matcher
-        .links_page("c1", StateFilter::Inactive, Some("u2"), 1)
+        .expect("page")
+        .into_inner();
+    assert_eq!(ids(&active.links), ["u1", "u3"]);
+    assert_eq!(active.next_page_token, "");
+    assert_eq!(
+        active.last_matched_at.as_ref().map(common::instant),
+        Some(at("12:00:00"))
+    );
+    let inactive = client
+        .list_links(page(LinkState::Inactive, Some("u2"), 1))
         .await
-        .expect("page");
-    let ids: Vec<&str> = inactive
-        .links
-        .iter()
-        .map(|l| l.row.user_id.as_str())
-        .collect();
-    assert_eq!(ids, ["u4"]);
-    assert_eq!(inactive.next_after.as_deref(), Some("u4"));
+        .expect("page")
+        .into_inner();
+    assert_eq!(ids(&inactive.links), ["u4"]);
+    assert_eq!(inactive.next_page_token, encode_token(&["u4"]));
     // A company never matched has an empty table.
-    let none = matcher
-        .links_page("nobody", StateFilter::All, None, 10)
+    let none = client
+        .list_links(ListLinksRequest {
+            company_id: "nobody".into(),
+            ..page(LinkState::Unspecified, None, 10)
+        })
         .await
-        .expect("page");
+        .expect("page")
+        .into_inner();
     assert!(none.links.is_empty() && none.last_matched_at.is_none());
 });

@@ -6,99 +6,18 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
 use common::env;
-use kintai_core::testing::TestDb;
 use kintai_matcher::Outcome;
+use kintai_testkit::TestDb;
+use kintai_testkit::spans::Capture;
 use opentelemetry::metrics::{
     Histogram, HistogramBuilder, InstrumentProvider, Meter, MeterProvider, SyncInstrument,
 };
 use opentelemetry::{InstrumentationScope, KeyValue};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Instrument, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
-
-#[derive(Debug, Clone)]
-struct CapturedSpan {
-    name: &'static str,
-    /// The parent's place in [`Capture::spans`].
-    parent: Option<usize>,
-    fields: Vec<(String, String)>,
-}
-
-impl CapturedSpan {
-    fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .rev()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// Every span (with its parent) and every event's fields, as text. Spans are kept in the order
-/// they were opened; `live` maps an open span's id to its place, because the registry reuses
-/// the id of a closed span.
-#[derive(Clone, Default)]
-struct Capture {
-    spans: Arc<Mutex<Vec<CapturedSpan>>>,
-    live: Arc<Mutex<HashMap<u64, usize>>>,
-    events: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-struct Fields<'a>(&'a mut Vec<(String, String)>);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.push((field.name().to_owned(), format!("{value:?}")));
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push((field.name().to_owned(), value.to_owned()));
-    }
-}
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let parent = ctx
-            .span(id)
-            .and_then(|span| span.parent())
-            .and_then(|parent| {
-                self.live
-                    .lock()
-                    .unwrap()
-                    .get(&parent.id().into_u64())
-                    .copied()
-            });
-        let mut span = CapturedSpan {
-            name: attrs.metadata().name(),
-            parent,
-            fields: Vec::new(),
-        };
-        attrs.record(&mut Fields(&mut span.fields));
-        let mut spans = self.spans.lock().unwrap();
-        self.live.lock().unwrap().insert(id.into_u64(), spans.len());
-        spans.push(span);
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
-        let Some(index) = self.live.lock().unwrap().get(&id.into_u64()).copied() else {
-            return;
-        };
-        if let Some(span) = self.spans.lock().unwrap().get_mut(index) {
-            values.record(&mut Fields(&mut span.fields));
-        }
-    }
-
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        event.record(&mut Fields(&mut self.events.lock().unwrap()));
-    }
-}
+use tracing::Instrument;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// f64 histogram measurements: (instrument, attributes, value).
 type Measurements = Arc<Mutex<Vec<(String, Vec<(String, String)>, f64)>>>;
@@ -162,6 +81,8 @@ async fn each_company_run_is_a_child_span_with_its_kot_calls() {
     env.company("c2");
     env.settings.update("c2", |c| c.token = None);
 
+    // In-process, not RunMatch: the test follows tracing's own span tree, and a gRPC hop
+    // carries the caller's context as W3C headers for OpenTelemetry, not as a tracing parent.
     let report = env
         .matcher
         .run_all()
@@ -171,15 +92,8 @@ async fn each_company_run_is_a_child_span_with_its_kot_calls() {
     let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome).collect();
     assert_eq!(outcomes, [Outcome::Matched, Outcome::Skipped]);
 
-    let spans = capture.spans.lock().unwrap().clone();
-    let named = |name: &str| -> Vec<(usize, CapturedSpan)> {
-        spans
-            .iter()
-            .enumerate()
-            .filter(|(_, span)| span.name == name)
-            .map(|(index, span)| (index, span.clone()))
-            .collect()
-    };
+    let spans = capture.spans();
+    let named = |name: &str| capture.named(name);
     let [(root, _)] = named("RunMatch")[..] else {
         panic!("one RunMatch span: {spans:#?}");
     };
@@ -215,12 +129,7 @@ async fn each_company_run_is_a_child_span_with_its_kot_calls() {
     assert_eq!(batches[0].1.parent, Some(root));
     assert_eq!(batches[0].1.field("companies"), Some("2"));
 
-    let values: Vec<String> = spans
-        .iter()
-        .flat_map(|span| span.fields.iter())
-        .chain(capture.events.lock().unwrap().iter())
-        .map(|(_, value)| value.clone())
-        .collect();
+    let values = capture.all_values();
     for secret in [token.as_str(), "U000123", "U00999", "市ヶ谷", "戸田"] {
         for value in &values {
             assert!(!value.contains(secret), "{value:?} holds {secret:?}");

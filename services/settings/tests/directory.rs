@@ -2,8 +2,12 @@
 
 mod common;
 
-use common::{user, violations};
+use common::Harness;
+use common::user;
+use kintai_core::Db;
 use kintai_proto::settings::v1::*;
+use kintai_testkit::both_engines;
+use kintai_testkit::status::violations;
 use tonic::Code;
 
 /// The manual's 連携状況 example users.
@@ -40,83 +44,94 @@ async fn all_users(h: &mut common::Harness, company_id: &str) -> Vec<User> {
     }
 }
 
-on_both_engines!(users_are_upserted_idempotently_and_listed_in_pages, |h| {
-    let request = UpsertUsersRequest {
-        company_id: "c1".into(),
-        users: manual_users(),
-    };
-    let first = h
-        .client
-        .upsert_users(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(first.upserted, 5);
-    let again = h.client.upsert_users(request).await.unwrap().into_inner();
-    assert_eq!(again.upserted, 5);
-    let users = all_users(&mut h, "c1").await;
-    let rows: Vec<_> = users
-        .iter()
-        .map(|u| (u.user_id.as_str(), u.user_code.as_str(), u.name.as_str()))
-        .collect();
-    assert_eq!(
-        rows,
-        [
-            ("u1", "U000123", "市ヶ谷 市子"),
-            ("u2", "U000124", "湊山 信輔"),
-            ("u3", "U00528", "千住 五郎"),
-            ("u4", "", "戸田 八郎"),
-            ("u5", "", "用賀 百男"),
-        ]
-    );
-    assert!(
-        users.iter().all(|u| !u.kot_link_enabled),
-        "new users start 無効"
-    );
-    // Other companies are separate.
-    assert!(all_users(&mut h, "c2").await.is_empty());
-});
-
-on_both_engines!(impossible_user_codes_are_stored_with_a_warning, |h| {
-    let response = h
-        .client
-        .upsert_users(UpsertUsersRequest {
+both_engines!(
+    users_are_upserted_idempotently_and_listed_in_pages,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        let request = UpsertUsersRequest {
             company_id: "c1".into(),
-            users: vec![
-                user("u1", "U000123", "ok"),
-                user("u2", "Ｕ０００１２４", "full width"),
-                user("u3", " U000125", "space"),
-                user("u4", "U1", "short"),
-                user("u5", "", "no code"),
-            ],
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(response.upserted, 5);
-    let warned: Vec<_> = response
-        .warnings
-        .iter()
-        .map(|w| (w.index, w.field.as_str()))
-        .collect();
-    assert_eq!(
-        warned,
-        [
-            (1, "users[1].user_code"),
-            (2, "users[2].user_code"),
-            (3, "users[3].user_code"),
-            (4, "users[4].user_code")
-        ]
-    );
-    assert!(response.warnings[0].description.contains("全角文字"));
-    let stored = all_users(&mut h, "c1").await;
-    assert_eq!(stored[1].user_code, "Ｕ０００１２４", "stored as given");
-    assert_eq!(stored[2].user_code, " U000125", "stored as given");
-});
+            users: manual_users(),
+        };
+        let first = h
+            .client
+            .upsert_users(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(first.upserted, 5);
+        let again = h.client.upsert_users(request).await.unwrap().into_inner();
+        assert_eq!(again.upserted, 5);
+        let users = all_users(&mut h, "c1").await;
+        let rows: Vec<_> = users
+            .iter()
+            .map(|u| (u.user_id.as_str(), u.user_code.as_str(), u.name.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("u1", "U000123", "市ヶ谷 市子"),
+                ("u2", "U000124", "湊山 信輔"),
+                ("u3", "U00528", "千住 五郎"),
+                ("u4", "", "戸田 八郎"),
+                ("u5", "", "用賀 百男"),
+            ]
+        );
+        assert!(
+            users.iter().all(|u| !u.kot_link_enabled),
+            "new users start 無効"
+        );
+        // Other companies are separate.
+        assert!(all_users(&mut h, "c2").await.is_empty());
+        h.finish().await;
+    }
+);
 
-on_both_engines!(
+both_engines!(
+    impossible_user_codes_are_stored_with_a_warning,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        let response = h
+            .client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: vec![
+                    user("u1", "U000123", "ok"),
+                    user("u2", "Ｕ０００１２４", "full width"),
+                    user("u3", " U000125", "space"),
+                    user("u4", "U1", "short"),
+                    user("u5", "", "no code"),
+                ],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(response.upserted, 5);
+        let warned: Vec<_> = response
+            .warnings
+            .iter()
+            .map(|w| (w.index, w.field.as_str()))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                (1, "users[1].user_code"),
+                (2, "users[2].user_code"),
+                (3, "users[3].user_code"),
+                (4, "users[4].user_code")
+            ]
+        );
+        assert!(response.warnings[0].description.contains("全角文字"));
+        let stored = all_users(&mut h, "c1").await;
+        assert_eq!(stored[1].user_code, "Ｕ０００１２４", "stored as given");
+        assert_eq!(stored[2].user_code, " U000125", "stored as given");
+        h.finish().await;
+    }
+);
+
+both_engines!(
     a_batch_with_bad_users_stores_the_good_ones_and_names_each_bad_field,
-    |h| {
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
         let status = h
             .client
             .upsert_users(UpsertUsersRequest {
@@ -199,10 +214,12 @@ on_both_engines!(
                 ("u6".to_owned(), "U000128".to_owned())
             ]
         );
+        h.finish().await;
     }
 );
 
-on_both_engines!(oversized_batches_are_refused_whole, |h| {
+both_engines!(oversized_batches_are_refused_whole, |db: Db| async move {
+    let mut h = Harness::on(db).await;
     let users: Vec<_> = (0..5001)
         .map(|i| user(&format!("u{i}"), "U000123", "x"))
         .collect();
@@ -231,11 +248,13 @@ on_both_engines!(oversized_batches_are_refused_whole, |h| {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted);
+    h.finish().await;
 });
 
-on_both_engines!(
+both_engines!(
     link_flags_are_set_one_by_one_and_in_bulk_and_survive_upserts,
-    |h| {
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
         h.client
             .upsert_users(UpsertUsersRequest {
                 company_id: "c1".into(),
@@ -306,67 +325,79 @@ on_both_engines!(
             .map(|u| u.kot_link_enabled)
             .collect();
         assert_eq!(flags, [true, false, true, false, false]);
+        h.finish().await;
     }
 );
 
-on_both_engines!(a_bulk_change_with_bad_items_applies_the_rest, |h| {
-    h.client
-        .upsert_users(UpsertUsersRequest {
-            company_id: "c1".into(),
-            users: manual_users(),
-        })
-        .await
-        .unwrap();
-    let status = h
-        .client
-        .set_user_links(SetUserLinksRequest {
-            company_id: "c1".into(),
-            links: vec![
-                UserLinkFlag {
-                    user_id: "u1".into(),
-                    enabled: true,
-                },
-                UserLinkFlag {
-                    user_id: String::new(),
-                    enabled: true,
-                },
-                UserLinkFlag {
-                    user_id: "u1".into(),
-                    enabled: false,
-                },
-            ],
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
-    assert_eq!(fields, ["links[1].user_id", "links[2].user_id"]);
-    assert!(all_users(&mut h, "c1").await[0].kot_link_enabled);
-});
+both_engines!(
+    a_bulk_change_with_bad_items_applies_the_rest,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        h.client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: manual_users(),
+            })
+            .await
+            .unwrap();
+        let status = h
+            .client
+            .set_user_links(SetUserLinksRequest {
+                company_id: "c1".into(),
+                links: vec![
+                    UserLinkFlag {
+                        user_id: "u1".into(),
+                        enabled: true,
+                    },
+                    UserLinkFlag {
+                        user_id: String::new(),
+                        enabled: true,
+                    },
+                    UserLinkFlag {
+                        user_id: "u1".into(),
+                        enabled: false,
+                    },
+                ],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["links[1].user_id", "links[2].user_id"]);
+        assert!(all_users(&mut h, "c1").await[0].kot_link_enabled);
+        h.finish().await;
+    }
+);
 
-on_both_engines!(users_are_deleted_and_unknown_ids_reported, |h| {
-    h.client
-        .upsert_users(UpsertUsersRequest {
-            company_id: "c1".into(),
-            users: manual_users(),
-        })
-        .await
-        .unwrap();
-    let deleted = h
-        .client
-        .delete_users(DeleteUsersRequest {
-            company_id: "c1".into(),
-            user_ids: vec!["u4".into(), "u5".into(), "u9".into()],
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(deleted.deleted, 2);
-    assert_eq!(deleted.unknown_user_ids, ["u9"]);
-    assert_eq!(all_users(&mut h, "c1").await.len(), 3);
-});
+both_engines!(
+    users_are_deleted_and_unknown_ids_reported,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        h.client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: manual_users(),
+            })
+            .await
+            .unwrap();
+        let deleted = h
+            .client
+            .delete_users(DeleteUsersRequest {
+                company_id: "c1".into(),
+                user_ids: vec!["u4".into(), "u5".into(), "u9".into()],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(deleted.deleted, 2);
+        assert_eq!(deleted.unknown_user_ids, ["u9"]);
+        assert_eq!(all_users(&mut h, "c1").await.len(), 3);
+        h.finish().await;
+    }
+);
 
-on_both_engines!(list_input_is_checked, |h| {
+both_engines!(list_input_is_checked, |db: Db| async move {
+    let mut h = Harness::on(db).await;
     let status = h
         .client
         .list_users(ListUsersRequest {
@@ -379,4 +410,5 @@ on_both_engines!(list_input_is_checked, |h| {
         .unwrap_err();
     let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, ["page_size", "page_token"]);
+    h.finish().await;
 });

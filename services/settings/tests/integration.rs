@@ -2,27 +2,38 @@
 
 mod common;
 
-use common::{SUSPENDED_TOKEN, TOKEN, accepted, localized, reason, violations};
+use common::Harness;
+use common::{SUSPENDED_TOKEN, TOKEN, accepted};
+use kintai_core::Db;
 use kintai_proto::settings::v1::*;
+use kintai_testkit::Caller;
+use kintai_testkit::both_engines;
+use kintai_testkit::status::{localized, reason, violations};
 use tonic::Code;
 
-on_both_engines!(an_unknown_company_reads_as_disabled_without_a_token, |h| {
-    let integration = h
-        .client
-        .get_integration(GetIntegrationRequest {
-            company_id: "c-new".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .integration
-        .unwrap();
-    assert!(!integration.enabled);
-    assert_eq!(integration.token.unwrap().state(), TokenState::None);
-    assert!(integration.updated_at.is_none());
-});
+both_engines!(
+    an_unknown_company_reads_as_disabled_without_a_token,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        let integration = h
+            .client
+            .get_integration(GetIntegrationRequest {
+                company_id: "c-new".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .integration
+            .unwrap();
+        assert!(!integration.enabled);
+        assert_eq!(integration.token.unwrap().state(), TokenState::None);
+        assert!(integration.updated_at.is_none());
+        h.finish().await;
+    }
+);
 
-on_both_engines!(switching_on_and_off_keeps_the_token, |h| {
+both_engines!(switching_on_and_off_keeps_the_token, |db: Db| async move {
+    let mut h = Harness::on(db).await;
     let on = h.enable("c1", true).await;
     assert!(on.enabled);
     assert_eq!(on.vendor(), kintai_proto::common::v1::Vendor::KingOfTime);
@@ -40,11 +51,13 @@ on_both_engines!(switching_on_and_off_keeps_the_token, |h| {
         "switching off keeps the token"
     );
     assert_eq!(token.fingerprint.len(), 8);
+    h.finish().await;
 });
 
-on_both_engines!(
+both_engines!(
     a_registered_token_shows_state_fingerprint_and_acceptance_but_never_itself,
-    |h| {
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
         let integration = h.register("c1", TOKEN).await.unwrap();
         let token = integration.token.clone().unwrap();
         assert_eq!(token.state(), TokenState::Valid);
@@ -61,63 +74,70 @@ on_both_engines!(
                 .iter()
                 .any(|entry| entry.path.contains("available"))
         );
+        h.finish().await;
     }
 );
 
-on_both_engines!(registration_without_the_acceptance_is_refused, |h| {
-    let mut request = RegisterTokenRequest {
-        company_id: "c1".into(),
-        token: TOKEN.into(),
-        acceptance: None,
-    };
-    let status = h.client.register_token(request.clone()).await.unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
-    assert!(
-        fields.contains(&"acceptance.api_terms_accepted".to_owned()),
-        "{fields:?}"
-    );
-    assert!(
-        fields.contains(&"acceptance.data_sharing_consented".to_owned()),
-        "{fields:?}"
-    );
-    assert!(
-        fields.contains(&"acceptance.accepted_by".to_owned()),
-        "{fields:?}"
-    );
-    request.acceptance = Some(TermsAcceptance {
-        data_sharing_consented: false,
-        ..accepted()
-    });
-    let status = h.client.register_token(request).await.unwrap_err();
-    assert_eq!(
-        violations(&status)[0].0,
-        "acceptance.data_sharing_consented"
-    );
-    // Nothing was stored and KING OF TIME was not even asked.
-    let integration = h
-        .client
-        .get_integration(GetIntegrationRequest {
+both_engines!(
+    registration_without_the_acceptance_is_refused,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        let mut request = RegisterTokenRequest {
             company_id: "c1".into(),
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        integration
-            .into_inner()
-            .integration
-            .unwrap()
-            .token
-            .unwrap()
-            .state(),
-        TokenState::None
-    );
-    assert!(h.sim.request_log().is_empty());
-});
+            token: TOKEN.into(),
+            acceptance: None,
+        };
+        let status = h.client.register_token(request.clone()).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+        assert!(
+            fields.contains(&"acceptance.api_terms_accepted".to_owned()),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"acceptance.data_sharing_consented".to_owned()),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"acceptance.accepted_by".to_owned()),
+            "{fields:?}"
+        );
+        request.acceptance = Some(TermsAcceptance {
+            data_sharing_consented: false,
+            ..accepted()
+        });
+        let status = h.client.register_token(request).await.unwrap_err();
+        assert_eq!(
+            violations(&status)[0].0,
+            "acceptance.data_sharing_consented"
+        );
+        // Nothing was stored and KING OF TIME was not even asked.
+        let integration = h
+            .client
+            .get_integration(GetIntegrationRequest {
+                company_id: "c1".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            integration
+                .into_inner()
+                .integration
+                .unwrap()
+                .token
+                .unwrap()
+                .state(),
+            TokenState::None
+        );
+        assert!(h.sim.request_log().is_empty());
+        h.finish().await;
+    }
+);
 
-on_both_engines!(
+both_engines!(
     unavailable_rejected_and_unreachable_tokens_are_three_different_errors,
-    |h| {
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
         let unavailable = h.register("c1", SUSPENDED_TOKEN).await.unwrap_err();
         assert_eq!(unavailable.code(), Code::FailedPrecondition);
         assert_eq!(reason(&unavailable), "TOKEN_NOT_AVAILABLE");
@@ -172,12 +192,13 @@ on_both_engines!(
                 .state(),
             TokenState::None
         );
+        h.finish().await;
     }
 );
 
 #[tokio::test]
 async fn an_unreachable_king_of_time_is_unavailable_and_stores_nothing() {
-    let test_db = kintai_core::testing::TestDb::sqlite().await;
+    let test_db = kintai_testkit::TestDb::sqlite().await;
     // A port nothing listens on: connection refused.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/v1.0", listener.local_addr().unwrap());
@@ -188,8 +209,8 @@ async fn an_unreachable_king_of_time_is_unavailable_and_stores_nothing() {
     })
     .unwrap();
     let keys = kintai_settings::crypto::KeyRing::generate_entry("k1");
-    let (mut client, stop, server) =
-        common::serve(test_db.db.clone(), &keys, std::sync::Arc::new(kot)).await;
+    let app = common::serve(test_db.db.clone(), &keys, std::sync::Arc::new(kot)).await;
+    let mut client = app.settings(Caller::Platform);
     let status = client
         .register_token(RegisterTokenRequest {
             company_id: "c1".into(),
@@ -216,26 +237,26 @@ async fn an_unreachable_king_of_time_is_unavailable_and_stores_nothing() {
             .state(),
         TokenState::None
     );
-    let _ = stop.send(());
-    server.await.unwrap();
+    app.finish().await.unwrap();
     test_db.finish().await;
 }
 
-on_both_engines!(
+both_engines!(
     credentials_are_given_only_for_an_enabled_company_with_a_valid_token,
-    |h| {
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
         let ask = |client: &mut kintai_proto::settings::v1::settings_service_client::SettingsServiceClient<_>| {
         let mut client = client.clone();
         async move { client.get_credentials(GetCredentialsRequest { company_id: "c1".into() }).await }
     };
         assert_eq!(
-            reason(&ask(&mut h.client).await.unwrap_err()),
+            reason(&ask(&mut h.peer).await.unwrap_err()),
             "INTEGRATION_DISABLED"
         );
         h.enable("c1", true).await;
-        assert_eq!(reason(&ask(&mut h.client).await.unwrap_err()), "NO_TOKEN");
+        assert_eq!(reason(&ask(&mut h.peer).await.unwrap_err()), "NO_TOKEN");
         h.register("c1", TOKEN).await.unwrap();
-        let credentials = ask(&mut h.client).await.unwrap().into_inner();
+        let credentials = ask(&mut h.peer).await.unwrap().into_inner();
         assert_eq!(credentials.token, TOKEN);
         assert_eq!(
             credentials.token_fingerprint,
@@ -244,7 +265,7 @@ on_both_engines!(
 
         // The matcher or syncer reports a rejection: the integration shows it and credentials stop.
         let reported = h
-            .client
+            .peer
             .report_token_rejected(ReportTokenRejectedRequest {
                 company_id: "c1".into(),
                 token_fingerprint: credentials.token_fingerprint.clone(),
@@ -262,14 +283,14 @@ on_both_engines!(
         assert_eq!(token.rejection(), TokenRejection::AuthenticationFailed);
         assert!(token.detail.contains("403、コード100"), "{}", token.detail);
         assert_eq!(
-            reason(&ask(&mut h.client).await.unwrap_err()),
+            reason(&ask(&mut h.peer).await.unwrap_err()),
             "TOKEN_REJECTED"
         );
 
         // Registering again makes it valid; a stale report about an older token changes nothing.
         h.register("c1", TOKEN).await.unwrap();
         let stale = h
-            .client
+            .peer
             .report_token_rejected(ReportTokenRejectedRequest {
                 company_id: "c1".into(),
                 token_fingerprint: "00000000".into(),
@@ -290,103 +311,114 @@ on_both_engines!(
             })
             .await
             .unwrap();
-        assert_eq!(reason(&ask(&mut h.client).await.unwrap_err()), "NO_TOKEN");
+        assert_eq!(reason(&ask(&mut h.peer).await.unwrap_err()), "NO_TOKEN");
+        h.finish().await;
     }
 );
 
-on_both_engines!(companies_are_listed_in_pages_with_an_enabled_filter, |h| {
-    for i in 0..5 {
-        h.enable(&format!("c{i}"), i % 2 == 0).await;
-    }
-    let mut seen = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = h
+both_engines!(
+    companies_are_listed_in_pages_with_an_enabled_filter,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        for i in 0..5 {
+            h.enable(&format!("c{i}"), i % 2 == 0).await;
+        }
+        let mut seen = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let page = h
+                .client
+                .list_companies(ListCompaniesRequest {
+                    enabled_only: false,
+                    page_size: 2,
+                    page_token,
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            seen.extend(page.companies.iter().map(|c| c.company_id.clone()));
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        assert_eq!(seen, ["c0", "c1", "c2", "c3", "c4"]);
+        let enabled = h
             .client
             .list_companies(ListCompaniesRequest {
-                enabled_only: false,
-                page_size: 2,
-                page_token,
+                enabled_only: true,
+                page_size: 0,
+                page_token: String::new(),
             })
             .await
             .unwrap()
             .into_inner();
-        seen.extend(page.companies.iter().map(|c| c.company_id.clone()));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
-    assert_eq!(seen, ["c0", "c1", "c2", "c3", "c4"]);
-    let enabled = h
-        .client
-        .list_companies(ListCompaniesRequest {
-            enabled_only: true,
-            page_size: 0,
-            page_token: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let ids: Vec<_> = enabled
-        .companies
-        .iter()
-        .map(|c| c.company_id.as_str())
-        .collect();
-    assert_eq!(ids, ["c0", "c2", "c4"]);
-    assert!(
-        enabled
+        let ids: Vec<_> = enabled
             .companies
             .iter()
-            .all(|c| c.token_state() == TokenState::None)
-    );
-});
+            .map(|c| c.company_id.as_str())
+            .collect();
+        assert_eq!(ids, ["c0", "c2", "c4"]);
+        assert!(
+            enabled
+                .companies
+                .iter()
+                .all(|c| c.token_state() == TokenState::None)
+        );
+        h.finish().await;
+    }
+);
 
-on_both_engines!(integration_input_is_checked_field_by_field, |h| {
-    let status = h
-        .client
-        .get_integration(GetIntegrationRequest {
-            company_id: String::new(),
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(violations(&status)[0].0, "company_id");
-    let status = h
-        .client
-        .update_integration(UpdateIntegrationRequest {
-            company_id: "c\u{0}1".into(),
-            enabled: true,
-            vendor: 42,
-        })
-        .await
-        .unwrap_err();
-    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
-    assert_eq!(fields, ["company_id", "vendor"]);
-    let status = h
-        .client
-        .register_token(RegisterTokenRequest {
-            company_id: "c1".into(),
-            token: "short".into(),
-            acceptance: Some(accepted()),
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(violations(&status)[0].0, "token");
-    assert!(
-        !status.message().contains("short"),
-        "the token value is not echoed: {}",
-        status.message()
-    );
-    let status = h
-        .client
-        .list_companies(ListCompaniesRequest {
-            enabled_only: false,
-            page_size: 5000,
-            page_token: "%%%".into(),
-        })
-        .await
-        .unwrap_err();
-    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
-    assert_eq!(fields, ["page_size", "page_token"]);
-});
+both_engines!(
+    integration_input_is_checked_field_by_field,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        let status = h
+            .client
+            .get_integration(GetIntegrationRequest {
+                company_id: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(violations(&status)[0].0, "company_id");
+        let status = h
+            .client
+            .update_integration(UpdateIntegrationRequest {
+                company_id: "c\u{0}1".into(),
+                enabled: true,
+                vendor: 42,
+            })
+            .await
+            .unwrap_err();
+        let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["company_id", "vendor"]);
+        let status = h
+            .client
+            .register_token(RegisterTokenRequest {
+                company_id: "c1".into(),
+                token: "short".into(),
+                acceptance: Some(accepted()),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(violations(&status)[0].0, "token");
+        assert!(
+            !status.message().contains("short"),
+            "the token value is not echoed: {}",
+            status.message()
+        );
+        let status = h
+            .client
+            .list_companies(ListCompaniesRequest {
+                enabled_only: false,
+                page_size: 5000,
+                page_token: "%%%".into(),
+            })
+            .await
+            .unwrap_err();
+        let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["page_size", "page_token"]);
+        h.finish().await;
+    }
+);

@@ -5,10 +5,11 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::TOKEN;
-use kintai_core::testing::TestEngine;
+use common::{Harness, TOKEN};
 use kintai_proto::settings::v1::*;
 use kintai_settings::crypto::KeyRing;
+use kintai_testkit::status::reason;
+use kintai_testkit::{Caller, TestDb, TestEngine};
 use sqlx::Row;
 
 /// Collects every log line of this test binary: a global subscriber, installed once, so that no
@@ -68,13 +69,14 @@ async fn stored_text(db: &kintai_core::Db) -> String {
 async fn token_stays_secret(engine: TestEngine) {
     let captured = captured_logs();
 
-    let Some(mut h) = common::Harness::start(engine).await else {
+    let Some(test_db) = TestDb::new(engine).await else {
         return;
     };
+    let mut h = Harness::on(test_db.db.clone()).await;
     h.enable("c1", true).await;
     let registered = h.register("c1", TOKEN).await.unwrap();
     let credentials = h
-        .client
+        .peer
         .get_credentials(GetCredentialsRequest {
             company_id: "c1".into(),
         })
@@ -100,7 +102,7 @@ async fn token_stays_secret(engine: TestEngine) {
         .await
         .unwrap()
         .into_inner();
-    h.client
+    h.peer
         .report_token_rejected(ReportTokenRejectedRequest {
             company_id: "c1".into(),
             token_fingerprint: credentials.token_fingerprint.clone(),
@@ -126,7 +128,7 @@ async fn token_stays_secret(engine: TestEngine) {
     ] {
         assert!(!response.contains(TOKEN), "{response}");
     }
-    let stored = stored_text(&h.test_db.db).await;
+    let stored = stored_text(&test_db.db).await;
     assert!(
         stored.contains(&credentials.token_fingerprint),
         "the fingerprint is stored: {stored}"
@@ -137,7 +139,7 @@ async fn token_stays_secret(engine: TestEngine) {
     );
     if engine == TestEngine::Sqlite {
         // Also the raw file (and its WAL), not just what queries show.
-        let path = h.test_db.url.trim_start_matches("sqlite://").to_owned();
+        let path = test_db.url.trim_start_matches("sqlite://").to_owned();
         for file in [path.clone(), format!("{path}-wal")] {
             if let Ok(bytes) = std::fs::read(&file) {
                 assert!(
@@ -148,6 +150,7 @@ async fn token_stays_secret(engine: TestEngine) {
         }
     }
     h.finish().await;
+    test_db.finish().await;
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("token verified and stored"),
@@ -172,14 +175,15 @@ async fn the_token_stays_secret_on_postgres() {
 async fn keys_rotate(engine: TestEngine) {
     let _ = captured_logs();
     let old = KeyRing::generate_entry("old");
-    let Some(mut h) = common::Harness::start_with_keys(engine, &old).await else {
+    let Some(test_db) = TestDb::new(engine).await else {
         return;
     };
+    let mut h = Harness::on_with_keys(test_db.db.clone(), &old).await;
     h.enable("c1", true).await;
     h.enable("c2", true).await;
     h.register("c1", TOKEN).await.unwrap();
     h.register("c2", TOKEN).await.unwrap();
-    let db = h.test_db.db.clone();
+    let db = test_db.db.clone();
     let key_ids = || async {
         sqlx::query("SELECT token_key_id FROM companies ORDER BY company_id")
             .fetch_all(db.pool())
@@ -194,7 +198,8 @@ async fn keys_rotate(engine: TestEngine) {
     // A server configured with old + new still reads tokens sealed with the old key.
     let both = format!("{old},{}", KeyRing::generate_entry("new"));
     let kot = Arc::new(kot_client::KotClient::new(kot_client::KotConfig::default()).unwrap());
-    let (mut rotated, stop, server) = common::serve(db.clone(), &both, kot.clone()).await;
+    let rotated_app = common::serve(db.clone(), &both, kot.clone()).await;
+    let mut rotated = rotated_app.settings(Caller::Matcher);
     let credentials = rotated
         .get_credentials(GetCredentialsRequest {
             company_id: "c1".into(),
@@ -222,12 +227,12 @@ async fn keys_rotate(engine: TestEngine) {
         .await
         .unwrap();
     assert_eq!(credentials.into_inner().token, TOKEN);
-    let _ = stop.send(());
-    server.await.unwrap();
+    rotated_app.finish().await.unwrap();
 
     // Without the key a token was sealed with: a clear per-company error, not a panic.
     let only_other = KeyRing::generate_entry("other");
-    let (mut wrong, stop, server) = common::serve(db.clone(), &only_other, kot).await;
+    let wrong_app = common::serve(db.clone(), &only_other, kot).await;
+    let mut wrong = wrong_app.settings(Caller::Matcher);
     let status = wrong
         .get_credentials(GetCredentialsRequest {
             company_id: "c1".into(),
@@ -235,9 +240,10 @@ async fn keys_rotate(engine: TestEngine) {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
-    assert_eq!(common::reason(&status), "TOKEN_UNREADABLE");
+    assert_eq!(reason(&status), "TOKEN_UNREADABLE");
     assert!(status.message().contains("\"new\""), "{}", status.message());
     // ... and the integration says so, with what to do, instead of "valid".
+    let mut wrong = wrong_app.settings(Caller::Platform);
     let token = wrong
         .get_integration(GetIntegrationRequest {
             company_id: "c1".into(),
@@ -267,9 +273,9 @@ async fn keys_rotate(engine: TestEngine) {
             .all(|c| c.token_state() == TokenState::Unreadable && c.token_detail.contains("復元")),
         "{listed:?}"
     );
-    let _ = stop.send(());
-    server.await.unwrap();
+    wrong_app.finish().await.unwrap();
     h.finish().await;
+    test_db.finish().await;
 }
 
 #[tokio::test]
@@ -286,9 +292,10 @@ async fn keys_rotate_on_postgres() {
 /// token-shaped secret, line breaks and far too many characters.
 async fn rejection_reports_carry_no_secret(engine: TestEngine) {
     let captured = captured_logs();
-    let Some(mut h) = common::Harness::start(engine).await else {
+    let Some(test_db) = TestDb::new(engine).await else {
         return;
     };
+    let mut h = Harness::on(test_db.db.clone()).await;
     h.enable("c1", true).await;
     let fingerprint = h
         .register("c1", TOKEN)
@@ -304,7 +311,7 @@ async fn rejection_reports_carry_no_secret(engine: TestEngine) {
         "長".repeat(400)
     );
     let reported = h
-        .client
+        .peer
         .report_token_rejected(ReportTokenRejectedRequest {
             company_id: "c1".into(),
             token_fingerprint: fingerprint,
@@ -338,7 +345,7 @@ async fn rejection_reports_carry_no_secret(engine: TestEngine) {
         "bounded: {}",
         reason.chars().count()
     );
-    let stored = stored_text(&h.test_db.db).await;
+    let stored = stored_text(&test_db.db).await;
     for text in [format!("{reported:?}"), format!("{got:?}"), stored] {
         let lowered = text.to_lowercase();
         assert!(!lowered.contains(TOKEN), "token in {text}");
@@ -346,6 +353,7 @@ async fn rejection_reports_carry_no_secret(engine: TestEngine) {
         assert!(!text.contains("Zm9vYmFy"), "part of a secret in {text}");
     }
     h.finish().await;
+    test_db.finish().await;
     let logs = String::from_utf8(captured.0.lock().unwrap().clone())
         .unwrap()
         .to_lowercase();
@@ -372,7 +380,7 @@ async fn rejection_reports_carry_no_secret_on_postgres() {
 
 /// Reasons stored verbatim by an earlier build may hold a token: the upgrade forgets them.
 async fn old_unredacted_reasons_are_forgotten(engine: TestEngine) {
-    let Some(test_db) = kintai_core::testing::TestDb::new(engine).await else {
+    let Some(test_db) = TestDb::new(engine).await else {
         return;
     };
     let db = test_db.db.clone();

@@ -1,6 +1,10 @@
 //! A matcher wired to a KING OF TIME simulator and in-memory settings, on a given database,
-//! with one clock that both the matcher and the simulator read.
+//! with one clock that both the matcher and the simulator read, served over gRPC by the test
+//! kit's [`App`] (caller authentication on): tests run matches with RunMatch and read the
+//! 連携状況 table with ListLinks, as the platform and the CronJob do.
 #![allow(dead_code)]
+
+mod answers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,21 +12,30 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveTime, Utc};
 use kintai_core::Db;
 use kintai_matcher::{
-    DirectoryUser, LinkView, Matcher, MatcherDeps, MemoryCompany, MemorySettings, StateFilter,
+    DirectoryUser, LinkView, Matcher, MatcherDeps, MemoryCompany, MemorySettings,
 };
-use kot_client::{KotClient, KotConfig};
-use kot_sim::{Clock, NewEmployee, SimConfig, SimHandle, Simulator, TokenOptions};
+use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
+use kintai_proto::matcher::v1::{ListLinksRequest, RunMatchRequest};
+use kintai_testkit::{App, Caller, sim};
+use kot_sim::{Clock, NewEmployee, SimHandle, Simulator, TokenOptions};
 
-/// 2024-06-03 (a Monday) at the given JST wall-clock time.
-pub fn jst(hms: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("2024-06-03T{hms}+09:00"))
-        .expect("a valid test time")
-        .to_utc()
+#[allow(unused_imports)] // each test binary uses its own part of the harness
+pub use answers::{Ran, Report, instant, report};
+
+/// What a message may weigh, as the matcher's server is configured by default.
+const MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+/// 2024-06-03 (a Monday) at the given JST wall-clock time `HH:MM:SS`.
+pub fn at(hms: &str) -> DateTime<Utc> {
+    kintai_testkit::jst(&format!("2024-06-03T{hms}"))
 }
 
 pub struct Env {
+    /// The logic the server runs, for what RunMatch does not answer (the periodic run and the
+    /// dispatcher take it; the telemetry test follows its spans).
     pub matcher: Matcher,
-    pub api: kintai_matcher::MatcherApi,
+    /// The matcher's gRPC service behind the production server.
+    pub app: App,
     pub settings: MemorySettings,
     pub sim: Simulator,
     pub handle: SimHandle,
@@ -36,18 +49,9 @@ pub async fn env(db: Db) -> Env {
 }
 
 pub async fn env_with(db: Db, lease_ttl: Duration) -> Env {
-    let noon = jst("12:00:00");
-    let sim = Simulator::new(SimConfig {
-        clock: Clock::Fixed(noon),
-        ..SimConfig::default()
-    });
-    let handle = sim.spawn_local().await.expect("simulator starts");
-    let vendor = KotClient::new(KotConfig {
-        base_url: handle.base_url.clone(),
-        request_timeout: Duration::from_secs(10),
-        ..KotConfig::default()
-    })
-    .expect("client");
+    let noon = at("12:00:00");
+    let handle = sim::start(noon).await;
+    let vendor = sim::client(&handle);
     let settings = MemorySettings::default();
     let clock = kintai_core::Clock::fixed(noon);
     let deps = MatcherDeps {
@@ -60,11 +64,13 @@ pub async fn env_with(db: Db, lease_ttl: Duration) -> Env {
     let api = kintai_matcher::api(db.clone(), deps)
         .await
         .expect("migrations apply");
+    let matcher = api.matcher().clone();
+    let app = App::spawn_service(&db, kintai_matcher::server(api, MAX_MESSAGE_BYTES)).await;
     Env {
-        matcher: api.matcher().clone(),
-        api,
+        matcher,
+        app,
         settings,
-        sim,
+        sim: handle.sim.clone(),
         handle,
         db,
         clock,
@@ -72,6 +78,34 @@ pub async fn env_with(db: Db, lease_ttl: Duration) -> Env {
 }
 
 impl Env {
+    /// The platform's client of the matcher (ListLinks, RunMatch).
+    pub fn client(&self) -> MatcherServiceClient<kintai_core::peer::PeerChannel> {
+        self.app.matcher(Caller::Platform)
+    }
+
+    /// RunMatch for one company, as the CronJob's trigger calls it.
+    pub async fn run_company(&self, company_id: &str) -> Ran {
+        let mut report = self.run(company_id).await.expect("RunMatch");
+        assert_eq!(report.results.len(), 1, "{report:?}");
+        report.results.remove(0)
+    }
+
+    /// RunMatch for every enabled company.
+    pub async fn run_all(&self) -> Result<Report, tonic::Status> {
+        self.run("").await
+    }
+
+    async fn run(&self, company_id: &str) -> Result<Report, tonic::Status> {
+        let answer = self
+            .app
+            .matcher(Caller::Trigger)
+            .run_match(RunMatchRequest {
+                company_id: company_id.to_owned(),
+            })
+            .await?;
+        Ok(answers::report(answer.into_inner()))
+    }
+
     /// Moves the matcher's and the simulator's clocks together.
     pub fn set_time(&self, at: DateTime<Utc>) {
         self.clock.set(at);
@@ -150,21 +184,27 @@ impl Env {
         self.settings.update(company_id, |c| c.users = users);
     }
 
-    /// The whole 連携状況 table, read page by page.
+    /// The whole 連携状況 table, read with ListLinks two rows a page.
     pub async fn links(&self, company_id: &str) -> Vec<LinkView> {
+        let mut client = self.client();
         let mut all = Vec::new();
-        let mut after: Option<String> = None;
+        let mut page_token = String::new();
         loop {
-            let page = self
-                .matcher
-                .links_page(company_id, StateFilter::All, after.as_deref(), 2)
+            let page = client
+                .list_links(ListLinksRequest {
+                    company_id: company_id.to_owned(),
+                    state: 0,
+                    page_size: 2,
+                    page_token,
+                })
                 .await
-                .expect("links page");
-            all.extend(page.links);
-            match page.next_after {
-                Some(next) => after = Some(next),
-                None => return all,
+                .expect("ListLinks")
+                .into_inner();
+            all.extend(page.links.into_iter().map(answers::link_view));
+            if page.next_page_token.is_empty() {
+                return all;
             }
+            page_token = page.next_page_token;
         }
     }
 

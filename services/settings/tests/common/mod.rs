@@ -1,19 +1,18 @@
-//! A settings server on an ephemeral port with a fresh database and a KING OF TIME simulator.
+//! A settings service behind the test kit's production server (caller authentication on) on a
+//! given database, with a KING OF TIME simulator.
 
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use kintai_core::server::{GrpcServer, ServerConfig};
-use kintai_core::testing::{TestDb, TestEngine};
+use kintai_core::Db;
+use kintai_core::peer::PeerChannel;
 use kintai_proto::settings::v1::settings_service_client::SettingsServiceClient;
 use kintai_proto::settings::v1::*;
 use kintai_settings::SettingsDeps;
 use kintai_settings::crypto::KeyRing;
-use kot_client::{KotClient, KotConfig};
+use kintai_testkit::{App, Caller, sim};
 use kot_sim::{SimHandle, Simulator, TokenOptions};
-use tonic::transport::Channel;
 
 /// The simulator company and its token, available in every harness.
 pub const COMPANY_CODE: &str = "demo";
@@ -21,25 +20,24 @@ pub const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 pub const SUSPENDED_TOKEN: &str = "fedcba9876543210fedcba9876543210";
 
 pub struct Harness {
-    pub client: SettingsServiceClient<Channel>,
+    /// The platform's client: every public RPC.
+    pub client: SettingsServiceClient<PeerChannel>,
+    /// The matcher's client: GetCredentials and ReportTokenRejected.
+    pub peer: SettingsServiceClient<PeerChannel>,
+    pub app: App,
     pub sim: Simulator,
-    pub keys_spec: String,
-    pub test_db: TestDb,
-    sim_handle: Option<SimHandle>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<()>>,
+    sim_handle: SimHandle,
 }
 
 impl Harness {
-    /// A harness on the engine, or `None` when PostgreSQL is not configured.
-    pub async fn start(engine: TestEngine) -> Option<Self> {
+    /// A harness on `db` (the test owns the database) with a fresh key ring.
+    pub async fn on(db: Db) -> Self {
         let keys_spec = KeyRing::generate_entry("k1");
-        Self::start_with_keys(engine, &keys_spec).await
+        Self::on_with_keys(db, &keys_spec).await
     }
 
-    pub async fn start_with_keys(engine: TestEngine, keys_spec: &str) -> Option<Self> {
-        let test_db = TestDb::new(engine).await?;
-        let sim_handle = kot_sim::spawn_local().await.expect("simulator");
+    pub async fn on_with_keys(db: Db, keys_spec: &str) -> Self {
+        let sim_handle = sim::start_with(kot_sim::SimConfig::default()).await;
         let sim = sim_handle.sim.clone();
         sim.create_company(COMPANY_CODE).unwrap();
         sim.add_token(COMPANY_CODE, TOKEN, TokenOptions::default())
@@ -47,36 +45,21 @@ impl Harness {
         sim.add_token(COMPANY_CODE, SUSPENDED_TOKEN, TokenOptions::default())
             .unwrap();
         sim.suspend_token(SUSPENDED_TOKEN).unwrap();
-        let kot = KotClient::new(KotConfig {
-            base_url: sim_handle.base_url.clone(),
-            request_timeout: Duration::from_secs(5),
-            ..KotConfig::default()
-        })
-        .unwrap();
-        let (client, stop, server) = serve(test_db.db.clone(), keys_spec, Arc::new(kot)).await;
-        Some(Self {
-            client,
+        let kot = sim::client(&sim_handle);
+        let app = serve(db.clone(), keys_spec, Arc::new(kot)).await;
+        Self {
+            client: app.settings(Caller::Platform),
+            peer: app.settings(Caller::Matcher),
+            app,
             sim,
-            keys_spec: keys_spec.to_owned(),
-            test_db,
-            sim_handle: Some(sim_handle),
-            stop: Some(stop),
-            server: Some(server),
-        })
+            sim_handle,
+        }
     }
 
-    /// Stops the server, the simulator and drops the database.
-    pub async fn finish(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
-        if let Some(sim) = self.sim_handle.take() {
-            let _ = sim.shutdown().await;
-        }
-        self.test_db.finish().await;
+    /// Stops the server and the simulator; the database is the caller's to drop.
+    pub async fn finish(self) {
+        self.app.finish().await.expect("the server ends cleanly");
+        let _ = self.sim_handle.shutdown().await;
     }
 
     pub async fn register(
@@ -109,16 +92,8 @@ impl Harness {
     }
 }
 
-/// Serves a settings service over `db` on 127.0.0.1:0.
-pub async fn serve(
-    db: kintai_core::Db,
-    keys_spec: &str,
-    vendor: Arc<dyn kot_client::AttendanceVendor>,
-) -> (
-    SettingsServiceClient<Channel>,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-) {
+/// Serves a settings service over `db` behind the kit's server, on 127.0.0.1:0.
+pub async fn serve(db: Db, keys_spec: &str, vendor: Arc<dyn kot_client::AttendanceVendor>) -> App {
     let keys = KeyRing::parse(keys_spec).unwrap();
     let service = kintai_settings::service(
         db.clone(),
@@ -131,26 +106,7 @@ pub async fn serve(
     )
     .await
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let mut server = GrpcServer::new(ServerConfig {
-        drain_timeout_secs: 1,
-        ..ServerConfig::default()
-    });
-    server.add_service(service).require_database(db);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        server
-            .serve(listener, async move {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-    });
-    let client = SettingsServiceClient::connect(format!("http://{address}"))
-        .await
-        .unwrap();
-    (client, stop, task)
+    App::spawn_service(&db, service).await
 }
 
 pub fn accepted() -> TermsAcceptance {
@@ -168,68 +124,4 @@ pub fn user(user_id: &str, user_code: &str, name: &str) -> UserInput {
         user_code: user_code.to_owned(),
         name: name.to_owned(),
     }
-}
-
-/// The field violations of a status, as (field, description).
-pub fn violations(status: &tonic::Status) -> Vec<(String, String)> {
-    use tonic_types::StatusExt;
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| (v.field.clone(), v.description.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The google.rpc.ErrorInfo reason of a status.
-/// The google.rpc.LocalizedMessage of a refusal: (locale, message).
-pub fn localized(status: &tonic::Status) -> (String, String) {
-    use tonic_types::StatusExt;
-    status
-        .get_error_details()
-        .localized_message()
-        .map(|m| (m.locale.clone(), m.message.clone()))
-        .unwrap_or_default()
-}
-
-pub fn reason(status: &tonic::Status) -> String {
-    use tonic_types::StatusExt;
-    status
-        .get_error_details()
-        .error_info()
-        .map(|info| info.reason.clone())
-        .unwrap_or_default()
-}
-
-/// Runs an async test body against a fresh harness on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_engines {
-    ($name:ident, |$harness:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                let Some(mut $harness) = common::Harness::start(kintai_core::testing::TestEngine::Sqlite).await else {
-                    return;
-                };
-                $body
-                $harness.finish().await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let Some(mut $harness) = common::Harness::start(kintai_core::testing::TestEngine::Postgres).await else {
-                    return;
-                };
-                $body
-                $harness.finish().await;
-            }
-        }
-    };
 }
