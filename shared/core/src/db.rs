@@ -74,9 +74,7 @@ pub struct Db {
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 
 impl Db {
-    /// Opens a pool of at most `max_connections` connections (on PostgreSQL the two pools
-    /// share them; see [`split_connections`]). SQLite files (and their folder) are created when
-    /// missing.
+    /// Opens a pool. SQLite files (and their folder) are created when missing.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbError> {
         install_default_drivers();
         let engine = Engine::from_url(url)?;
@@ -84,12 +82,8 @@ impl Db {
             Engine::Sqlite => sqlite_url_with_create(url)?,
             Engine::Postgres => url.to_owned(),
         };
-        let (portable, native) = match engine {
-            Engine::Sqlite => (max_connections.max(1), 0),
-            Engine::Postgres => split_connections(max_connections),
-        };
         let options = AnyPoolOptions::new()
-            .max_connections(portable)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             // No ping before every acquire: it was a round trip per use of the pool. sqlx still
             // pings each connection when it goes back to the pool and closes one that does not
@@ -113,7 +107,7 @@ impl Db {
             });
         let pool = options.connect(&url).await?;
         let postgres = match engine {
-            Engine::Postgres => Some(native_postgres(&url, native)?),
+            Engine::Postgres => Some(native_postgres(&url, max_connections)?),
             Engine::Sqlite => None,
         };
         Ok(Self {
@@ -161,26 +155,16 @@ impl Db {
     }
 }
 
-/// PostgreSQL's share of `database.max_connections` between the portable pool and the native
-/// one, so that a pod never opens more than configured (the server's own limit is shared by
-/// every pod): the native pool only runs RecordPunches' batch insert, one short statement per
-/// batch, and gets a quarter (at least one). With a budget of 1 both pools get one.
-pub fn split_connections(max_connections: u32) -> (u32, u32) {
-    let native = (max_connections / 4).max(1);
-    let portable = max_connections.saturating_sub(native).max(1);
-    (portable, native)
-}
-
 /// How long a caller waits for a free connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The native pool beside the `Any` one, from the same URL (so the same host, credentials and
-/// TLS settings) and with the same pool settings but its share of the connections. It opens its connections only when a
+/// TLS settings) and with the same pool settings. It opens its connections only when a
 /// statement needs one: a service that never runs such a statement holds none.
 fn native_postgres(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
     let options = PgConnectOptions::from_str(url)?;
     let pool = PgPoolOptions::new()
-        .max_connections(max_connections)
+        .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
         // As for the `Any` pool: no round trip before every use.
         .test_before_acquire(false)
@@ -250,21 +234,6 @@ pub fn from_millis(millis: i64) -> chrono::DateTime<chrono::Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_two_postgres_pools_share_the_configured_budget() {
-        assert_eq!(split_connections(10), (8, 2));
-        assert_eq!(split_connections(20), (15, 5));
-        assert_eq!(split_connections(4), (3, 1));
-        assert_eq!(split_connections(2), (1, 1));
-        // Below two connections there is no sharing: each pool needs one.
-        assert_eq!(split_connections(1), (1, 1));
-        assert_eq!(split_connections(0), (1, 1));
-        for budget in 2..64 {
-            let (portable, native) = split_connections(budget);
-            assert_eq!(portable + native, budget);
-        }
-    }
 
     #[test]
     fn engine_follows_the_url_scheme() {
