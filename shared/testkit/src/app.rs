@@ -113,8 +113,8 @@ impl App {
         .await
     }
 
-    /// Runs a whole service's own `serve(config, listener, shutdown)` on `127.0.0.1:0`.
-    pub async fn serve<F, Fut>(serve: F) -> Self
+    /// Serves on `127.0.0.1:0` until [`App::finish`] or drop.
+    async fn serve<F, Fut>(serve: F) -> Self
     where
         F: FnOnce(tokio::net::TcpListener, BoxedSignal) -> Fut,
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
@@ -179,4 +179,4 @@ impl Drop for App {
 }
 
 /// The shutdown signal [`App::serve`] hands to a service's `serve`.
-pub type BoxedSignal = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+type BoxedSignal = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
