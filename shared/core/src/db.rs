@@ -82,8 +82,9 @@ impl Db {
             Engine::Sqlite => sqlite_url_with_create(url)?,
             Engine::Postgres => url.to_owned(),
         };
+        let budget = Budget::split(engine, max_connections);
         let options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
+            .max_connections(budget.general)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             // No ping before every acquire: it was a round trip per use of the pool. sqlx still
             // pings each connection when it goes back to the pool and closes one that does not
@@ -107,7 +108,7 @@ impl Db {
             });
         let pool = options.connect(&url).await?;
         let postgres = match engine {
-            Engine::Postgres => Some(native_postgres(&url, max_connections)?),
+            Engine::Postgres => Some(native_postgres(&url, budget.native)?),
             Engine::Sqlite => None,
         };
         Ok(Self {
@@ -155,11 +156,49 @@ impl Db {
     }
 }
 
+/// How a process's `max_connections` is shared between its pools. It is one budget, not one per
+/// pool: PostgreSQL refuses connections beyond its own `max_connections` (100 by default), and
+/// the operator sizes the server by the pods times this setting. Measured: two syncer replicas
+/// opening twice their setting of 20 beside settings and matcher made PostgreSQL answer "too
+/// many clients", and every pool waiting for a connection it could not open timed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Budget {
+    /// The `Any` pool every statement but ingest's bulk insert uses.
+    general: u32,
+    /// PostgreSQL's native pool (ingest's bulk insert): one statement a RecordPunches call, so a
+    /// quarter of the budget carries many times the calls the general pool does.
+    native: u32,
+}
+
+impl Budget {
+    fn split(engine: Engine, max_connections: u32) -> Self {
+        let total = max_connections.max(1);
+        match engine {
+            // A pool needs at least one connection: a budget of 1 lends the native pool its own.
+            Engine::Postgres if total == 1 => Self {
+                general: 1,
+                native: 1,
+            },
+            Engine::Postgres => {
+                let native = (total / 4).max(1);
+                Self {
+                    general: total - native,
+                    native,
+                }
+            }
+            Engine::Sqlite => Self {
+                general: total,
+                native: 0,
+            },
+        }
+    }
+}
+
 /// How long a caller waits for a free connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The native pool beside the `Any` one, from the same URL (so the same host, credentials and
-/// TLS settings) and with the same pool settings. It opens its connections only when a
+/// TLS settings) and the same pool settings but its share of the connections. It opens its connections only when a
 /// statement needs one: a service that never runs such a statement holds none.
 fn native_postgres(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
     let options = PgConnectOptions::from_str(url)?;
@@ -234,6 +273,41 @@ pub fn from_millis(millis: i64) -> chrono::DateTime<chrono::Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pools_share_one_connection_budget() {
+        for total in [1, 2, 5, 10, 20, 100] {
+            let budget = Budget::split(Engine::Postgres, total);
+            assert!(
+                budget.general >= 1 && budget.native >= 1,
+                "{total}: {budget:?}"
+            );
+            // A budget of one still needs a connection in each pool.
+            assert_eq!(budget.general + budget.native, total.max(2), "{total}");
+        }
+        assert_eq!(
+            Budget::split(Engine::Postgres, 20),
+            Budget {
+                general: 15,
+                native: 5
+            }
+        );
+        assert_eq!(Budget::split(Engine::Sqlite, 10).general, 10);
+    }
+
+    #[tokio::test]
+    async fn a_postgres_handle_opens_no_more_than_its_budget() {
+        let Some(test_db) = crate::testing::TestDb::postgres().await else {
+            return;
+        };
+        let db = Db::connect(&test_db.url, 20).await.unwrap();
+        let native = db.postgres().expect("a native pool on PostgreSQL");
+        assert_eq!(
+            db.pool().options().get_max_connections() + native.options().get_max_connections(),
+            20
+        );
+        db.close().await;
+    }
 
     #[test]
     fn engine_follows_the_url_scheme() {
