@@ -5,12 +5,12 @@
 //! hours the run answers DEFERRED and the company is due again when they end (10:00 / 18:30).
 //! The hourly CronJob stays, for KING OF TIME's side of the codes.
 
-use std::sync::Arc;
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use kintai_core::due::Claim;
-use tokio::sync::Semaphore;
+use kintai_core::dispatch::{Dispatch, Pace};
+use kintai_core::due::{Claim, DueTable};
 use tracing::Instrument;
 
 use crate::report::{CompanyResult, Outcome};
@@ -95,46 +95,44 @@ impl Matcher {
     }
 }
 
+/// The matcher's side of the dispatcher's loop.
+#[derive(Clone)]
+struct Dispatcher {
+    matcher: Matcher,
+    debounce: Duration,
+}
+
+impl Dispatch for Dispatcher {
+    fn due(&self) -> &DueTable {
+        &self.matcher.due
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.matcher.now()
+    }
+
+    async fn watch(&self) {
+        self.matcher.watch_directories(self.debounce).await;
+    }
+
+    fn run(self, claim: Claim) -> impl Future<Output = ()> + Send + 'static {
+        let span = tracing::info_span!("dispatched match", otel.name = "dispatched match");
+        async move { self.matcher.dispatched(claim).await }.instrument(span)
+    }
+}
+
 /// Runs the matcher's dispatcher; abort the handle to stop it (a match run is safe to drop:
 /// it writes nothing until it has the whole answer).
 pub fn spawn_dispatcher(matcher: Matcher, options: DispatchOptions) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let running = Arc::new(Semaphore::new(options.max_running.max(1)));
-        let mut ticks = tokio::time::interval(options.poll.max(Duration::from_millis(10)));
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut watch = tokio::time::interval(options.watch.max(Duration::from_millis(10)));
-        watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = watch.tick() => {
-                    matcher.watch_directories(options.debounce).await;
-                    continue;
-                }
-            }
-            let free = running.available_permits();
-            let hold = matcher.deps.lease_ttl;
-            let claims = match matcher.due.claim(matcher.now(), free, hold).await {
-                Ok(claims) => claims,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot claim companies due for a match");
-                    continue;
-                }
-            };
-            for claim in claims {
-                let Ok(permit) = running.clone().try_acquire_owned() else {
-                    break;
-                };
-                let worker = matcher.clone();
-                let span = tracing::info_span!("dispatched match", otel.name = "dispatched match");
-                tokio::spawn(
-                    async move {
-                        worker.dispatched(claim).await;
-                        drop(permit);
-                    }
-                    .instrument(span),
-                );
-            }
-        }
-    })
+    let pace = Pace {
+        poll: options.poll,
+        watch: options.watch,
+        max_running: options.max_running,
+        hold: matcher.deps.lease_ttl,
+    };
+    let service = Dispatcher {
+        matcher,
+        debounce: options.debounce,
+    };
+    kintai_core::dispatch::spawn(service, pace, std::future::pending())
 }

@@ -4,12 +4,12 @@
 //! after each run the company is due again at its next retry time, if it has one. The CronJob's
 //! RunSync stays as the safety net.
 
-use std::sync::Arc;
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use kintai_core::due::Claim;
-use tokio::sync::Semaphore;
+use kintai_core::dispatch::{Dispatch, Pace};
+use kintai_core::due::{Claim, DueTable};
 
 use crate::ledger;
 use crate::report::{CompanyReport, SyncOutcome};
@@ -166,45 +166,42 @@ impl Syncer {
     }
 }
 
+/// The syncer's side of the dispatcher's loop.
+#[derive(Clone)]
+struct Dispatcher(Syncer);
+
+impl Dispatch for Dispatcher {
+    fn due(&self) -> &DueTable {
+        self.0.due()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.0.now()
+    }
+
+    async fn watch(&self) {
+        self.0.watch_settings().await;
+    }
+
+    async fn run(self, claim: Claim) {
+        self.0.dispatched(claim).await;
+    }
+
+    fn spawn(&self, run: impl Future<Output = ()> + Send + 'static) {
+        self.0.spawn(run);
+    }
+}
+
 /// Runs the dispatcher until the syncer shuts down ([`Syncer::shut_down`]).
 pub fn spawn_dispatcher(syncer: Syncer) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let options = syncer.deps().options.dispatch.clone();
-        let running = Arc::new(Semaphore::new(options.max_running.max(1)));
-        let mut ticks = tokio::time::interval(options.poll.max(Duration::from_millis(10)));
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut watch = tokio::time::interval(options.watch.max(Duration::from_millis(10)));
-        watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = watch.tick() => {
-                    syncer.watch_settings().await;
-                    continue;
-                }
-                () = syncer.cancel().cancelled() => return,
-            }
-            let free = running.available_permits();
-            // The claim is held as long as a lease: a crashed claimer's company comes back then.
-            let hold = syncer.deps().options.lease_ttl;
-            let claims = match syncer.due().claim(syncer.now(), free, hold).await {
-                Ok(claims) => claims,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot claim due companies; trying again");
-                    continue;
-                }
-            };
-            for claim in claims {
-                let Ok(permit) = running.clone().try_acquire_owned() else {
-                    // Cannot happen (no more claims than free permits); let the claim expire.
-                    break;
-                };
-                let worker = syncer.clone();
-                syncer.spawn(async move {
-                    worker.dispatched(claim).await;
-                    drop(permit);
-                });
-            }
-        }
-    })
+    let options = &syncer.deps().options;
+    let pace = Pace {
+        poll: options.dispatch.poll,
+        watch: options.dispatch.watch,
+        max_running: options.dispatch.max_running,
+        // The claim is held as long as a lease: a crashed claimer's company comes back then.
+        hold: options.lease_ttl,
+    };
+    let stop = syncer.cancel().clone().cancelled_owned();
+    kintai_core::dispatch::spawn(Dispatcher(syncer), pace, stop)
 }

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod dispatch;
 pub mod due;
 pub mod files;
 pub mod grpc_error;

@@ -1,0 +1,89 @@
+//! The loop of a prompt-run dispatcher (design.md, "Prompt delivery"), one for every service
+//! that has one: every `poll` it claims as many due companies from its [`DueTable`] as it has
+//! free run slots and runs each as a task of its own; every `watch` it lets the service mark
+//! what changed elsewhere (settings' revisions). What a run does and when its company is due
+//! again is the service's ([`Dispatch::run`]); the claiming, the bound on runs at once and the
+//! ticking are the same everywhere and live here.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
+
+use crate::due::{Claim, DueTable};
+
+/// How often a dispatcher looks, and how much it runs at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// How often due companies are looked for.
+    pub poll: Duration,
+    /// How often [`Dispatch::watch`] runs.
+    pub watch: Duration,
+    /// Companies this process runs at once.
+    pub max_running: usize,
+    /// How long a claim holds its company: a crashed claimer's company is due again then.
+    pub hold: Duration,
+}
+
+/// A service's side of the dispatcher.
+pub trait Dispatch: Clone + Send + Sync + 'static {
+    /// Where the due companies are.
+    fn due(&self) -> &DueTable;
+    fn now(&self) -> DateTime<Utc>;
+    /// Marks due what changed since the last look.
+    fn watch(&self) -> impl Future<Output = ()> + Send;
+    /// Runs a claimed company and reschedules it (or lets the claim expire).
+    fn run(self, claim: Claim) -> impl Future<Output = ()> + Send + 'static;
+    /// Starts a run's task; the syncer tracks them so that shutdown waits for them.
+    fn spawn(&self, run: impl Future<Output = ()> + Send + 'static) {
+        tokio::spawn(run);
+    }
+}
+
+/// Runs `service`'s dispatcher until `stop` completes (or the handle is aborted). Runs already
+/// started go on after that; the service decides whether they stop early.
+pub fn spawn<D: Dispatch>(
+    service: D,
+    pace: Pace,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let running = Arc::new(Semaphore::new(pace.max_running.max(1)));
+        let mut ticks = tokio::time::interval(pace.poll.max(Duration::from_millis(10)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut watch = tokio::time::interval(pace.watch.max(Duration::from_millis(10)));
+        watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = watch.tick() => {
+                    service.watch().await;
+                    continue;
+                }
+                () = &mut stop => return,
+            }
+            let free = running.available_permits();
+            let claims = match service.due().claim(service.now(), free, pace.hold).await {
+                Ok(claims) => claims,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot claim due companies; trying again");
+                    continue;
+                }
+            };
+            for claim in claims {
+                let Ok(permit) = running.clone().try_acquire_owned() else {
+                    // Cannot happen (no more claims than free permits); the claim expires.
+                    break;
+                };
+                let run = service.clone().run(claim);
+                service.spawn(async move {
+                    run.await;
+                    drop(permit);
+                });
+            }
+        }
+    })
+}
