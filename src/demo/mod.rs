@@ -55,12 +55,28 @@ pub async fn demo(config: &Config, keep: bool, lang: Lang) -> anyhow::Result<boo
     let channel = Channel::from_shared(format!("http://{}", stack.address()))?
         .connect()
         .await?;
-    // Every call asks for the admin texts in the demo's language, as cyzen's admin site does.
-    let mut tour = Tour::new(InterceptedService::new(channel, AcceptLanguage(lang)));
     println!(
         "      serving on {} (clock set to 2024-06-07 21:00 JST, the manual's screenshot week)",
         stack.address()
     );
+    // Every call asks for the admin texts in the demo's language, as cyzen's admin site does.
+    let tour = Tour::new(InterceptedService::new(channel, AcceptLanguage(lang)));
+    let exact = walk(tour, &sim).await?;
+    if keep {
+        println!(
+            "\nThe server keeps running on {} (data in {}); try:\n  grpcurl -plaintext {} list\nCtrl-C stops it.",
+            stack.address(),
+            data_dir.path().display(),
+            stack.address()
+        );
+        kintai_core::server::shutdown_signal().await;
+    }
+    stack.stop().await?;
+    Ok(exact)
+}
+
+/// Steps 2 to 10: the manual's story told through the APIs, then what KING OF TIME holds.
+async fn walk(mut tour: Tour, sim: &kot_sim::Simulator) -> anyhow::Result<bool> {
     step(
         2,
         "admin: 勤怠連携 有効, KING OF TIME token registered after 承諾する",
@@ -96,18 +112,7 @@ pub async fn demo(config: &Config, keep: bool, lang: Lang) -> anyhow::Result<boo
     );
     tour.fix_user_code().await?;
     step(10, "checking what KING OF TIME holds");
-    let exact = tour.check(&sim).await?;
-    if keep {
-        println!(
-            "\nThe server keeps running on {} (data in {}); try:\n  grpcurl -plaintext {} list\nCtrl-C stops it.",
-            stack.address(),
-            data_dir.path().display(),
-            stack.address()
-        );
-        kintai_core::server::shutdown_signal().await;
-    }
-    stack.stop().await?;
-    Ok(exact)
+    tour.check(sim).await
 }
 
 fn indent(text: &str) -> String {

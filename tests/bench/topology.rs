@@ -46,7 +46,9 @@ impl Process {
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env(
                 "RUST_LOG",
-                "warn,kintai_core::server=info,kintai=info,kintai_syncer=info",
+                std::env::var("KINTAI_BENCH_RUST_LOG").unwrap_or_else(|_| {
+                    "warn,kintai_core::server=info,kintai=info,kintai_syncer=info".into()
+                }),
             )
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -59,8 +61,20 @@ impl Process {
         let (marker, after, who) = (marker.to_owned(), after.to_owned(), name.to_owned());
         let runs = Arc::new(AtomicUsize::new(0));
         let counted = runs.clone();
+        // KINTAI_BENCH_LOG_DIR=DIR keeps every process's whole log as DIR/NAME.log, to see where
+        // a run's time went.
+        let mut keep = std::env::var_os("KINTAI_BENCH_LOG_DIR").map(|dir| {
+            let path = std::path::Path::new(&dir).join(format!("{name}.log"));
+            std::fs::File::create(&path)
+                .map(std::io::BufWriter::new)
+                .unwrap_or_else(|error| panic!("cannot create {}: {error}", path.display()))
+        });
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(file) = keep.as_mut() {
+                    use std::io::Write as _;
+                    let _ = writeln!(file, "{line}");
+                }
                 if line.contains("company synced") && !line.contains("Busy") {
                     counted.fetch_add(1, Ordering::Relaxed);
                 }

@@ -71,6 +71,13 @@ const V3: &str = "
 ALTER TABLE matcher_links ADD COLUMN day_border_minutes BIGINT NOT NULL DEFAULT 0;
 ";
 
+// V4, one claimer per due company: `claimed_until` is when the dispatcher's claim of a company
+// ends (NULL when nobody holds it). A mark no longer hands a claimed company to a second
+// replica (kintai_core::due).
+const V4: &str = "
+ALTER TABLE matcher_due ADD COLUMN claimed_until BIGINT;
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "matcher_due";
 
@@ -95,5 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "division day border of each link",
         sqlite: V3,
         postgres: V3,
+    },
+    Migration {
+        version: 4,
+        name: "one claimer per due company",
+        sqlite: V4,
+        postgres: V4,
     },
 ];

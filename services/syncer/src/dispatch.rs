@@ -68,9 +68,8 @@ impl Syncer {
     async fn next_due(&self, report: &CompanyReport) -> Option<DateTime<Utc>> {
         let now = self.now();
         match report.outcome {
-            // Another run has it: look again once that one is likely done.
-            // Another run has it (a RunSync, or this company claimed again while running): look
-            // again soon, since marks made during that run may need one more.
+            // Another run has it (a RunSync): look again soon, since marks made during that run
+            // may need one more.
             SyncOutcome::Busy => return Some(after(now, BUSY_RETRY)),
             SyncOutcome::Failed => return Some(after(now, AFTER_FAILURE)),
             // Switched off, no usable token: a settings change makes it due again.
@@ -128,40 +127,52 @@ impl Syncer {
 
     /// Syncs one claimed company and schedules its next run. A company marked during its run
     /// and due by its end (punches recorded meanwhile, their debounce over) runs again at once
-    /// under a fresh claim: no wait for the next poll, and its token keeps this process's pacing
-    /// instead of moving to another replica's.
+    /// under a renewed claim: no wait for the next poll, and its token keeps this process's
+    /// pacing instead of moving to another replica's.
     async fn dispatched(&self, claim: Claim) {
         let mut claim = claim;
         loop {
             let report = self.sync_company(&claim.company_id, false).await;
-            let stopping = self.cancel().is_cancelled();
-            let next = if stopping {
+            if self.cancel().is_cancelled() {
                 // Shutting down: the next replica (or this one, restarted) takes it at once.
-                Some(self.now())
-            } else {
-                self.next_due(&report).await
-            };
-            if let Err(error) = self.due().reschedule(&claim, next).await {
-                tracing::warn!(company_id = %claim.company_id, %error, "cannot reschedule the company; its claim expires by itself");
+                let now = self.now();
+                if let Err(error) = self.due().reschedule(&claim, Some(now)).await {
+                    tracing::warn!(company_id = %claim.company_id, %error, "cannot hand the company on; its claim expires by itself");
+                }
                 return;
             }
-            if stopping {
-                return;
-            }
-            // Marked during the run and its debounce over: run again now. Taking it before the
-            // debounce ends measured worse under CPU contention (many small runs, each paying
-            // for its planning), and the debounce still merges what arrives meanwhile.
+            // Marked during the run and its debounce over: run again now, before letting go of
+            // the claim, so no other replica is offered the company in between. Taking it before
+            // the debounce ends measured worse under CPU contention (many small runs, each
+            // paying for its planning), and the debounce still merges what arrives meanwhile.
+            // The next run's end looks at the retry times, so none is lost by not rescheduling.
+            // Not after a run that could not work (busy elsewhere, failed): it waits its turn.
+            let worked = matches!(
+                report.outcome,
+                SyncOutcome::Completed | SyncOutcome::Partial
+            );
             let now = self.now();
             let hold = self.deps().options.lease_ttl;
-            match self.due().claim_again(&claim, now, now, hold).await {
-                Ok(Some(again)) => claim = again,
-                Ok(None) => return,
+            let again = if worked {
+                self.due().claim_again(&claim, now, now, hold).await
+            } else {
+                Ok(None)
+            };
+            match again {
+                Ok(Some(again)) => {
+                    claim = again;
+                    continue;
+                }
+                Ok(None) => {}
                 Err(error) => {
-                    // The row stays due: the next poll of some replica claims it.
                     tracing::debug!(company_id = %claim.company_id, %error, "cannot claim the company again");
-                    return;
                 }
             }
+            let next = self.next_due(&report).await;
+            if let Err(error) = self.due().reschedule(&claim, next).await {
+                tracing::warn!(company_id = %claim.company_id, %error, "cannot reschedule the company; its claim expires by itself");
+            }
+            return;
         }
     }
 }

@@ -106,6 +106,13 @@ ALTER TABLE punches ADD COLUMN day_checked BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX punches_by_day ON punches (company_id, working_day, user_id);
 ";
 
+// V6, one claimer per due company: `claimed_until` is when the dispatcher's claim of a company
+// ends (NULL when nobody holds it). A mark no longer hands a claimed company to a second
+// replica (kintai_core::due).
+const V6: &str = "
+ALTER TABLE syncer_due ADD COLUMN claimed_until BIGINT;
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "syncer_due";
 
@@ -139,5 +146,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "day check verdicts",
         sqlite: V5,
         postgres: V5,
+    },
+    Migration {
+        version: 6,
+        name: "one claimer per due company",
+        sqlite: V6,
+        postgres: V6,
     },
 ];

@@ -78,12 +78,39 @@ pub fn spawn<D: Dispatch>(
                     // Cannot happen (no more claims than free permits); the claim expires.
                     break;
                 };
+                let company_id = claim.company_id.clone();
                 let run = service.clone().run(claim);
+                let keeper = service.clone();
                 service.spawn(async move {
-                    run.await;
+                    kept_claimed(run, &keeper, &company_id, pace.hold).await;
                     drop(permit);
                 });
             }
         }
     })
+}
+
+/// Runs `run`, extending its company's claim every third of a hold while it lasts.
+async fn kept_claimed<D: Dispatch>(
+    run: impl Future<Output = ()>,
+    service: &D,
+    company_id: &str,
+    hold: Duration,
+) {
+    let mut run = std::pin::pin!(run);
+    let every = (hold / 3).max(Duration::from_millis(10));
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = &mut run => return,
+            _ = renew.tick() => {
+                let until = service.now() + chrono::TimeDelta::from_std(hold).unwrap_or_default();
+                if let Err(error) = service.due().keep(company_id, until).await {
+                    // The claim may end early: the run's lease still keeps a second run out.
+                    tracing::debug!(company_id, %error, "cannot keep the company claimed");
+                }
+            }
+        }
+    }
 }

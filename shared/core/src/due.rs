@@ -3,12 +3,17 @@
 //! change) marks it due; a dispatcher in every replica claims due companies and runs them under
 //! the company's lease, so replicas share the work and none is lost when one crashes.
 //!
-//! A row is `(company_id, due_at, version)`. Marking keeps the earliest due time and bumps the
-//! version. Claiming moves `due_at` ahead by a hold time (a crashed claimer's company comes back
-//! when the hold ends), one statement for a batch: PostgreSQL skips rows another replica is
-//! claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time. After its run, a claimer
-//! reschedules or clears the row only if its version is unchanged: a mark made during the run is
-//! never lost.
+//! A row is `(company_id, due_at, version, claimed_until)`. Marking keeps the earliest due time
+//! and bumps the version. Claiming sets `claimed_until` (and moves `due_at` to the same time, so
+//! that a mark during the run brings it back to the mark's own time), one statement for a batch:
+//! PostgreSQL skips rows another replica is claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one
+//! writer at a time. Nobody claims a row while its claim lasts, however it was marked since: a
+//! busy company's marks arrive every second, and when they could hand it to a second replica,
+//! that one only found the lease taken and both waited (the saturation bench lost a tenth of the
+//! budget to it). A crashed claimer's company comes back when its claim ends. After its run a
+//! claimer takes the company again at once when it was marked meanwhile, or lets go of it,
+//! rescheduling or clearing the row only if its version is unchanged: a mark made during the run
+//! is never lost.
 
 use std::time::Duration;
 
@@ -20,7 +25,7 @@ use crate::db::{Db, DbError, Engine, to_millis};
 /// The SQL that creates a due table; each service puts it in its own migrations.
 pub fn create_table_sql(table: &str) -> String {
     format!(
-        "CREATE TABLE {table} (company_id TEXT PRIMARY KEY, due_at BIGINT NOT NULL, version BIGINT NOT NULL);\n\
+        "CREATE TABLE {table} (company_id TEXT PRIMARY KEY, due_at BIGINT NOT NULL, version BIGINT NOT NULL, claimed_until BIGINT);\n\
          CREATE INDEX {table}_by_time ON {table} (due_at);\n"
     )
 }
@@ -98,8 +103,10 @@ impl DueTable {
         };
         let hold_until = now + chrono::TimeDelta::from_std(hold).unwrap_or_default();
         let rows = sqlx::query(&format!(
-            "UPDATE {table} SET due_at = $1 WHERE company_id IN \
-             (SELECT company_id FROM {table} WHERE due_at <= $2 ORDER BY due_at LIMIT $3{skip_locked}) \
+            "UPDATE {table} SET due_at = $1, claimed_until = $1 WHERE company_id IN \
+             (SELECT company_id FROM {table} WHERE due_at <= $2 \
+              AND (claimed_until IS NULL OR claimed_until <= $2) \
+              ORDER BY due_at LIMIT $3{skip_locked}) \
              RETURNING company_id, version"
         ))
         .bind(to_millis(hold_until))
@@ -117,12 +124,13 @@ impl DueTable {
             .collect()
     }
 
-    /// Claims `claim`'s company again right after its run if it was marked since (its version
-    /// moved) and is due by `due_by`, holding it for `hold`: punches recorded during a run go
-    /// right after it, without waiting for a poll. A row another claimer holds (due at the end
-    /// of its hold) or only rescheduled for a retry (same version) is left alone. On PostgreSQL
-    /// a concurrent claimer's row lock is waited for and the row re-checked, so the company is
-    /// never claimed twice.
+    /// Claims `claim`'s company again right after its run, before letting go of it, if it was
+    /// marked since (its version moved) and is due by `due_by`, holding it for `hold`: punches
+    /// recorded during a run go right after it, without waiting for a poll or moving to another
+    /// replica. A row only rescheduled for a retry (same version) is left alone, as is one
+    /// another claimer took after this claim was let go or expired (due at the end of its
+    /// hold). On PostgreSQL a concurrent claimer's row lock is waited for and the row
+    /// re-checked, so the company is never claimed twice.
     pub async fn claim_again(
         &self,
         claim: &Claim,
@@ -133,7 +141,8 @@ impl DueTable {
         let table = self.table;
         let hold_until = now + chrono::TimeDelta::from_std(hold).unwrap_or_default();
         let row = sqlx::query(&format!(
-            "UPDATE {table} SET due_at = $1 WHERE company_id = $2 AND version <> $3 AND due_at <= $4 \
+            "UPDATE {table} SET due_at = $1, claimed_until = $1 \
+             WHERE company_id = $2 AND version <> $3 AND due_at <= $4 \
              RETURNING company_id, version"
         ))
         .bind(to_millis(hold_until))
@@ -151,8 +160,24 @@ impl DueTable {
         .transpose()
     }
 
-    /// After a claimed run: due again at `next`, or not due (`None`). A mark made since the claim
-    /// wins: its row is kept (with the earlier of both times).
+    /// Extends the claim of a company whose run is still under way to `until`: a run may last
+    /// longer than a hold (a long backlog, paced), and another replica must not be offered the
+    /// company meanwhile. A company let go of already (no claim) is left alone.
+    pub async fn keep(&self, company_id: &str, until: DateTime<Utc>) -> Result<(), DbError> {
+        let table = self.table;
+        sqlx::query(&format!(
+            "UPDATE {table} SET claimed_until = $1 \
+             WHERE company_id = $2 AND claimed_until IS NOT NULL AND claimed_until < $1"
+        ))
+        .bind(to_millis(until))
+        .bind(company_id)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// After a claimed run, letting go of the company: due again at `next`, or not due (`None`).
+    /// A mark made since the claim wins: its row is kept (with the earlier of both times).
     pub async fn reschedule(
         &self,
         claim: &Claim,
@@ -162,8 +187,8 @@ impl DueTable {
         match next {
             Some(at) => {
                 sqlx::query(&format!(
-                    "UPDATE {table} SET due_at = CASE WHEN version = $1 OR $2 < due_at THEN $2 ELSE due_at END \
-                     WHERE company_id = $3"
+                    "UPDATE {table} SET due_at = CASE WHEN version = $1 OR $2 < due_at THEN $2 ELSE due_at END, \
+                     claimed_until = NULL WHERE company_id = $3"
                 ))
                 .bind(claim.version)
                 .bind(to_millis(at))
@@ -172,13 +197,23 @@ impl DueTable {
                 .await?;
             }
             None => {
-                sqlx::query(&format!(
+                let deleted = sqlx::query(&format!(
                     "DELETE FROM {table} WHERE company_id = $1 AND version = $2"
                 ))
                 .bind(&claim.company_id)
                 .bind(claim.version)
                 .execute(self.db.pool())
-                .await?;
+                .await?
+                .rows_affected();
+                if deleted == 0 {
+                    // Marked since: due at its mark's time, for any claimer.
+                    sqlx::query(&format!(
+                        "UPDATE {table} SET claimed_until = NULL WHERE company_id = $1"
+                    ))
+                    .bind(&claim.company_id)
+                    .execute(self.db.pool())
+                    .await?;
+                }
             }
         }
         Ok(())
@@ -294,6 +329,63 @@ mod tests {
             );
         }
     );
+
+    crate::both_engines!(
+        a_mark_during_the_run_leaves_the_company_with_its_claimer,
+        |db: Db| async move {
+            let due = table(&db).await;
+            let hold = Duration::from_secs(60);
+            due.mark("a", at(0)).await.unwrap();
+            let claim = due.claim(at(0), 1, hold).await.unwrap().remove(0);
+            // Punches recorded during the run, their debounce over while it still runs.
+            due.mark("a", at(2)).await.unwrap();
+            assert!(due.claim(at(5), 10, hold).await.unwrap().is_empty());
+            // The claimer takes it again before letting go: nobody else is ever offered it.
+            let again = due
+                .claim_again(&claim, at(6), at(6), hold)
+                .await
+                .unwrap()
+                .expect("marked during the run");
+            assert!(due.claim(at(7), 10, hold).await.unwrap().is_empty());
+            // Marked again, not yet due when the run ends: let go, due at the mark's time.
+            due.mark("a", at(10)).await.unwrap();
+            assert_eq!(
+                due.claim_again(&again, at(8), at(8), hold).await.unwrap(),
+                None
+            );
+            due.reschedule(&again, None).await.unwrap();
+            assert!(due.claim(at(9), 10, hold).await.unwrap().is_empty());
+            assert_eq!(due.claim(at(10), 10, hold).await.unwrap().len(), 1);
+        }
+    );
+
+    crate::both_engines!(
+        a_claimer_that_crashed_lets_go_when_its_claim_ends,
+        |db: Db| async move {
+            let due = table(&db).await;
+            let hold = Duration::from_secs(30);
+            due.mark("a", at(0)).await.unwrap();
+            assert_eq!(due.claim(at(0), 1, hold).await.unwrap().len(), 1);
+            due.mark("a", at(1)).await.unwrap();
+            // Never rescheduled: the company waits for the claim to end, then anyone takes it.
+            assert!(due.claim(at(29), 10, hold).await.unwrap().is_empty());
+            assert_eq!(due.claim(at(30), 10, hold).await.unwrap().len(), 1);
+        }
+    );
+
+    crate::both_engines!(a_long_run_keeps_its_company_claimed, |db: Db| async move {
+        let due = table(&db).await;
+        let hold = Duration::from_secs(30);
+        due.mark("a", at(0)).await.unwrap();
+        let claim = due.claim(at(0), 1, hold).await.unwrap().remove(0);
+        due.mark("a", at(1)).await.unwrap();
+        due.keep("a", at(50)).await.unwrap();
+        assert!(due.claim(at(40), 10, hold).await.unwrap().is_empty());
+        // Let go of: keeping it does not claim it again.
+        due.reschedule(&claim, None).await.unwrap();
+        due.keep("a", at(90)).await.unwrap();
+        assert_eq!(due.claim(at(41), 10, hold).await.unwrap().len(), 1);
+    });
 
     crate::both_engines!(
         a_mark_during_the_run_survives_the_reschedule,
