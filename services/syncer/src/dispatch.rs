@@ -132,7 +132,9 @@ impl Syncer {
     async fn dispatched(&self, claim: Claim) {
         let mut claim = claim;
         loop {
-            let report = self.sync_company(&claim.company_id, false).await;
+            let report = crate::busy_check::DISPATCHED
+                .scope((), self.sync_company(&claim.company_id, false))
+                .await;
             if self.cancel().is_cancelled() {
                 // Shutting down: the next replica (or this one, restarted) takes it at once.
                 let now = self.now();

@@ -14,6 +14,7 @@ mod api_record;
 mod api_retry;
 mod backoff;
 mod bulk;
+mod busy_check;
 mod config;
 mod convert;
 mod day_check;

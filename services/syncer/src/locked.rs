@@ -59,9 +59,15 @@ impl Syncer {
             self.conclude(&mut report, stop, &ready).await?;
             if finished {
                 // Still under the lease: the day check reads KING OF TIME like the run did.
-                let check = self.check_days(company_id, &ready.credentials.token).await;
-                report.days_checked = check.days;
-                report.next_day_check = check.next_at;
+                match self.day_check_wait(company_id).await {
+                    Some(at) => report.next_day_check = Some(at),
+                    None => {
+                        let check = self.check_days(company_id, &ready.credentials.token).await;
+                        self.day_checked().checked(company_id);
+                        report.days_checked = check.days;
+                        report.next_day_check = check.next_at;
+                    }
+                }
             }
             return Ok(report);
         }

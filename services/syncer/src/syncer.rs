@@ -40,6 +40,8 @@ struct Inner {
     cancel: CancellationToken,
     /// The company runs, detached from the callers that asked for them.
     tasks: TaskTracker,
+    /// When this process last checked each company's days (crate::busy_check).
+    pub(crate) day_checked: crate::busy_check::LastChecks,
 }
 
 impl Syncer {
@@ -65,6 +67,7 @@ impl Syncer {
                 leased_runs: AtomicU64::new(0),
                 cancel: CancellationToken::new(),
                 tasks: TaskTracker::new(),
+                day_checked: crate::busy_check::LastChecks::default(),
             }),
         })
     }
@@ -87,6 +90,10 @@ impl Syncer {
 
     pub(crate) fn clock(&self) -> &kintai_core::Clock {
         &self.inner.deps.clock
+    }
+
+    pub(crate) fn day_checked(&self) -> &crate::busy_check::LastChecks {
+        &self.inner.day_checked
     }
 
     pub(crate) fn cancel(&self) -> &CancellationToken {

@@ -233,3 +233,51 @@ both_engines!(
         h.syncer.shut_down();
     }
 );
+
+both_engines!(
+    a_busy_companys_days_wait_for_a_quiet_run,
+    |db: Db| async move {
+        // Punches keep coming faster than the runs end: each run but the first finds more
+        // waiting, goes on to them and leaves the day check (two general-budget reads) to the
+        // run that ends with nothing waiting, or to a minute later.
+        let start = jst("2024-06-20T13:00:00");
+        let h = harness_with_debounce(db, start, std::time::Duration::from_millis(30)).await;
+        h.flow_from(start);
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        kintai_syncer::spawn_dispatcher(h.syncer.clone());
+        const PUNCHES: usize = 120;
+        for i in 0..PUNCHES {
+            let at = format!("2024-06-20T12:{:02}:{:02}", i / 60, i % 60);
+            h.record(C, vec![clock_in(&format!("p{i}"), "u1", &at)])
+                .await;
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        h.wait_for_kot(C, PUNCHES, std::time::Duration::from_secs(20))
+            .await;
+        // The quiet run's check saw every punch of the day.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let day = h.day_of("u1", "2024-06-20").await;
+            if day
+                .as_ref()
+                .is_some_and(|d| d.cyzen_punches.len() == PUNCHES)
+            {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "not checked: {day:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        h.syncer.shut_down();
+        let runs = h.syncer.runs_started() as usize;
+        let checks = h.daily_workings_reads() / 2;
+        assert!(
+            runs >= 6,
+            "the punches went in {runs} runs: nothing was busy"
+        );
+        assert!(
+            checks * 2 <= runs,
+            "{checks} day checks in {runs} runs: the busy runs checked too"
+        );
+    }
+);
