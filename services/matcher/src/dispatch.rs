@@ -128,6 +128,8 @@ pub fn spawn_dispatcher(matcher: Matcher, options: DispatchOptions) -> tokio::ta
         poll: options.poll,
         watch: options.watch,
         max_running: options.max_running,
+        // A match run ends when it has matched: nobody keeps a company, so no turns are needed.
+        claim_batch: options.max_running,
         hold: matcher.deps.lease_ttl,
     };
     let service = Dispatcher {

@@ -47,6 +47,8 @@ const AFTER_MATCH_WAIT: Duration = Duration::from_secs(10);
 const AFTER_FAILURE: Duration = Duration::from_secs(60);
 /// A company another run holds is looked at again after this.
 const BUSY_RETRY: Duration = Duration::from_secs(2);
+/// Companies one look of the dispatcher claims at most (kintai_core::dispatch::Pace).
+const CLAIM_BATCH: usize = 8;
 /// The shortest gap between two dispatched runs of one company.
 const MIN_GAP: Duration = Duration::from_secs(1);
 
@@ -212,6 +214,7 @@ pub fn spawn_dispatcher(syncer: Syncer) -> tokio::task::JoinHandle<()> {
         poll: options.dispatch.poll,
         watch: options.dispatch.watch,
         max_running: options.dispatch.max_running,
+        claim_batch: CLAIM_BATCH,
         // The claim is held as long as a lease: a crashed claimer's company comes back then.
         hold: options.lease_ttl,
     };

@@ -12,6 +12,7 @@ use kintai_i18n::Text;
 use tokio::sync::Semaphore;
 
 use crate::error::SyncerError;
+use crate::lease_deadline::LeaseDeadline;
 use crate::ledger;
 use crate::plan::{Action, Planned};
 use crate::prepare::Ready;
@@ -29,6 +30,7 @@ impl Syncer {
         &self,
         company_id: &str,
         holder: &str,
+        lease: &LeaseDeadline,
     ) -> Result<CompanyReport, SyncerError> {
         let (mut sent, mut failed) = (0, 0);
         let mut round = 0;
@@ -40,7 +42,7 @@ impl Syncer {
                 report.failed += failed;
                 return Ok(report);
             };
-            let (tally, stop) = self.send_plan(company_id, holder, &ready).await;
+            let (tally, stop) = self.send_plan(company_id, holder, lease, &ready).await;
             sent += tally.sent;
             failed += tally.failed;
             if stop == Some(Stop::SettingsChanged) && round < MAX_ROUNDS {
@@ -78,6 +80,7 @@ impl Syncer {
         &self,
         company_id: &str,
         holder: &str,
+        lease: &LeaseDeadline,
         ready: &Ready,
     ) -> (Tally, Option<Stop>) {
         let deps = self.deps();
@@ -87,6 +90,7 @@ impl Syncer {
                 company_id,
             },
             holder,
+            lease,
             token: &ready.credentials.token,
             vendor: deps.vendor.as_ref(),
             settings: deps.settings.as_ref(),

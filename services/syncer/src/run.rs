@@ -11,6 +11,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::error::SyncerError;
+use crate::lease_deadline::LeaseDeadline;
 use crate::ledger;
 use crate::report::{CompanyReport, RunReport, SyncOutcome};
 use crate::syncer::Syncer;
@@ -153,6 +154,7 @@ impl Syncer {
     async fn sync_under_lease(&self, company_id: &str) -> Result<CompanyReport, SyncerError> {
         let holder = self.new_holder();
         let leases = self.leases();
+        let asked = Instant::now();
         let Some(lease) = leases.try_acquire(company_id, &holder).await? else {
             return Ok(CompanyReport::new(
                 company_id,
@@ -161,8 +163,11 @@ impl Syncer {
             ));
         };
         self.count_leased_run();
-        // Renewed in the background; if renewal fails, the in-flight fence stops the posts.
+        // Renewed in the background; if renewal fails, the in-flight fence stops new posts and
+        // the deadline the ones waiting to leave.
+        let deadline = Arc::new(LeaseDeadline::new(asked, self.deps().options.lease_ttl));
         let renewer = {
+            let deadline = deadline.clone();
             let leases = leases.clone();
             let lease = kintai_core::lease::Lease {
                 company_id: lease.company_id.clone(),
@@ -172,8 +177,9 @@ impl Syncer {
             AbortOnDrop(tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
+                    let asked = Instant::now();
                     match leases.renew(&lease).await {
-                        Ok(true) => {}
+                        Ok(true) => deadline.renewed(asked),
                         Ok(false) => break,
                         Err(error) => {
                             tracing::warn!(company_id = %lease.company_id, %error, "lease renewal failed")
@@ -182,7 +188,7 @@ impl Syncer {
                 }
             }))
         };
-        let result = self.sync_locked(company_id, &holder).await;
+        let result = self.sync_locked(company_id, &holder, &deadline).await;
         drop(renewer);
         if let Err(error) = leases.release(lease).await {
             tracing::warn!(company_id, %error, "lease release failed; it expires by itself");

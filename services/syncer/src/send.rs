@@ -21,6 +21,7 @@ use kot_client::{AttendanceVendor, KotError, TimeRecordRequest, Token};
 use tokio_util::sync::CancellationToken;
 
 use crate::RetryPolicy;
+use crate::lease_deadline::LeaseDeadline;
 use crate::model::{LedgerState, PunchRecord};
 use crate::plan::{Action, Planned};
 use crate::ports::SettingsPort;
@@ -52,6 +53,8 @@ pub(crate) enum Step {
 pub(crate) struct CompanySender<'a> {
     pub ledger: PunchLedger<'a>,
     pub holder: &'a str,
+    /// No POST is out after this (crate::lease_deadline).
+    pub lease: &'a LeaseDeadline,
     pub token: &'a Token,
     pub vendor: &'a dyn AttendanceVendor,
     /// Asked before each POST whether who is synced is still as planned.
@@ -184,6 +187,10 @@ impl CompanySender<'_> {
             if !self.still_as_planned().await {
                 return Ok(Done::Deferred);
             }
+            if self.lease.passed() {
+                self.halt(Stop::LeaseLost);
+                return Ok(Done::Deferred);
+            }
             let now = self.clock.now();
             let marked = self
                 .ledger
@@ -195,11 +202,16 @@ impl CompanySender<'_> {
                 self.halt(Stop::LeaseLost);
                 return Ok(Done::Deferred);
             }
-            let error = match self
-                .vendor
-                .post_punch(self.token, employee_key, &request)
-                .await
-            {
+            let deadline = tokio::time::Instant::from_std(self.lease.deadline());
+            let posted = self.vendor.post_punch(self.token, employee_key, &request);
+            let Ok(answer) = tokio::time::timeout_at(deadline, posted).await else {
+                // Still waiting for the token's budget, or no answer yet: abandoned before the
+                // lease can pass on. The punch stays in flight ("awaiting its answer") and the
+                // lease's next holder reads the day back before posting it again.
+                self.halt(Stop::LeaseLost);
+                return Ok(Done::Deferred);
+            };
+            let error = match answer {
                 Ok(_) => {
                     self.ledger.sent(punch_id, self.clock.now()).await?;
                     return Ok(Done::Sent);

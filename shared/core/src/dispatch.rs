@@ -23,6 +23,11 @@ pub struct Pace {
     pub watch: Duration,
     /// Companies this process runs at once.
     pub max_running: usize,
+    /// Companies one look claims at most. A run that finds more punches waiting keeps its
+    /// company, so whoever claims a company keeps it while it is busy; with a small batch and
+    /// the next look soon after a full one, replicas looking at a crowd of due companies (all of
+    /// them after a start) take turns instead of the first taking every one.
+    pub claim_batch: usize,
     /// How long a claim holds its company: a crashed claimer's company is due again then.
     pub hold: Duration,
 }
@@ -65,14 +70,18 @@ pub fn spawn<D: Dispatch>(
                 }
                 () = &mut stop => return,
             }
-            let free = running.available_permits();
-            let claims = match service.due().claim(service.now(), free, pace.hold).await {
+            let batch = running.available_permits().min(pace.claim_batch.max(1));
+            let claims = match service.due().claim(service.now(), batch, pace.hold).await {
                 Ok(claims) => claims,
                 Err(error) => {
                     tracing::warn!(%error, "cannot claim due companies; trying again");
                     continue;
                 }
             };
+            if batch > 0 && claims.len() == batch {
+                // More may be due: look again soon, leaving other replicas a turn in between.
+                ticks.reset_after((pace.poll / 10).max(Duration::from_millis(10)));
+            }
             for claim in claims {
                 let Ok(permit) = running.clone().try_acquire_owned() else {
                     // Cannot happen (no more claims than free permits); the claim expires.

@@ -118,7 +118,22 @@ async fn start_syncer_with(
     clock: &Clock,
     debounce: Duration,
 ) -> Syncer {
-    let deps = SyncerDeps {
+    start_syncer_tuned(db, client, settings, links, clock, |options| {
+        options.dispatch.debounce = debounce;
+    })
+    .await
+}
+
+/// Another syncer with the harness's options as `tune` changes them.
+pub async fn start_syncer_tuned(
+    db: &Db,
+    client: &KotClient,
+    settings: &Arc<MemorySettings>,
+    links: &Arc<MemoryLinks>,
+    clock: &Clock,
+    tune: impl FnOnce(&mut SyncOptions),
+) -> Syncer {
+    let mut deps = SyncerDeps {
         settings: settings.clone(),
         links: links.clone(),
         vendor: Arc::new(client.clone()),
@@ -130,12 +145,12 @@ async fn start_syncer_with(
             retry: fast_retry(),
             undelivered_after: Duration::from_secs(4 * 3600),
             dispatch: DispatchOptions {
-                debounce,
                 poll: Duration::from_millis(20),
                 ..DispatchOptions::default()
             },
         },
     };
+    tune(&mut deps.options);
     Syncer::start(db.clone(), deps).await.unwrap()
 }
 
