@@ -6,6 +6,7 @@ use std::time::Instant;
 use futures::StreamExt;
 use futures::channel::oneshot;
 use kintai_core::lease::Lease;
+use kintai_core::task::AbortOnDrop;
 use kintai_core::telemetry::metrics;
 use tracing::Instrument;
 
@@ -227,15 +228,5 @@ impl Started {
                 }
             },
         }
-    }
-}
-
-/// A spawned company run that ends with the run over every company: dropping that run (a
-/// cancelled caller) stops its companies' runs as it did before they were tasks.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -21,7 +21,7 @@ tokio::task_local! {
 }
 
 /// How long a busy company's day check may wait.
-pub(crate) const BUSY_CHECK_GAP: Duration = Duration::from_secs(60);
+const BUSY_CHECK_GAP: Duration = Duration::from_secs(60);
 
 /// When this process last checked each company's days.
 #[derive(Debug, Default)]
@@ -48,9 +48,8 @@ impl LastChecks {
 
 impl Syncer {
     /// When the day check should happen instead of now: `Some` only for a dispatched run of a
-    /// company with more
-    /// punches waiting (marked since this run's claim, its debounce as good as over) whose days
-    /// this process checked less than [`BUSY_CHECK_GAP`] ago.
+    /// company with more punches waiting (marked since this run's claim, its debounce as good
+    /// as over) whose days this process checked less than [`BUSY_CHECK_GAP`] ago.
     pub(crate) async fn day_check_wait(&self, company_id: &str) -> Option<DateTime<Utc>> {
         DISPATCHED.try_with(|_| ()).ok()?;
         let since = self.day_checked().since(company_id)?;

@@ -5,6 +5,7 @@ use kintai_i18n::Text;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kintai_core::task::AbortOnDrop;
 use kintai_core::telemetry::metrics;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -204,15 +205,5 @@ impl Syncer {
     ) -> Result<CompanyReport, SyncerError> {
         let (report, _) = self.prepare(company_id, dry_run).await?;
         Ok(report)
-    }
-}
-
-/// Stops the lease renewal when the run ends, also when the run's future is dropped (a
-/// cancelled RPC): a lease must never outlive the run that holds it.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

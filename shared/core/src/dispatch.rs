@@ -1,6 +1,7 @@
 //! The loop of a prompt-run dispatcher (design.md, "Prompt delivery"), one for every service
-//! that has one: every `poll` it claims as many due companies from its [`DueTable`] as it has
-//! free run slots and runs each as a task of its own; every `watch` it lets the service mark
+//! that has one: every `poll` it claims due companies from its [`DueTable`] (no more than its
+//! free run slots and its batch) and runs each as a task of its own, keeping its claim while
+//! the run lasts; every `watch` it lets the service mark
 //! what changed elsewhere (settings' revisions). What a run does and when its company is due
 //! again is the service's ([`Dispatch::run`]); the claiming, the bound on runs at once and the
 //! ticking are the same everywhere and live here.
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 
 use crate::due::{Claim, DueTable};
+use crate::task::AbortOnDrop;
 
 /// How often a dispatcher looks, and how much it runs at once.
 #[derive(Debug, Clone, Copy)]
@@ -123,13 +125,4 @@ async fn kept_claimed<D: Dispatch>(
         }
     }));
     run.await;
-}
-
-/// Ends the keeping when the run ends, also when it panics.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }

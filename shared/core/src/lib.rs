@@ -17,6 +17,7 @@ pub mod peer;
 pub mod punch_type;
 pub mod redact;
 pub mod server;
+pub mod task;
 pub mod telemetry;
 pub mod validate;
 
