@@ -3,7 +3,8 @@
 //! insert of the same rows into the same table, measured in the same run with batches taken
 //! in turn so that both see the table grow alike. The baseline uses sqlx's native drivers:
 //! PostgreSQL one `INSERT ... SELECT * FROM UNNEST(...)` per batch, SQLite one prepared
-//! 500-row `INSERT ... VALUES` per transaction, with the pragmas the service uses.
+//! 500-row `INSERT ... VALUES` per transaction, with the pragmas the service uses (the WAL
+//! policy included: checkpoints by the service's task, not at commit).
 //!
 //! `cargo bench -p kintai-syncer --bench ingest` (PostgreSQL too when KINTAI_TEST_POSTGRES_URL
 //! is set). Target: at least 0.8 of the baseline's rate.
@@ -30,6 +31,15 @@ const BATCH: usize = 500;
 /// weigh more and the ratio swung 0.48–0.67 on SQLite from run to run; a fuller table is also
 /// closer to production's.
 const BATCHES: usize = 200;
+
+/// `KINTAI_BENCH_BATCHES` overrides [`BATCHES`]: a profiler needs a short run (whose ratio
+/// then weighs the fixed costs per call more).
+fn batches_measured() -> usize {
+    std::env::var("KINTAI_BENCH_BATCHES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(BATCHES)
+}
 
 const SECRET: &str = "bench-cyzen-platform-secret";
 
@@ -83,7 +93,11 @@ impl Baseline {
             .filename(path)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // The service's WAL policy (kintai_core's `wal` module): no checkpoint at commit;
+            // the service's checkpointer serves the file for both sides. With SQLite's default
+            // here, this side's commits would pay checkpoints the service's do not.
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
@@ -241,7 +255,8 @@ async fn measure(engine: TestEngine) {
     let baseline = Baseline::connect(&test_db.url).await;
 
     let base = chrono::Utc::now().timestamp() - 60;
-    let batches: Vec<_> = (0..=BATCHES).map(|i| batch(i, base)).collect();
+    let measured = batches_measured();
+    let batches: Vec<_> = (0..=measured).map(|i| batch(i, base)).collect();
     let (mut ours, mut theirs) = (Duration::ZERO, Duration::ZERO);
     for (index, punches) in batches.iter().enumerate() {
         // Request building (cloning 500 inputs) stays outside the timing: the caller's cost.
@@ -266,7 +281,7 @@ async fn measure(engine: TestEngine) {
             theirs += baseline_took;
         }
     }
-    let total = (BATCH * BATCHES) as f64;
+    let total = (BATCH * measured) as f64;
     let rate = |d: Duration| total / d.as_secs_f64();
     let how = match baseline {
         Baseline::Postgres(_) => "one INSERT .. SELECT FROM UNNEST per batch",
@@ -274,7 +289,7 @@ async fn measure(engine: TestEngine) {
     };
     println!(
         "ingest {engine:?}: RecordPunches over gRPC {:.0} punches/s, plain bulk insert ({how}) \
-         {:.0} punches/s, ratio {:.2} ({BATCHES} batches of {BATCH} each, taken in turn)",
+         {:.0} punches/s, ratio {:.2} ({measured} batches of {BATCH} each, taken in turn)",
         rate(ours),
         rate(theirs),
         rate(ours) / rate(theirs),
