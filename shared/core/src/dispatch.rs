@@ -126,3 +126,94 @@ async fn kept_claimed<D: Dispatch>(
     }));
     run.await;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::Db;
+
+    const HOLD: Duration = Duration::from_millis(1_500);
+    /// A run well beyond its claim's hold: only the keeping stops a second dispatcher from
+    /// claiming the company while it runs.
+    const RUN: Duration = Duration::from_secs(4);
+
+    type Runs = Arc<Mutex<Vec<(&'static str, Instant, Instant)>>>;
+
+    /// A service whose runs take [`RUN`], write down who ran when, and leave the company
+    /// not due afterwards.
+    #[derive(Clone)]
+    struct Slow {
+        name: &'static str,
+        due: DueTable,
+        runs: Runs,
+    }
+
+    impl Dispatch for Slow {
+        fn due(&self) -> &DueTable {
+            &self.due
+        }
+        fn now(&self) -> DateTime<Utc> {
+            Utc::now()
+        }
+        async fn watch(&self) {}
+        async fn run(self, claim: Claim) {
+            let started = Instant::now();
+            tokio::time::sleep(RUN).await;
+            self.runs
+                .lock()
+                .unwrap()
+                .push((self.name, started, Instant::now()));
+            self.due.reschedule(&claim, None).await.unwrap();
+        }
+    }
+
+    async fn due_table(db: &Db) -> DueTable {
+        for statement in crate::due::create_table_sql("t_dispatch_due")
+            .split(";\n")
+            .filter(|s| !s.trim().is_empty())
+        {
+            sqlx::query(statement).execute(db.pool()).await.unwrap();
+        }
+        DueTable::new(db.clone(), "t_dispatch_due")
+    }
+
+    crate::both_engines!(
+        a_long_run_keeps_its_company_from_a_second_dispatcher,
+        |db: Db| async move {
+            let due = due_table(&db).await;
+            let runs = Runs::default();
+            let pace = Pace {
+                poll: Duration::from_millis(50),
+                watch: Duration::from_secs(60),
+                max_running: 4,
+                claim_batch: 4,
+                hold: HOLD,
+            };
+            due.mark("c", Utc::now()).await.unwrap();
+            let dispatchers: Vec<_> = ["a", "b"]
+                .into_iter()
+                .map(|name| {
+                    let service = Slow {
+                        name,
+                        due: due.clone(),
+                        runs: runs.clone(),
+                    };
+                    AbortOnDrop(spawn(service, pace, std::future::pending()))
+                })
+                .collect();
+            // Long enough for a second claimer's whole run had the first claim lapsed.
+            tokio::time::sleep(HOLD + RUN + Duration::from_secs(1)).await;
+            drop(dispatchers);
+            let runs = runs.lock().unwrap().clone();
+            assert_eq!(
+                runs.len(),
+                1,
+                "the company ran more than once (by, from, to): {runs:?}"
+            );
+        }
+    );
+}
