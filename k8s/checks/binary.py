@@ -12,6 +12,7 @@ def known_settings() -> set[str]:
     """`section.key` names the binary accepts, read from its configuration structs."""
     sources = [
         ROOT / "src/config.rs",
+        ROOT / "src/config/sections.rs",
         ROOT / "services/matcher/src/config.rs",
         ROOT / "services/syncer/src/config.rs",
         ROOT / "shared/core/src/server.rs",
