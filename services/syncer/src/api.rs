@@ -1,7 +1,7 @@
 //! gRPC handlers of SyncerService: proto ↔ domain around [`Syncer`].
 
 use kintai_core::db::from_millis;
-use kintai_core::paging;
+use kintai_core::paging::{self, PageRequest};
 use kintai_core::validate::Violations;
 use kintai_i18n::{Lang, Text};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerService;
@@ -89,24 +89,10 @@ impl SyncerService for SyncerApi {
             );
             None
         });
-        let page_size = paging::page_size(request.page_size).unwrap_or_else(|reason| {
-            violations.add("page_size", reason);
-            paging::DEFAULT_PAGE_SIZE
+        let page = PageRequest::parse(request.page_size, &request.page_token, 2, &mut violations);
+        let cursor = page.after_pair(&mut violations, |millis| {
+            millis.parse::<i64>().ok().map(from_millis)
         });
-        let cursor = match paging::decode_token(&request.page_token, 2) {
-            Ok(None) => None,
-            Ok(Some(parts)) => match parts[0].parse::<i64>() {
-                Ok(millis) => Some((from_millis(millis), parts[1].clone())),
-                Err(_) => {
-                    violations.add("page_token", Text::new("field-page-token"));
-                    None
-                }
-            },
-            Err(reason) => {
-                violations.add("page_token", reason);
-                None
-            }
-        };
         violations.check(lang)?;
         let filter = ListFilter {
             user_id: (!request.user_id.is_empty()).then_some(request.user_id),
@@ -116,7 +102,7 @@ impl SyncerService for SyncerApi {
         };
         let (records, next) = self
             .syncer
-            .list(&request.company_id, &filter, page_size, cursor.as_ref())
+            .list(&request.company_id, &filter, page.limit, cursor.as_ref())
             .await?;
         let next_page_token = next
             .map(|(at, punch_id)| {

@@ -1,7 +1,7 @@
 //! The ListDays handler: the day check's verdicts per user and working day, with cyzen's and
 //! KING OF TIME's punches, reasons rendered in the caller's language (`accept-language`).
 
-use kintai_core::paging;
+use kintai_core::paging::{self, PageRequest};
 use kintai_core::validate::Violations;
 use kintai_i18n::{Lang, Text};
 use kintai_proto::syncer::v1::{
@@ -31,31 +31,17 @@ pub(crate) async fn list_days(
         ("start_date", &request.start_date),
         ("end_date", &request.end_date),
     );
-    let page_size = paging::page_size(request.page_size).unwrap_or_else(|reason| {
-        violations.add("page_size", reason);
-        paging::DEFAULT_PAGE_SIZE
+    let page = PageRequest::parse(request.page_size, &request.page_token, 2, &mut violations);
+    let cursor = page.after_pair(&mut violations, |day| {
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
     });
-    let cursor = match paging::decode_token(&request.page_token, 2) {
-        Ok(None) => None,
-        Ok(Some(parts)) => match chrono::NaiveDate::parse_from_str(&parts[0], "%Y-%m-%d") {
-            Ok(day) => Some((day, parts[1].clone())),
-            Err(_) => {
-                violations.add("page_token", Text::new("field-page-token"));
-                None
-            }
-        },
-        Err(reason) => {
-            violations.add("page_token", reason);
-            None
-        }
-    };
     violations.check(lang)?;
     let filter = DayFilter {
         user_id: (!request.user_id.is_empty()).then_some(request.user_id),
         start,
         end,
     };
-    let limit = usize::try_from(page_size).unwrap_or(usize::MAX);
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
     let db = syncer.db();
     let storage = |error: kintai_core::DbError| {
         tracing::error!(%error, "ListDays: storage failed");

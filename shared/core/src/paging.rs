@@ -72,6 +72,25 @@ impl PageRequest {
             .unwrap_or_default()
     }
 
+    /// The cursor of a two-part key `(first, id)` whose first part `parse` reads: `None` on the
+    /// first page; a first part that does not parse is a `page_token` violation.
+    pub fn after_pair<T>(
+        &self,
+        violations: &mut crate::validate::Violations,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<(T, String)> {
+        let [first, id] = self.after.as_deref()? else {
+            return None;
+        };
+        match parse(first) {
+            Some(first) => Some((first, id.clone())),
+            None => {
+                violations.add("page_token", Text::new("field-page-token"));
+                None
+            }
+        }
+    }
+
     /// The next page's token for a single-part key: the last row's key when the page came back
     /// full, else empty.
     pub fn next_token(&self, rows: usize, last_key: Option<&str>) -> String {
@@ -121,6 +140,24 @@ mod tests {
         PageRequest::parse(5000, "!!", 1, &mut violations);
         let fields: Vec<&str> = violations.iter().map(|(field, _)| field).collect();
         assert_eq!(fields, ["page_size", "page_token"]);
+    }
+
+    #[test]
+    fn two_part_cursors_parse_their_first_part() {
+        let mut violations = crate::validate::Violations::new();
+        let millis = |first: &str| first.parse::<i64>().ok();
+        let first = PageRequest::parse(0, "", 2, &mut violations);
+        assert_eq!(first.after_pair(&mut violations, millis), None);
+        let page = PageRequest::parse(0, &encode_token(&["17", "p-1"]), 2, &mut violations);
+        assert_eq!(
+            page.after_pair(&mut violations, millis),
+            Some((17, "p-1".to_owned()))
+        );
+        assert!(violations.is_empty());
+        let forged = PageRequest::parse(0, &encode_token(&["soon", "p-1"]), 2, &mut violations);
+        assert_eq!(forged.after_pair(&mut violations, millis), None);
+        let fields: Vec<&str> = violations.iter().map(|(field, _)| field).collect();
+        assert_eq!(fields, ["page_token"]);
     }
 
     #[test]
