@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod flow;
+pub mod matrix;
 pub mod otlp;
+pub mod secured;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

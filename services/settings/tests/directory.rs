@@ -1,48 +1,15 @@
-//! The user directory and the KING OF TIME連携 flags, on both engines.
+//! The user directory, on both engines: upserts, warnings and refusals, oversized batches,
+//! deletes, listing. The KING OF TIME連携 flags are in `link_flags.rs`.
 
 mod common;
 
 use common::Harness;
-use common::user;
+use common::{all_users, manual_users, user};
 use kintai_core::Db;
 use kintai_proto::settings::v1::*;
 use kintai_testkit::both_engines;
 use kintai_testkit::status::violations;
 use tonic::Code;
-
-/// The manual's 連携状況 example users.
-fn manual_users() -> Vec<UserInput> {
-    vec![
-        user("u1", "U000123", "市ヶ谷 市子"),
-        user("u2", "U000124", "湊山 信輔"),
-        user("u3", "U00528", "千住 五郎"),
-        user("u4", "", "戸田 八郎"),
-        user("u5", "", "用賀 百男"),
-    ]
-}
-
-async fn all_users(h: &mut common::Harness, company_id: &str) -> Vec<User> {
-    let mut users = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = h
-            .client
-            .list_users(ListUsersRequest {
-                company_id: company_id.into(),
-                page_size: 2,
-                page_token,
-                user_ids: Vec::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        users.extend(page.users);
-        if page.next_page_token.is_empty() {
-            return users;
-        }
-        page_token = page.next_page_token;
-    }
-}
 
 both_engines!(
     users_are_upserted_idempotently_and_listed_in_pages,
@@ -250,124 +217,6 @@ both_engines!(oversized_batches_are_refused_whole, |db: Db| async move {
     assert_eq!(status.code(), Code::ResourceExhausted);
     h.finish().await;
 });
-
-both_engines!(
-    link_flags_are_set_one_by_one_and_in_bulk_and_survive_upserts,
-    |db: Db| async move {
-        let mut h = Harness::on(db).await;
-        h.client
-            .upsert_users(UpsertUsersRequest {
-                company_id: "c1".into(),
-                users: manual_users(),
-            })
-            .await
-            .unwrap();
-        // 個別設定
-        let one = h
-            .client
-            .set_user_links(SetUserLinksRequest {
-                company_id: "c1".into(),
-                links: vec![UserLinkFlag {
-                    user_id: "u1".into(),
-                    enabled: true,
-                }],
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(one.updated, 1);
-        // 一括設定, with an id cyzen no longer has
-        let bulk = h
-            .client
-            .set_user_links(SetUserLinksRequest {
-                company_id: "c1".into(),
-                links: ["u2", "u3", "gone"]
-                    .iter()
-                    .map(|id| UserLinkFlag {
-                        user_id: (*id).into(),
-                        enabled: true,
-                    })
-                    .collect(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(bulk.updated, 2);
-        assert_eq!(bulk.unknown_user_ids, ["gone"]);
-        // A later push of the directory keeps the flags.
-        h.client
-            .upsert_users(UpsertUsersRequest {
-                company_id: "c1".into(),
-                users: manual_users(),
-            })
-            .await
-            .unwrap();
-        let flags: Vec<_> = all_users(&mut h, "c1")
-            .await
-            .into_iter()
-            .map(|u| u.kot_link_enabled)
-            .collect();
-        assert_eq!(flags, [true, true, true, false, false]);
-        // Switching one off.
-        h.client
-            .set_user_links(SetUserLinksRequest {
-                company_id: "c1".into(),
-                links: vec![UserLinkFlag {
-                    user_id: "u2".into(),
-                    enabled: false,
-                }],
-            })
-            .await
-            .unwrap();
-        let flags: Vec<_> = all_users(&mut h, "c1")
-            .await
-            .into_iter()
-            .map(|u| u.kot_link_enabled)
-            .collect();
-        assert_eq!(flags, [true, false, true, false, false]);
-        h.finish().await;
-    }
-);
-
-both_engines!(
-    a_bulk_change_with_bad_items_applies_the_rest,
-    |db: Db| async move {
-        let mut h = Harness::on(db).await;
-        h.client
-            .upsert_users(UpsertUsersRequest {
-                company_id: "c1".into(),
-                users: manual_users(),
-            })
-            .await
-            .unwrap();
-        let status = h
-            .client
-            .set_user_links(SetUserLinksRequest {
-                company_id: "c1".into(),
-                links: vec![
-                    UserLinkFlag {
-                        user_id: "u1".into(),
-                        enabled: true,
-                    },
-                    UserLinkFlag {
-                        user_id: String::new(),
-                        enabled: true,
-                    },
-                    UserLinkFlag {
-                        user_id: "u1".into(),
-                        enabled: false,
-                    },
-                ],
-            })
-            .await
-            .unwrap_err();
-        assert_eq!(status.code(), Code::InvalidArgument);
-        let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["links[1].user_id", "links[2].user_id"]);
-        assert!(all_users(&mut h, "c1").await[0].kot_link_enabled);
-        h.finish().await;
-    }
-);
 
 both_engines!(
     users_are_deleted_and_unknown_ids_reported,

@@ -1,11 +1,12 @@
-//! The token never appears in a response, a log line or the database; keys rotate.
+//! The token never appears in a response, a log line or the database; keys rotate. The upgrade
+//! that forgets reasons stored before redaction is in `secrets_migration.rs`.
 
 mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::{Harness, TOKEN};
+use common::{Harness, TOKEN, stored_text};
 use kintai_proto::settings::v1::*;
 use kintai_settings::crypto::KeyRing;
 use kintai_testkit::status::reason;
@@ -44,26 +45,6 @@ impl Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// Every text cell of the companies table.
-async fn stored_text(db: &kintai_core::Db) -> String {
-    let rows = sqlx::query(
-        "SELECT company_id, COALESCE(token_ciphertext, ''), COALESCE(token_key_id, ''), \
-         COALESCE(token_fingerprint, ''), COALESCE(token_rejected_reason, ''), COALESCE(accepted_by, '') FROM companies",
-    )
-    .fetch_all(db.pool())
-    .await
-    .unwrap();
-    rows.iter()
-        .map(|row| {
-            (0..6)
-                .map(|i| row.get::<String, _>(i))
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 async fn token_stays_secret(engine: TestEngine) {
@@ -376,47 +357,4 @@ async fn rejection_reports_carry_no_secret_on_sqlite() {
 #[tokio::test]
 async fn rejection_reports_carry_no_secret_on_postgres() {
     rejection_reports_carry_no_secret(TestEngine::Postgres).await;
-}
-
-/// Reasons stored verbatim by an earlier build may hold a token: the upgrade forgets them.
-async fn old_unredacted_reasons_are_forgotten(engine: TestEngine) {
-    let Some(test_db) = TestDb::new(engine).await else {
-        return;
-    };
-    let db = test_db.db.clone();
-    let v1 = &kintai_settings::MIGRATIONS[..1];
-    kintai_core::migrate::migrate(&db, kintai_settings::SERVICE, v1)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO companies (company_id, enabled, vendor, updated_at, token_ciphertext, \
-         token_key_id, token_fingerprint, token_state, token_rejected_reason) \
-         VALUES ('c1', 1, 'king_of_time', 0, 'x', 'k1', 'f', 'rejected', $1)",
-    )
-    .bind(format!("403 code 100 for {TOKEN}"))
-    .execute(db.pool())
-    .await
-    .unwrap();
-    kintai_core::migrate::migrate(&db, kintai_settings::SERVICE, kintai_settings::MIGRATIONS)
-        .await
-        .unwrap();
-    let stored = stored_text(&db).await;
-    assert!(!stored.contains(TOKEN), "{stored}");
-    let state: String = sqlx::query("SELECT token_state FROM companies")
-        .fetch_one(db.pool())
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(state, "rejected", "the token stays rejected");
-    test_db.finish().await;
-}
-
-#[tokio::test]
-async fn old_unredacted_reasons_are_forgotten_on_sqlite() {
-    old_unredacted_reasons_are_forgotten(TestEngine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn old_unredacted_reasons_are_forgotten_on_postgres() {
-    old_unredacted_reasons_are_forgotten(TestEngine::Postgres).await;
 }

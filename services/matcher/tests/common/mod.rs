@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveTime, Utc};
 use kintai_core::Db;
 use kintai_matcher::{
-    DirectoryUser, LinkView, Matcher, MatcherDeps, MemoryCompany, MemorySettings,
+    DirectoryUser, HintKind, LinkStatus, LinkView, Matcher, MatcherDeps, MemoryCompany,
+    MemorySettings, Reason,
 };
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{ListLinksRequest, RunMatchRequest};
@@ -233,5 +234,29 @@ impl Env {
             .await
             .iter()
             .any(|l| l.row.user_id == user_id && l.row.is_active())
+    }
+}
+
+/// Why a row is 無効, if it is.
+pub fn reason(view: &LinkView) -> Option<Reason> {
+    match &view.row.status {
+        LinkStatus::Inactive { reason, .. } => Some(*reason),
+        LinkStatus::Active { .. } => None,
+    }
+}
+
+/// The hint of a 無効 row: its kind and the employee code it points at.
+pub fn hint(view: &LinkView) -> Option<(HintKind, String)> {
+    match &view.row.status {
+        LinkStatus::Inactive { hint: Some(h), .. } => Some((h.kind, h.employee_code.clone())),
+        _ => None,
+    }
+}
+
+/// The employee key of a 有効 row.
+pub fn active_key(view: &LinkView) -> Option<String> {
+    match &view.row.status {
+        LinkStatus::Active { employee_key, .. } => Some(employee_key.clone()),
+        LinkStatus::Inactive { .. } => None,
     }
 }

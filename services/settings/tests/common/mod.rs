@@ -13,6 +13,7 @@ use kintai_settings::SettingsDeps;
 use kintai_settings::crypto::KeyRing;
 use kintai_testkit::{App, Caller, sim};
 use kot_sim::{SimHandle, Simulator, TokenOptions};
+use sqlx::Row;
 
 /// The simulator company and its token, available in every harness.
 pub const COMPANY_CODE: &str = "demo";
@@ -124,4 +125,59 @@ pub fn user(user_id: &str, user_code: &str, name: &str) -> UserInput {
         user_code: user_code.to_owned(),
         name: name.to_owned(),
     }
+}
+
+/// The manual's 連携状況 example users.
+pub fn manual_users() -> Vec<UserInput> {
+    vec![
+        user("u1", "U000123", "市ヶ谷 市子"),
+        user("u2", "U000124", "湊山 信輔"),
+        user("u3", "U00528", "千住 五郎"),
+        user("u4", "", "戸田 八郎"),
+        user("u5", "", "用賀 百男"),
+    ]
+}
+
+/// Every user of a company, read with ListUsers two a page.
+pub async fn all_users(h: &mut Harness, company_id: &str) -> Vec<User> {
+    let mut users = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = h
+            .client
+            .list_users(ListUsersRequest {
+                company_id: company_id.into(),
+                page_size: 2,
+                page_token,
+                user_ids: Vec::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        users.extend(page.users);
+        if page.next_page_token.is_empty() {
+            return users;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// Every text cell of the companies table.
+pub async fn stored_text(db: &kintai_core::Db) -> String {
+    let rows = sqlx::query(
+        "SELECT company_id, COALESCE(token_ciphertext, ''), COALESCE(token_key_id, ''), \
+         COALESCE(token_fingerprint, ''), COALESCE(token_rejected_reason, ''), COALESCE(accepted_by, '') FROM companies",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|row| {
+            (0..6)
+                .map(|i| row.get::<String, _>(i))
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
