@@ -4,15 +4,11 @@
 //! sits beside it for the few hot statements that bind arrays, which `Any` cannot.
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AnyPool, Executor, PgPool};
-
-use crate::task::AbortOnDrop;
-use crate::wal;
 
 /// Which server the URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +68,6 @@ pub struct Db {
     engine: Engine,
     /// PostgreSQL only: the same database through sqlx's native driver.
     postgres: Option<PgPool>,
-    /// SQLite only: the task checkpointing the write-ahead log ([`crate::wal`]), stopped when
-    /// the last clone of this handle goes.
-    _checkpoints: Option<Arc<AbortOnDrop<()>>>,
 }
 
 /// How long a SQLite writer waits for another writer before giving up.
@@ -104,11 +97,9 @@ impl Db {
                     if engine == Engine::Sqlite {
                         // WAL lets readers proceed while one writer writes; the busy timeout makes
                         // concurrent writers queue instead of failing at once.
-                        // No checkpoint at commit: the handle's own task checkpoints.
                         let pragmas = format!(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON; {}",
-                            wal::NO_AUTOCHECKPOINT
+                             PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
                         );
                         conn.execute(pragmas.as_str()).await?;
                     }
@@ -116,15 +107,14 @@ impl Db {
                 })
             });
         let pool = options.connect(&url).await?;
-        let (postgres, checkpoints) = match engine {
-            Engine::Postgres => (Some(native_postgres(&url, budget.native)?), None),
-            Engine::Sqlite => (None, Some(Arc::new(wal::spawn(pool.clone())))),
+        let postgres = match engine {
+            Engine::Postgres => Some(native_postgres(&url, budget.native)?),
+            Engine::Sqlite => None,
         };
         Ok(Self {
             pool,
             engine,
             postgres,
-            _checkpoints: checkpoints,
         })
     }
 

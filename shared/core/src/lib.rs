@@ -20,7 +20,6 @@ pub mod server;
 pub mod task;
 pub mod telemetry;
 pub mod validate;
-mod wal;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
