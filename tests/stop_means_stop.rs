@@ -158,12 +158,7 @@ async fn switch_offs_and_code_fixes_take_effect_at_once() {
         .register_token(RegisterTokenRequest {
             company_id: "c1".into(),
             token: TOKEN.into(),
-            acceptance: Some(TermsAcceptance {
-                accepted_by: "admin".into(),
-                api_terms_accepted: true,
-                data_sharing_consented: true,
-                accepted_at: None,
-            }),
+            acceptance: common::flow::admin_acceptance(),
         })
         .await
         .unwrap();

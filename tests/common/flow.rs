@@ -14,6 +14,17 @@ use serde_json::{Value, json};
 
 use super::SimProcess;
 
+/// An admin's acceptance of KING OF TIME's API terms and data sharing, which RegisterToken
+/// requires.
+pub fn admin_acceptance() -> Option<TermsAcceptance> {
+    Some(TermsAcceptance {
+        accepted_by: "admin".into(),
+        api_terms_accepted: true,
+        data_sharing_consented: true,
+        accepted_at: None,
+    })
+}
+
 pub const START_AT: &str = "2024-06-07T21:00:00+09:00";
 pub const PUNCHES: usize = 120;
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -144,12 +155,7 @@ pub async fn company_with(url: &str, punches: Vec<PunchInput>) {
         .register_token(RegisterTokenRequest {
             company_id: "c1".into(),
             token: TOKEN.into(),
-            acceptance: Some(TermsAcceptance {
-                accepted_by: "admin".into(),
-                api_terms_accepted: true,
-                data_sharing_consented: true,
-                accepted_at: None,
-            }),
+            acceptance: admin_acceptance(),
         })
         .await
         .unwrap();

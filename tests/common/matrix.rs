@@ -143,12 +143,7 @@ pub async fn configure(url: &str, tokens: &[String]) {
             .register_token(RegisterTokenRequest {
                 company_id: company_id.clone(),
                 token: token.clone(),
-                acceptance: Some(TermsAcceptance {
-                    accepted_by: "admin".into(),
-                    api_terms_accepted: true,
-                    data_sharing_consented: true,
-                    accepted_at: None,
-                }),
+                acceptance: super::flow::admin_acceptance(),
             })
             .await
             .unwrap();
