@@ -47,6 +47,34 @@ both_engines!(requests_are_validated, |db: Db| async move {
     assert!(env.sim.request_log().is_empty());
 });
 
+both_engines!(
+    tokens_longer_than_any_key_are_refused,
+    |db: Db| async move {
+        let env = env(db).await;
+        let mut client = env.client();
+        // A 10 KB token decodes to a "user id" no row can have: it used to start again at page 1.
+        let status = client
+            .list_links(ListLinksRequest {
+                company_id: "acme".into(),
+                page_token: kintai_core::paging::encode_token(&[&"u".repeat(7_500)]),
+                ..ListLinksRequest::default()
+            })
+            .await
+            .expect_err("a token of no page");
+        assert_eq!(violated_fields(&status), ["page_token"]);
+        let huge = "A".repeat(10_240);
+        let status = client
+            .list_links(ListLinksRequest {
+                company_id: "acme".into(),
+                page_token: huge,
+                ..ListLinksRequest::default()
+            })
+            .await
+            .expect_err("a 10 KB token");
+        assert_eq!(violated_fields(&status), ["page_token"]);
+    }
+);
+
 both_engines!(the_table_in_proto_form, |db: Db| async move {
     let env = env(db).await;
     env.company("c1");

@@ -1,6 +1,5 @@
 //! gRPC handlers of SyncerService: proto ↔ domain around [`Syncer`].
 
-use kintai_core::db::from_millis;
 use kintai_core::paging::{self, PageRequest};
 use kintai_core::validate::Violations;
 use kintai_i18n::{Lang, Text};
@@ -90,9 +89,7 @@ impl SyncerService for SyncerApi {
             None
         });
         let page = PageRequest::parse(request.page_size, &request.page_token, 2, &mut violations);
-        let cursor = page.after_pair(&mut violations, |millis| {
-            millis.parse::<i64>().ok().map(from_millis)
-        });
+        let cursor = page.after_pair(&mut violations, crate::api_args::cursor_instant);
         violations.check(lang)?;
         let filter = ListFilter {
             user_id: (!request.user_id.is_empty()).then_some(request.user_id),

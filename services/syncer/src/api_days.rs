@@ -32,9 +32,7 @@ pub(crate) async fn list_days(
         ("end_date", &request.end_date),
     );
     let page = PageRequest::parse(request.page_size, &request.page_token, 2, &mut violations);
-    let cursor = page.after_pair(&mut violations, |day| {
-        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
-    });
+    let cursor = page.after_pair(&mut violations, crate::api_args::cursor_day);
     violations.check(lang)?;
     let filter = DayFilter {
         user_id: (!request.user_id.is_empty()).then_some(request.user_id),

@@ -54,7 +54,7 @@ pub(crate) async fn retry_punches(
             })
             .collect(),
         None => syncer
-            .retry_ids(&request.company_id, &request.punch_ids, &retry)
+            .retry_ids(&request.company_id, &once_each(&request.punch_ids), &retry)
             .await?
             .into_iter()
             .map(id_result)
@@ -108,6 +108,17 @@ fn range(
         }
         None
     }
+}
+
+/// The ids in the order first named, each once: an id named twice is one punch, answered and
+/// counted once (`requeued` counts punches, not mentions).
+fn once_each(punch_ids: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    punch_ids
+        .iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// The answer for one punch named by id.

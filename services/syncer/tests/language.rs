@@ -115,3 +115,32 @@ both_engines!(
         assert_eq!(en.reason, "勤怠連携 is off (無効) for this company.");
     }
 );
+
+both_engines!(
+    accept_language_ranges_that_do_not_parse_are_ignored,
+    |db: Db| async move {
+        let h = harness(db, jst("2024-06-20T09:30:00")).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", false);
+        h.record(C, vec![clock_in("held", "u1", "2024-06-20T09:00:00")])
+            .await;
+        h.sync(C).await;
+        let japanese = "このユーザーのKING OF TIME連携は無効です。";
+        let english = "KING OF TIME連携 is off (無効) for this user.";
+        // RFC 9110: a range whose weight is not a qvalue is invalid, so it is ignored (it used
+        // to count as weight 1, English) and the default or the other ranges decide.
+        for (accept_language, expected) in [
+            ("en;q=abc", japanese),
+            ("en;q=", japanese),
+            ("en;q=1.5", japanese),
+            ("ja;q=0.5, en;q=abc", japanese),
+            ("en;q=abc, en-GB;q=0.3", english),
+            // A POSIX locale name in the header reads as its tag.
+            ("en_US", english),
+            ("en_US;q=0.9, ja;q=0.5", english),
+        ] {
+            let reason = listed(&h, Some(accept_language)).await[0].reason.clone();
+            assert_eq!(reason, expected, "accept-language: {accept_language}");
+        }
+    }
+);

@@ -86,6 +86,29 @@ both_engines!(requeues_only_the_named_punches, |db: Db| async move {
     assert_eq!(stored, [key.clone(), key]);
 });
 
+both_engines!(an_id_named_twice_is_one_punch, |db: Db| async move {
+    let h = harness(db, jst(NOW)).await;
+    two_failed(&h).await;
+    let answer = retry(&h, by(&["a", "a", "nope", "a", "nope"]))
+        .await
+        .unwrap();
+    let outcomes: Vec<(String, RetryOutcome)> = answer
+        .results
+        .iter()
+        .map(|r| (r.punch_id.clone(), r.outcome()))
+        .collect();
+    // One punch changed: one answer for it, counted once; the unknown id answered once too.
+    assert_eq!(answer.requeued, 1, "{answer:?}");
+    assert_eq!(
+        outcomes,
+        [
+            ("a".to_owned(), RetryOutcome::Requeued),
+            ("nope".to_owned(), RetryOutcome::NotFound),
+        ]
+    );
+    assert_eq!(h.punch(C, "b").await.state(), PunchState::Failed);
+});
+
 both_engines!(
     a_range_requeues_every_failed_punch_of_it,
     |db: Db| async move {

@@ -5,6 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kintai_i18n::Text;
 
+use crate::validate::MAX_ID_CHARS;
+
 /// Default and maximum page sizes of every list RPC (documented in the protos).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE_SIZE: u32 = 1_000;
@@ -24,16 +26,27 @@ pub fn encode_token(parts: &[&str]) -> String {
     URL_SAFE_NO_PAD.encode(joined.as_bytes())
 }
 
-/// Decodes a page token into its key parts; `None` for an empty token, an error for a malformed one.
+/// Decodes a page token into its key parts; `None` for an empty token, an error for one this
+/// server cannot have issued: not base64url, not UTF-8, the wrong number of parts, or a part
+/// that is empty or longer than any key (a row's key is never empty, and an empty part would
+/// silently start again at page 1).
 pub fn decode_token(token: &str, expected_parts: usize) -> Result<Option<Vec<String>>, Text> {
     if token.is_empty() {
         return Ok(None);
     }
     let not_ours = || Text::new("field-page-token");
+    // The longest token `encode_token` can give for this many parts (each an id, an instant's
+    // milliseconds or a day: at most MAX_ID_CHARS characters of at most 4 bytes, and their
+    // separators), so a huge token is refused before it is decoded.
+    let max_bytes = expected_parts * (4 * MAX_ID_CHARS + 1);
+    if token.len() > max_bytes.div_ceil(3) * 4 {
+        return Err(not_ours());
+    }
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| not_ours())?;
     let text = String::from_utf8(bytes).map_err(|_| not_ours())?;
     let parts: Vec<String> = text.split('\u{1f}').map(str::to_owned).collect();
-    if parts.len() != expected_parts {
+    let key_like = |part: &String| !part.is_empty() && part.chars().count() <= MAX_ID_CHARS;
+    if parts.len() != expected_parts || !parts.iter().all(key_like) {
         return Err(not_ours());
     }
     Ok(Some(parts))
@@ -122,6 +135,15 @@ mod tests {
         assert_eq!(decode_token("", 2).unwrap(), None);
         assert!(decode_token("!!!", 2).is_err());
         assert!(decode_token(&token, 1).is_err());
+    }
+
+    #[test]
+    fn tokens_no_key_could_give_are_refused() {
+        // A part longer than any id, an empty part, a huge token: not issued by this server.
+        assert!(decode_token(&encode_token(&[&"u".repeat(MAX_ID_CHARS + 1)]), 1).is_err());
+        assert!(decode_token(&encode_token(&[&"u".repeat(MAX_ID_CHARS)]), 1).is_ok());
+        assert!(decode_token(&encode_token(&["17", ""]), 2).is_err());
+        assert!(decode_token(&"A".repeat(10_000), 1).is_err());
     }
 
     #[test]

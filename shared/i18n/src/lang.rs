@@ -20,25 +20,27 @@ impl Lang {
         }
     }
 
-    /// The best supported language of an `Accept-Language` value (RFC 9110: tags with
-    /// optional `q` weights, `*` for any): the highest-weighted tag whose primary subtag we have;
-    /// Japanese when none matches or the value is empty or malformed.
+    /// The best supported language of an `Accept-Language` value (RFC 9110, 12.5.4: language
+    /// ranges with optional `q` weights, `*` for any): the highest-weighted range whose primary
+    /// subtag we have, the first of equal weights; Japanese when none matches or the value is
+    /// empty. A range that is not well-formed — a weight that is not a qvalue (`q=abc`, `q=`,
+    /// `q=1.5`, more than three decimals), a parameter other than `q` — is ignored, as RFC 9110
+    /// says of invalid ranges, rather than read as weight 1. `_` is read as `-` (`en_US` is
+    /// `en-US`: a POSIX locale name pasted into the header). `*` accepts any language, so it
+    /// stands for our default, Japanese.
     pub fn from_accept_language(value: &str) -> Lang {
-        let mut best: Option<(f32, Lang)> = None;
+        let mut best: Option<(u16, Lang)> = None;
         for item in value.split(',') {
-            let mut parts = item.split(';');
-            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let weight = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let primary = tag.split('-').next().unwrap_or("");
+            let Some((range, weight)) = language_range(item) else {
+                continue;
+            };
+            let primary = range.split('-').next().unwrap_or("");
             let lang = match primary {
-                "ja" => Lang::Ja,
+                "ja" | "*" => Lang::Ja,
                 "en" => Lang::En,
                 _ => continue,
             };
-            if weight > 0.0 && best.is_none_or(|(w, _)| weight > w) {
+            if weight > 0 && best.is_none_or(|(w, _)| weight > w) {
                 best = Some((weight, lang));
             }
         }
@@ -83,6 +85,46 @@ impl Lang {
     }
 }
 
+/// One element of an `Accept-Language` list: its range in lower case (`_` read as `-`) and its
+/// weight in thousandths; `None` when it is empty or not well-formed.
+fn language_range(item: &str) -> Option<(String, u16)> {
+    let mut parts = item.split(';');
+    let range = parts.next()?.trim().to_ascii_lowercase().replace('_', "-");
+    if range.is_empty() {
+        return None;
+    }
+    let mut weight = None;
+    for parameter in parts {
+        let parameter = parameter.trim();
+        // `weight = OWS ";" OWS "q=" qvalue`: one weight and nothing else; "q" in any case.
+        let qvalue = parameter
+            .strip_prefix("q=")
+            .or_else(|| parameter.strip_prefix("Q="))?;
+        if weight.is_some() {
+            return None;
+        }
+        weight = Some(parse_qvalue(qvalue)?);
+    }
+    Some((range, weight.unwrap_or(1000)))
+}
+
+/// RFC 9110's `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.
+fn parse_qvalue(text: &str) -> Option<u16> {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (text, ""),
+    };
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths: u16 = format!("{fraction:0<3}").parse().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +153,55 @@ mod tests {
         assert_eq!(Lang::from_accept_language("en;q=0, ja;q=0.1"), Lang::Ja);
         assert_eq!(Lang::from_accept_language("EN-gb"), Lang::En);
         assert_eq!(Lang::from_accept_language(";;;q=x,,"), Lang::Ja);
+        assert_eq!(Lang::from_accept_language("en;Q=0.5"), Lang::En);
+        assert_eq!(Lang::from_accept_language("en;q=1.000"), Lang::En);
+        assert_eq!(Lang::from_accept_language("en_US"), Lang::En);
+        assert_eq!(Lang::from_accept_language("en;q=0.1, *"), Lang::Ja);
+    }
+
+    #[test]
+    fn ranges_whose_weight_does_not_parse_are_ignored() {
+        for malformed in [
+            "en;q=abc",
+            "en;q=",
+            "en;q=1.5",
+            "en;q=2",
+            "en;q=0.1234",
+            "en;q=-0",
+            "en;q= 0.5",
+            "en;q=0.5;q=0.6",
+            "en;level=1",
+            "en;q=.5",
+        ] {
+            assert_eq!(
+                Lang::from_accept_language(malformed),
+                Lang::Ja,
+                "{malformed}"
+            );
+            let after_japanese = format!("ja;q=0.5, {malformed}");
+            assert_eq!(
+                Lang::from_accept_language(&after_japanese),
+                Lang::Ja,
+                "{after_japanese}"
+            );
+        }
+        assert_eq!(
+            Lang::from_accept_language("en;q=abc, en-GB;q=0.2"),
+            Lang::En
+        );
+    }
+
+    #[test]
+    fn qvalues_follow_rfc_9110() {
+        assert_eq!(parse_qvalue("0"), Some(0));
+        assert_eq!(parse_qvalue("0."), Some(0));
+        assert_eq!(parse_qvalue("0.5"), Some(500));
+        assert_eq!(parse_qvalue("0.125"), Some(125));
+        assert_eq!(parse_qvalue("1"), Some(1000));
+        assert_eq!(parse_qvalue("1.00"), Some(1000));
+        assert_eq!(parse_qvalue("1.001"), None);
+        assert_eq!(parse_qvalue("01"), None);
+        assert_eq!(parse_qvalue(""), None);
     }
 
     #[test]
