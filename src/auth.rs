@@ -10,8 +10,13 @@ use kintai_core::auth::{Callers, ClientCredentials, MATCHER, SYNCER};
 use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
 
-/// The callers from `auth.callers` or `auth.callers_file`; `None` when neither is set.
+/// The callers from `auth.callers` or `auth.callers_file`, and those named by their client
+/// certificates (`auth.caller_sans`); `None` when none is set.
 pub fn callers(config: &Config) -> Result<Option<Callers>, ConfigError> {
+    crate::transport::with_caller_sans(config, secret_callers(config)?)
+}
+
+fn secret_callers(config: &Config) -> Result<Option<Callers>, ConfigError> {
     let auth = &config.auth;
     let (setting, spec) = match (auth.callers.is_empty(), auth.callers_file.is_empty()) {
         (true, true) => return Ok(None),
@@ -37,8 +42,19 @@ pub fn callers(config: &Config) -> Result<Option<Callers>, ConfigError> {
 }
 
 /// This process's own caller secret, from `auth.secret` or `auth.secret_file`, with the name of
-/// the setting it came from; `None` when neither is set.
+/// the setting it came from; `None` when neither is set. A secret that could not be sent as it
+/// is (not printable ASCII, a space or a tab in it) stops start-up here, naming the character,
+/// rather than every call later with UNAUTHENTICATED.
 fn own_secret(config: &Config) -> Result<Option<(&'static str, String)>, ConfigError> {
+    let found = configured_secret(config)?;
+    if let Some((setting, secret)) = &found {
+        kintai_core::auth::check_secret(secret)
+            .map_err(|why| ConfigError(format!("{setting}: {why}")))?;
+    }
+    Ok(found)
+}
+
+fn configured_secret(config: &Config) -> Result<Option<(&'static str, String)>, ConfigError> {
     let auth = &config.auth;
     match (auth.secret.is_empty(), auth.secret_file.is_empty()) {
         (true, true) => Ok(None),
@@ -82,9 +98,11 @@ pub fn require_own_secret(
     callers: Option<&Callers>,
     process: &str,
 ) -> Result<(), ConfigError> {
-    if callers.is_some() && own_secret(config)?.is_none() {
+    // A client certificate (mutual TLS, auth.caller_sans on the servers) names the caller too.
+    let own = own_secret(config)?;
+    if callers.is_some() && own.is_none() && !config.peers.tls.has_identity() {
         return Err(ConfigError(format!(
-            "auth.secret (or auth.secret_file) must be set: auth.callers is configured and {process}, presenting this process's own caller secret; without one every such call is refused (UNAUTHENTICATED). Make one with `kintai new-caller NAME`"
+            "auth.secret (or auth.secret_file) must be set: auth.callers is configured and {process}, presenting this process's own caller secret; without one every such call is refused (UNAUTHENTICATED). Make one with `kintai new-caller NAME` (or present a client certificate, peers.tls.cert_file, that the servers list in auth.caller_sans)"
         )));
     }
     Ok(())

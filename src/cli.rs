@@ -82,6 +82,16 @@ pub enum Command {
         /// cyzen-platform, matcher, syncer or trigger.
         name: String,
     },
+    /// Write a test CA, a server certificate and a client certificate per caller into a folder,
+    /// for trying TLS and mutual TLS on a laptop (never for production: the CA key is on disk).
+    NewTestCerts {
+        /// The folder to write into (created 0700; keys 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Names the server certificate is for, besides localhost, 127.0.0.1 and ::1 (repeatable).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+    },
     /// Call RunMatch or RunSync and exit non-zero when the run failed (what a CronJob runs).
     Trigger {
         #[arg(value_enum)]
@@ -89,7 +99,8 @@ pub enum Command {
         /// Only this company; every enabled company when omitted.
         #[arg(long)]
         company: Option<String>,
-        /// The service to call, e.g. http://kintai-matcher:50051 or 127.0.0.1:50051.
+        /// The service to call: https://kintai-matcher:50051 (TLS, peers.tls), or plaintext on
+        /// loopback, 127.0.0.1:50051.
         #[arg(long)]
         target: String,
         /// For sync: report what would be sent without sending.

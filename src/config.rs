@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
 use kintai_core::Engine;
 use kintai_core::server::ServerConfig;
 use kintai_core::telemetry::TelemetryConfig;
@@ -13,6 +13,7 @@ use kintai_matcher::MatcherConfig;
 use kintai_syncer::SyncerConfig;
 use serde::{Deserialize, Serialize};
 
+mod env;
 mod sections;
 pub use sections::{AuthConfig, CryptoConfig, DatabaseConfig, DevConfig, KotSection, PeersConfig};
 
@@ -62,7 +63,10 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment = figment.merge(Env::prefixed("KINTAI__").split("__"));
+        figment = figment.merge(
+            env::KintaiEnv::new(&Config::default())
+                .map_err(|error| ConfigError(describe(*error)))?,
+        );
         if let Some(listen) = overrides.listen {
             figment = figment.merge(("server.listen", listen.to_string()));
         }
@@ -113,9 +117,11 @@ impl Config {
             ("peers.matcher_url", &self.peers.matcher_url),
         ] {
             if !value.is_empty() && url::Url::parse(value).is_err() {
-                return bad(setting, "is not a URL (e.g. http://kintai-settings:50051)");
+                return bad(setting, "is not a URL (e.g. https://kintai-settings:50051)");
             }
         }
+        self.server.tls.validate().map_err(ConfigError)?;
+        self.peers.tls.validate().map_err(ConfigError)?;
         // The services' own sections say what they accept.
         self.matcher.validate().map_err(ConfigError)?;
         self.syncer.validate().map_err(ConfigError)?;

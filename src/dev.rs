@@ -15,10 +15,9 @@ use kintai_syncer::Syncer;
 use kot_client::AttendanceVendor;
 use kot_sim::Simulator;
 
-use crate::auth;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::serve::{bind, non_empty, open};
-use crate::{keys, kot};
+use crate::{auth, keys, kot, transport};
 
 /// How `kintai dev` or `kintai demo` runs the one-process stack.
 pub struct DevOptions {
@@ -48,9 +47,23 @@ impl DevStack {
         let callers = auth::callers(config)?;
         let credentials = auth::client_credentials(config)?;
         auth::check_dev_peers(config, callers.as_ref())?;
+        transport::check_caller_sans(config)?;
+        let server_tls = transport::server_tls(config)?;
+        let peer_tls = transport::peer_tls(config)?;
+        if server_tls.is_some() && !config.peers.tls.enabled() {
+            return Err(ConfigError(
+                "peers.tls.ca_file must be set: with server.tls, kintai dev calls its own services over TLS and verifies them against that CA (add peers.tls.cert_file and key_file when server.tls.client_ca_file is set)".to_owned(),
+            )
+            .into());
+        }
+        transport::guard_plaintext_server(options.listen, server_tls.as_ref(), config)?;
         let listener = bind(options.listen).await?;
         let address = listener.local_addr()?;
         auth::guard_open_server(address, &callers)?;
+        let (settings_url, matcher_url) = peer_urls(config, address, server_tls.is_some());
+        transport::check_peer(&peer_tls, "peers.settings_url", &settings_url)?;
+        transport::check_peer(&peer_tls, "peers.matcher_url", &matcher_url)?;
+        let health_listener = transport::bind_health(config).await?;
         let settings_db = open(config, "settings", Some(&options.data_dir)).await?;
         let matcher_db = open(config, "matcher", Some(&options.data_dir)).await?;
         let syncer_db = open(config, "syncer", Some(&options.data_dir)).await?;
@@ -64,7 +77,14 @@ impl DevStack {
             None => config.kot.base_url.clone(),
         };
         let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot_base_url)?;
-        let (settings_url, matcher_url) = peer_urls(config, address);
+        let hint = if server_tls.is_some() {
+            format!(
+                "grpcurl -cacert {} {address} list",
+                config.peers.tls.ca_file
+            )
+        } else {
+            format!("grpcurl -plaintext {address} list")
+        };
 
         let max = config.server.max_message_bytes;
         let settings_deps = SettingsDeps {
@@ -78,6 +98,7 @@ impl DevStack {
                 config: config.matcher.clone(),
                 settings_url: settings_url.clone(),
                 credentials: credentials.clone(),
+                tls: peer_tls.clone(),
                 vendor: vendor.clone(),
                 clock: now.clone(),
             },
@@ -90,6 +111,7 @@ impl DevStack {
                 settings_url,
                 matcher_url,
                 credentials,
+                tls: peer_tls,
                 vendor,
                 clock: now,
             },
@@ -100,6 +122,7 @@ impl DevStack {
         if let Some(callers) = callers {
             server.authenticate(callers);
         }
+        server.transport(server_tls, health_listener);
         server
             .add_service(kintai_settings::service(settings_db.clone(), max, settings_deps).await?)
             .add_service(kintai_matcher::server(matcher_api.clone(), max))
@@ -116,7 +139,7 @@ impl DevStack {
         tracing::info!(
             address = %address,
             data_dir = %options.data_dir.display(),
-            "kintai dev serving on {address}; try: grpcurl -plaintext {address} list"
+            "kintai dev serving on {address}; try: {hint}"
         );
         Ok(Self {
             address,
@@ -197,9 +220,14 @@ async fn start_simulator(
     Ok(Some(handle))
 }
 
-/// Settings' and the matcher's URLs: this very port unless peers are configured.
-fn peer_urls(config: &Config, address: SocketAddr) -> (String, String) {
-    let own_url = format!("http://{address}");
+/// Settings' and the matcher's URLs: this very port unless peers are configured (over TLS
+/// when the port speaks it; an unspecified listen address is reached on loopback).
+fn peer_urls(config: &Config, address: SocketAddr, tls: bool) -> (String, String) {
+    let mut own = address;
+    if own.ip().is_unspecified() {
+        own.set_ip(std::net::IpAddr::from([127, 0, 0, 1]));
+    }
+    let own_url = format!("{}://{own}", if tls { "https" } else { "http" });
     let settings_url = non_empty(&config.peers.settings_url).unwrap_or(&own_url);
     let matcher_url = non_empty(&config.peers.matcher_url).unwrap_or(&own_url);
     (settings_url.to_owned(), matcher_url.to_owned())

@@ -2,6 +2,7 @@
 //! the CronJobs' trigger.
 
 mod auth;
+mod certs;
 mod cli;
 mod config;
 mod demo;
@@ -9,6 +10,7 @@ mod dev;
 mod keys;
 mod kot;
 mod serve;
+mod transport;
 mod trigger;
 
 use std::process::ExitCode;
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         | Command::KotSim { .. }
         | Command::NewTokenKey { .. }
         | Command::NewCaller { .. }
+        | Command::NewTestCerts { .. }
         | Command::Demo { .. } => Overrides::default(),
     };
     let mut config = match Config::load(cli.config.as_deref(), &overrides) {
@@ -98,6 +101,7 @@ async fn start_telemetry(
         Command::Demo { .. } => "kintai-demo".to_owned(),
         Command::ReencryptTokens { .. }
         | Command::NewTokenKey { .. }
+        | Command::NewTestCerts { .. }
         | Command::NewCaller { .. } => "kintai-admin".to_owned(),
     };
     kintai_core::telemetry::init(&config.telemetry, &process_name)
@@ -115,14 +119,21 @@ async fn run(command: Command, config: Config) -> ExitCode {
             target,
             dry_run,
         } => {
-            let credentials = match auth::trigger_credentials(&config) {
-                Ok(credentials) => credentials,
+            let client = auth::trigger_credentials(&config)
+                .and_then(|credentials| Ok((credentials, transport::peer_tls(&config)?)));
+            let (credentials, tls) = match client {
+                Ok(client) => client,
                 Err(error) => {
                     eprintln!("kintai: {error}");
                     return ExitCode::from(EXIT_CONFIG as u8);
                 }
             };
-            return trigger::trigger(run, company, &target, dry_run, credentials).await;
+            let peer = trigger::Peer {
+                target: &target,
+                credentials,
+                tls,
+            };
+            return trigger::trigger(run, company, peer, dry_run).await;
         }
         Command::KotSim { listen } => kot::run_simulator(listen).await,
         Command::Demo { keep, lang } => {
@@ -141,6 +152,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
             println!("{}", auth::new_caller(&name));
             Ok(())
         }
+        Command::NewTestCerts { out, hosts } => certs::new_test_certs(&out, &hosts),
         Command::NewTokenKey { id } => {
             println!("{}", kintai_settings::crypto::KeyRing::generate_entry(&id));
             Ok(())

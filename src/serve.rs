@@ -13,23 +13,31 @@ use kintai_settings::SettingsDeps;
 use kot_client::AttendanceVendor;
 use tokio::net::TcpListener;
 
-use crate::auth;
 use crate::cli::ServiceName;
 use crate::config::{Config, ConfigError};
-use crate::{keys, kot};
+use crate::{auth, keys, kot, transport};
 
 /// One service per process, as a pod runs it.
 pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<()> {
-    // Bind first: a taken port is reported before any slower start-up work.
+    // Every setting is checked, then bind: a taken port is reported before any slower
+    // start-up work.
     let callers = auth::callers(config)?;
     let credentials = auth::client_credentials(config)?;
     auth::check_service_peers(config, callers.as_ref(), service)?;
+    transport::check_caller_sans(config)?;
+    let server_tls = transport::server_tls(config)?;
+    let peer_tls = transport::peer_tls(config)?;
+    let (settings_url, matcher_url) = service_peers(config, &peer_tls, service)?;
+    transport::guard_plaintext_server(config.server.listen, server_tls.as_ref(), config)?;
     let listener = bind(config.server.listen).await?;
-    auth::guard_open_server(listener.local_addr()?, &callers)?;
+    let address = listener.local_addr()?;
+    auth::guard_open_server(address, &callers)?;
+    let health_listener = transport::bind_health(config).await?;
     let db = open(config, service.as_str(), None).await?;
     let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot::production_base_url(config))?;
     let now = Clock::system();
-    let serving = ServeConfig::new(config.server.clone(), callers, db);
+    let serving = ServeConfig::new(config.server.clone(), callers, db)
+        .with_transport(server_tls, health_listener);
     let shutdown = shutdown_signal();
     match service {
         ServiceName::Settings => {
@@ -43,8 +51,9 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
         ServiceName::Matcher => {
             let wiring = kintai_matcher::Wiring {
                 config: config.matcher.clone(),
-                settings_url: peer(&config.peers.settings_url, "peers.settings_url")?,
+                settings_url,
                 credentials,
+                tls: peer_tls,
                 vendor,
                 clock: now,
             };
@@ -53,9 +62,10 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
         ServiceName::Syncer => {
             let wiring = kintai_syncer::Wiring {
                 config: config.syncer.clone(),
-                settings_url: peer(&config.peers.settings_url, "peers.settings_url")?,
-                matcher_url: peer(&config.peers.matcher_url, "peers.matcher_url")?,
+                settings_url,
+                matcher_url,
                 credentials,
+                tls: peer_tls,
                 vendor,
                 clock: now,
             };
@@ -81,13 +91,30 @@ pub fn non_empty(value: &str) -> Option<&str> {
     (!value.is_empty()).then_some(value)
 }
 
-fn peer(value: &str, setting: &str) -> anyhow::Result<String> {
-    non_empty(value).map(str::to_owned).ok_or_else(|| {
+/// The settings and matcher URLs a service calls (empty where it calls neither), checked.
+fn service_peers(
+    config: &Config,
+    tls: &kintai_core::peer::PeerTls,
+    service: ServiceName,
+) -> anyhow::Result<(String, String)> {
+    let settings = || peer(tls, &config.peers.settings_url, "peers.settings_url");
+    let matcher = || peer(tls, &config.peers.matcher_url, "peers.matcher_url");
+    Ok(match service {
+        ServiceName::Settings => (String::new(), String::new()),
+        ServiceName::Matcher => (settings()?, String::new()),
+        ServiceName::Syncer => (settings()?, matcher()?),
+    })
+}
+
+/// A peer's URL from `setting`: set, and one this process may dial as configured.
+fn peer(tls: &kintai_core::peer::PeerTls, value: &str, setting: &str) -> anyhow::Result<String> {
+    let url = non_empty(value).ok_or_else(|| {
         ConfigError(format!(
             "{setting} must be set: this service calls that peer"
         ))
-        .into()
-    })
+    })?;
+    transport::check_peer(tls, setting, url)?;
+    Ok(url.to_owned())
 }
 
 pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {

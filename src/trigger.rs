@@ -3,12 +3,12 @@
 
 use std::process::ExitCode;
 
-use kintai_core::peer::PeerChannel;
+use kintai_core::auth::ClientCredentials;
+use kintai_core::peer::{PeerChannel, PeerTls};
 use kintai_proto::matcher::v1::matcher_service_client::MatcherServiceClient;
 use kintai_proto::matcher::v1::{MatchOutcome, RunMatchRequest};
 use kintai_proto::syncer::v1::syncer_service_client::SyncerServiceClient;
 use kintai_proto::syncer::v1::{RunSyncRequest, SyncOutcome};
-use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 use crate::cli::RunKind;
@@ -16,13 +16,20 @@ use crate::cli::RunKind;
 /// Exit code when the target cannot be reached (sysexits EX_UNAVAILABLE).
 const EXIT_UNREACHABLE: u8 = 69;
 
+/// The service the trigger calls and how.
+pub struct Peer<'a> {
+    /// `--target`.
+    pub target: &'a str,
+    pub credentials: ClientCredentials,
+    pub tls: PeerTls,
+}
+
 /// Runs the trigger inside its own span: the root of the run's trace when telemetry is exported.
 pub async fn trigger(
     run: RunKind,
     company: Option<String>,
-    target: &str,
+    peer: Peer<'_>,
     dry_run: bool,
-    credentials: kintai_core::auth::ClientCredentials,
 ) -> ExitCode {
     let span = tracing::info_span!(
         "kintai trigger",
@@ -32,9 +39,7 @@ pub async fn trigger(
         dry_run,
         failed_companies = tracing::field::Empty,
     );
-    call(run, company, target, dry_run, credentials)
-        .instrument(span)
-        .await
+    call(run, company, peer, dry_run).instrument(span).await
 }
 
 fn run_name(run: RunKind) -> &'static str {
@@ -44,15 +49,9 @@ fn run_name(run: RunKind) -> &'static str {
     }
 }
 
-async fn call(
-    run: RunKind,
-    company: Option<String>,
-    target: &str,
-    dry_run: bool,
-    credentials: kintai_core::auth::ClientCredentials,
-) -> ExitCode {
-    let channel = match connect(target).await {
-        Ok(channel) => kintai_core::peer::peer_channel(channel, credentials),
+async fn call(run: RunKind, company: Option<String>, peer: Peer<'_>, dry_run: bool) -> ExitCode {
+    let channel = match connect(peer.target, &peer.tls).await {
+        Ok(channel) => kintai_core::peer::peer_channel(channel, peer.credentials),
         Err(exit) => return exit,
     };
     let company_id = company.unwrap_or_default();
@@ -62,24 +61,27 @@ async fn call(
     }
 }
 
-/// A connected channel to `--target` (`host:port` or a URL), or the exit code saying why not.
-async fn connect(target: &str) -> Result<tonic::transport::Channel, ExitCode> {
+/// A connected channel to `--target` (`host:port` or a URL), or the exit code saying why not: 64
+/// for a target this process may not call as configured (plaintext beyond loopback, https://
+/// without a CA), 69 when it cannot be reached (a refused certificate included).
+async fn connect(target: &str, tls: &PeerTls) -> Result<tonic::transport::Channel, ExitCode> {
     let uri = if target.contains("://") {
         target.to_owned()
     } else {
         format!("http://{target}")
     };
-    let endpoint = match Endpoint::from_shared(uri) {
-        Ok(endpoint) => endpoint.connect_timeout(std::time::Duration::from_secs(10)),
-        Err(error) => {
-            eprintln!("kintai trigger: --target is not an address: {error}");
-            return Err(ExitCode::from(crate::config::EXIT_CONFIG as u8));
-        }
+    let usage = |why: String| {
+        eprintln!("kintai trigger: --target {why}");
+        ExitCode::from(crate::config::EXIT_CONFIG as u8)
     };
-    endpoint.connect().await.map_err(|error| {
-        eprintln!("kintai trigger: cannot reach {target}: {error}");
-        ExitCode::from(EXIT_UNREACHABLE)
-    })
+    match tls.connect(&uri).await {
+        Err(why) => Err(usage(format!("{why:#}"))),
+        Ok(Ok(channel)) => Ok(channel),
+        Ok(Err(why)) => {
+            eprintln!("kintai trigger: cannot reach {target}: {why}");
+            Err(ExitCode::from(EXIT_UNREACHABLE))
+        }
+    }
 }
 
 async fn run_match(channel: PeerChannel, company_id: String) -> ExitCode {

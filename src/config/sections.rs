@@ -17,6 +17,9 @@ pub struct AuthConfig {
     pub secret: String,
     /// A file holding that secret (a mounted Secret).
     pub secret_file: String,
+    /// `NAME:SAN` entries, comma-separated: callers this server admits by the SAN (DNS name or
+    /// URI) of their client certificate, verified against `server.tls.client_ca_file`.
+    pub caller_sans: String,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -24,6 +27,7 @@ impl std::fmt::Debug for AuthConfig {
         f.debug_struct("AuthConfig")
             .field("callers_file", &self.callers_file)
             .field("secret_file", &self.secret_file)
+            .field("caller_sans", &self.caller_sans)
             .finish_non_exhaustive()
     }
 }
@@ -130,14 +134,20 @@ impl Default for KotSection {
     }
 }
 
-/// `[peers]`: where the other services are, for a service that calls them.
+/// `[peers]`: where the other services are, and how to reach them, for a process that calls
+/// them (the matcher, the syncer, `kintai dev`, `kintai trigger`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PeersConfig {
-    /// e.g. `http://kintai-settings:50051`; in `kintai dev`, the process itself.
+    /// e.g. `https://kintai-settings:50051`; in `kintai dev`, the process itself.
     pub settings_url: String,
-    /// e.g. `http://kintai-matcher:50051`; in `kintai dev`, the process itself.
+    /// e.g. `https://kintai-matcher:50051`; in `kintai dev`, the process itself.
     pub matcher_url: String,
+    /// `[peers.tls]`: the CA bundle `https://` peers are verified against, and this process's
+    /// client certificate for servers that require mutual TLS.
+    pub tls: kintai_core::tls::ClientTlsConfig,
+    /// Dial `http://` peers beyond loopback on purpose: a service mesh's sidecars encrypt it.
+    pub allow_plaintext: bool,
 }
 
 /// `[dev]`: the one-process laptop mode.

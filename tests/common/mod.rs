@@ -6,6 +6,7 @@ pub mod flow;
 pub mod matrix;
 pub mod otlp;
 pub mod secured;
+pub mod tls;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kintai_core::auth::ClientCredentials;
-use kintai_core::peer::lazy_channel;
+use kintai_core::peer::PeerTls;
 use kintai_core::{Clock, Db};
 use kot_client::AttendanceVendor;
 use tokio::net::TcpListener;
@@ -22,6 +22,8 @@ pub struct Wiring {
     pub settings_url: String,
     /// Presented on every call to settings.
     pub credentials: ClientCredentials,
+    /// How the peers are dialled: TLS for `https://` URLs (`[peers.tls]`).
+    pub tls: PeerTls,
     pub vendor: Arc<dyn AttendanceVendor>,
     pub clock: Clock,
 }
@@ -30,7 +32,7 @@ impl Wiring {
     /// The matcher's dependencies: settings over a channel that connects on first use.
     pub fn deps(&self) -> anyhow::Result<MatcherDeps> {
         let settings = Arc::new(GrpcSettings::with_credentials(
-            lazy_channel(&self.settings_url)?,
+            self.tls.lazy_channel(&self.settings_url)?,
             self.credentials.clone(),
         ));
         let mut deps = MatcherDeps::new(settings, self.vendor.clone());

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kintai_core::auth::ClientCredentials;
-use kintai_core::peer::lazy_channel;
+use kintai_core::peer::PeerTls;
 use kintai_core::{Clock, Db};
 use kintai_proto::syncer::v1::syncer_service_server::SyncerServiceServer;
 use kot_client::AttendanceVendor;
@@ -26,6 +26,8 @@ pub struct Wiring {
     pub matcher_url: String,
     /// Presented on every call to settings and the matcher.
     pub credentials: ClientCredentials,
+    /// How the peers are dialled: TLS for `https://` URLs (`[peers.tls]`).
+    pub tls: PeerTls,
     pub vendor: Arc<dyn AttendanceVendor>,
     pub clock: Clock,
 }
@@ -35,11 +37,11 @@ impl Wiring {
     pub fn deps(self) -> anyhow::Result<SyncerDeps> {
         Ok(SyncerDeps {
             settings: Arc::new(GrpcSettings::with_credentials(
-                lazy_channel(&self.settings_url)?,
+                self.tls.lazy_channel(&self.settings_url)?,
                 self.credentials.clone(),
             )),
             links: Arc::new(GrpcLinks::with_credentials(
-                lazy_channel(&self.matcher_url)?,
+                self.tls.lazy_channel(&self.matcher_url)?,
                 self.credentials,
             )),
             vendor: self.vendor,

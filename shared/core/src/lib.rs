@@ -19,6 +19,7 @@ pub mod redact;
 pub mod server;
 pub mod task;
 pub mod telemetry;
+pub mod tls;
 pub mod validate;
 
 #[cfg(any(test, feature = "test-support"))]

@@ -1,9 +1,13 @@
 //! Wiring every kintai server shares: `grpc.health.v1.Health` that says SERVING only while the
 //! database answers, server reflection (v1 and v1alpha) built from exactly the registered
-//! services, bounded message sizes, and a graceful drain on shutdown.
+//! services, bounded message sizes, TLS when configured (see [`crate::tls`]), an optional
+//! plaintext listener that answers health only (for kubelet's gRPC probes, which do not speak
+//! TLS), and a graceful drain on shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -12,9 +16,15 @@ use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
-use tonic_health::server::HealthReporter;
 
 use crate::db::Db;
+
+mod health;
+mod reflection;
+
+use crate::tls::{ServerTls, ServerTlsConfig};
+use health::{serve_health_only, set_all, watch_databases};
+use reflection::reflection_services;
 
 /// Server settings (`[server]` in the configuration).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -29,6 +39,14 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// Whether server reflection is served (grpcurl needs it to work without proto files).
     pub reflection: bool,
+    /// TLS on `listen` (`[server.tls]`); without it the server speaks plaintext.
+    pub tls: ServerTlsConfig,
+    /// Serve plaintext on a non-loopback `listen` on purpose: behind a service mesh whose
+    /// sidecars terminate mutual TLS. The binary refuses that otherwise.
+    pub allow_plaintext: bool,
+    /// A second, plaintext listener that serves `grpc.health.v1.Health` only (nothing else, no
+    /// secret crosses it): what kubelet's gRPC probes call, since they cannot speak TLS.
+    pub health_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +56,9 @@ impl Default for ServerConfig {
             drain_timeout_secs: 20,
             max_message_bytes: 8 * 1024 * 1024,
             reflection: true,
+            tls: ServerTlsConfig::default(),
+            allow_plaintext: false,
+            health_listen: None,
         }
     }
 }
@@ -50,6 +71,10 @@ pub struct ServeConfig<W> {
     pub callers: Option<crate::auth::Callers>,
     pub db: Db,
     pub wiring: W,
+    /// The loaded `[server.tls]` (loaded from `server.tls` at serve time when `None`).
+    pub tls: Option<Arc<ServerTls>>,
+    /// The bound `server.health_listen`, if any.
+    pub health_listener: Option<TcpListener>,
 }
 
 impl ServeConfig<()> {
@@ -59,6 +84,8 @@ impl ServeConfig<()> {
             callers,
             db,
             wiring: (),
+            tls: None,
+            health_listener: None,
         }
     }
 }
@@ -71,7 +98,21 @@ impl<W> ServeConfig<W> {
             callers: self.callers,
             db: self.db,
             wiring,
+            tls: self.tls,
+            health_listener: self.health_listener,
         }
+    }
+
+    /// Serves over this TLS (loaded and checked by the caller at start-up) and, when given,
+    /// answers health on `health_listener` too.
+    pub fn with_transport(
+        mut self,
+        tls: Option<Arc<ServerTls>>,
+        health_listener: Option<TcpListener>,
+    ) -> Self {
+        self.tls = tls;
+        self.health_listener = health_listener;
+        self
     }
 
     /// The server (callers authenticated as configured, health tied to the database), the
@@ -81,13 +122,11 @@ impl<W> ServeConfig<W> {
         if let Some(callers) = self.callers {
             server.authenticate(callers);
         }
+        server.transport(self.tls, self.health_listener);
         server.require_database(self.db.clone());
         (server, self.db, self.wiring)
     }
 }
-
-/// How often health re-checks the databases.
-const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Collects the services of one process, then serves them.
 pub struct GrpcServer {
@@ -96,6 +135,8 @@ pub struct GrpcServer {
     routes: RoutesBuilder,
     names: Vec<&'static str>,
     databases: Vec<Db>,
+    tls: Option<Arc<ServerTls>>,
+    health_listener: Option<TcpListener>,
 }
 
 impl GrpcServer {
@@ -106,7 +147,21 @@ impl GrpcServer {
             routes: RoutesBuilder::default(),
             names: Vec::new(),
             databases: Vec::new(),
+            tls: None,
+            health_listener: None,
         }
+    }
+
+    /// Serves over `tls` (else over `server.tls` as configured, loaded when serving starts) and
+    /// answers health on `health_listener` too.
+    pub fn transport(
+        &mut self,
+        tls: Option<Arc<ServerTls>>,
+        health_listener: Option<TcpListener>,
+    ) -> &mut Self {
+        self.tls = tls;
+        self.health_listener = health_listener;
+        self
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -157,9 +212,20 @@ impl GrpcServer {
             mut routes,
             names,
             databases,
+            tls,
+            health_listener,
         } = self;
+        let tls = match tls {
+            Some(tls) => Some(tls),
+            None if config.tls.enabled() => {
+                Some(ServerTls::load(&config.tls).map_err(anyhow::Error::msg)?)
+            }
+            None => None,
+        };
         let (reporter, health_service) = tonic_health::server::health_reporter();
         set_all(&reporter, &names, ServingStatus::NotServing).await;
+        let health_only = health_listener
+            .map(|listener| tokio::spawn(serve_health_only(listener, health_service.clone())));
         routes.add_service(health_service);
 
         if config.reflection {
@@ -194,23 +260,39 @@ impl GrpcServer {
         });
 
         let local = listener.local_addr()?;
-        tracing::info!(address = %local, services = ?names, "serving gRPC");
-        // TCP_NODELAY on every accepted connection, as tonic's own `serve(addr)` sets it (a
-        // caller-provided listener gets no socket options): without it Nagle's algorithm holds a
-        // response's last segment until the client's delayed ACK, some 40 ms per call.
-        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-        let server = tonic::transport::Server::builder()
+        tracing::info!(
+            address = %local,
+            services = ?names,
+            tls = tls.is_some(),
+            mutual_tls = tls.as_ref().is_some_and(|tls| tls.mutual()),
+            "serving gRPC"
+        );
+        let router = tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .layer(crate::telemetry::ServerTraceLayer)
             .layer(crate::limits::MessageLimitLayer::new(
                 config.max_message_bytes,
             ))
             .layer(auth)
-            .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(incoming, async move {
-                let _ = drain_rx.await;
-            });
-        tokio::pin!(server);
+            .add_routes(routes.routes());
+        let drained = async move {
+            let _ = drain_rx.await;
+        };
+        let mut server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
+            match tls {
+                Some(tls) => Box::pin(
+                    router
+                        .serve_with_incoming_shutdown(crate::tls::incoming(listener, tls), drained),
+                ),
+                // TCP_NODELAY on every accepted connection, as tonic's own `serve(addr)` sets it
+                // (a caller-provided listener gets no socket options): without it Nagle's
+                // algorithm holds a response's last segment until the client's delayed ACK,
+                // some 40 ms per call.
+                None => Box::pin(router.serve_with_incoming_shutdown(
+                    TcpIncoming::from(listener).with_nodelay(Some(true)),
+                    drained,
+                )),
+            };
         let result = tokio::select! {
             result = &mut server => result.map_err(anyhow::Error::from),
             () = async {
@@ -222,66 +304,11 @@ impl GrpcServer {
             }
         };
         watcher.abort();
+        if let Some(health_only) = health_only {
+            health_only.abort();
+        }
         tracing::info!("server stopped");
         result
-    }
-}
-
-fn reflection_services(
-    names: &[&'static str],
-) -> anyhow::Result<(
-    tonic_reflection::server::v1::ServerReflectionServer<
-        impl tonic_reflection::server::v1::ServerReflection,
-    >,
-    tonic_reflection::server::v1alpha::ServerReflectionServer<
-        impl tonic_reflection::server::v1alpha::ServerReflection,
-    >,
-)> {
-    let builder = || {
-        let mut builder = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(kintai_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .with_service_name("grpc.health.v1.Health")
-            .with_service_name("grpc.reflection.v1.ServerReflection")
-            .with_service_name("grpc.reflection.v1alpha.ServerReflection");
-        for name in names {
-            builder = builder.with_service_name(*name);
-        }
-        builder
-    };
-    Ok((builder().build_v1()?, builder().build_v1alpha()?))
-}
-
-async fn set_all(reporter: &HealthReporter, names: &[&'static str], status: ServingStatus) {
-    reporter.set_service_status("", status).await;
-    for name in names {
-        reporter.set_service_status(*name, status).await;
-    }
-}
-
-/// Keeps health in step with the databases: SERVING while all answer, NOT_SERVING otherwise.
-async fn watch_databases(reporter: HealthReporter, names: Vec<&'static str>, databases: Vec<Db>) {
-    let mut serving = None;
-    loop {
-        let mut healthy = true;
-        for db in &databases {
-            healthy &= db.ping().await;
-        }
-        if serving != Some(healthy) {
-            let status = if healthy {
-                ServingStatus::Serving
-            } else {
-                ServingStatus::NotServing
-            };
-            set_all(&reporter, &names, status).await;
-            if healthy {
-                tracing::info!("databases answer: health SERVING");
-            } else {
-                tracing::warn!("a database does not answer: health NOT_SERVING");
-            }
-            serving = Some(healthy);
-        }
-        tokio::time::sleep(HEALTH_INTERVAL).await;
     }
 }
 

@@ -42,36 +42,43 @@ pub struct AuthService<S> {
 /// The decision for one request: the caller's name, or the status to answer with.
 /// `authorization` holds every value of the header: more than one is refused, since which of
 /// them counts would be a guess (and a proxy that adds one must not hide the caller's).
+/// `certificate` holds the SAN names of the client certificate the TLS handshake verified
+/// (empty without mutual TLS): a certificate listed in `auth.caller_sans` names its caller as a
+/// secret does; with both, they must name the same caller.
 fn decide(
     callers: &Callers,
     path: &str,
     authorization: &[&http::HeaderValue],
+    certificate: &[String],
 ) -> Result<Option<String>, Status> {
     let Access::Only(allowed) = access(path) else {
         return Ok(None);
     };
-    let value = match authorization {
-        [] => {
-            return Err(Status::unauthenticated(
-                "missing credentials: send 'authorization: Bearer <caller secret>'",
-            ));
-        }
-        [value] => *value,
+    let by_certificate = callers
+        .identify_certificate(certificate)
+        .map_err(Status::unauthenticated)?;
+    let by_secret = match authorization {
+        [] => None,
+        [value] => Some(secret_caller(callers, value)?),
         _ => {
             return Err(Status::unauthenticated(
                 "more than one authorization header: send exactly one 'authorization: Bearer <caller secret>'",
             ));
         }
     };
-    let Some(secret) = value.to_str().ok().and_then(bearer_secret) else {
-        return Err(Status::unauthenticated(
-            "the authorization header is not 'Bearer <caller secret>'",
-        ));
-    };
-    let Some(caller) = callers.identify(secret) else {
-        return Err(Status::unauthenticated(
-            "the caller secret is not recognised",
-        ));
+    let caller = match (by_certificate, by_secret) {
+        (None, None) => {
+            return Err(Status::unauthenticated(
+                "missing credentials: send 'authorization: Bearer <caller secret>' (or a client certificate listed in auth.caller_sans)",
+            ));
+        }
+        (Some(caller), None) | (None, Some(caller)) => caller,
+        (Some(named), Some(secret)) if named == secret => named,
+        (Some(named), Some(secret)) => {
+            return Err(Status::unauthenticated(format!(
+                "the client certificate is the caller {named}'s but the secret is {secret}'s"
+            )));
+        }
     };
     if !allowed.contains(&caller) {
         return Err(Status::permission_denied(format!(
@@ -79,6 +86,18 @@ fn decide(
         )));
     }
     Ok(Some(caller.to_owned()))
+}
+
+/// The caller whose secret one `authorization` value carries.
+fn secret_caller<'c>(callers: &'c Callers, value: &http::HeaderValue) -> Result<&'c str, Status> {
+    let Some(secret) = value.to_str().ok().and_then(bearer_secret) else {
+        return Err(Status::unauthenticated(
+            "the authorization header is not 'Bearer <caller secret>'",
+        ));
+    };
+    callers
+        .identify(secret)
+        .ok_or_else(|| Status::unauthenticated("the caller secret is not recognised"))
 }
 
 /// The credentials of `Bearer <secret>`. The scheme is case-insensitive (RFC 7235 section 2.1,
@@ -113,7 +132,12 @@ where
                 .get_all(http::header::AUTHORIZATION)
                 .iter()
                 .collect();
-            match decide(callers, request.uri().path(), &authorization) {
+            let certificate = request
+                .extensions()
+                .get::<crate::tls::TlsConnectInfo>()
+                .map(|info| info.names.names())
+                .unwrap_or_default();
+            match decide(callers, request.uri().path(), &authorization, certificate) {
                 Ok(Some(caller)) => {
                     tracing::debug!(caller, path = request.uri().path(), "caller admitted")
                 }
@@ -152,7 +176,7 @@ mod tests {
     fn code(c: &Callers, path: &str, values: &[&str]) -> Result<Option<String>, tonic::Code> {
         let values: Vec<http::HeaderValue> = values.iter().map(|v| header(v)).collect();
         let refs: Vec<&http::HeaderValue> = values.iter().collect();
-        decide(c, path, &refs).map_err(|status| status.code())
+        decide(c, path, &refs, &[]).map_err(|status| status.code())
     }
 
     #[test]
@@ -174,6 +198,42 @@ mod tests {
             Ok(Some("matcher".to_owned()))
         );
         assert_eq!(code(&c, "/grpc.health.v1.Health/Check", &[]), Ok(None));
+    }
+
+    #[test]
+    fn a_listed_certificate_names_its_caller_and_must_agree_with_a_secret() {
+        use tonic::Code::{PermissionDenied, Unauthenticated};
+        let c = callers()
+            .with_certificates("matcher:kintai-matcher,trigger:kintai-trigger")
+            .unwrap();
+        let credentials = "/kintai.settings.v1.SettingsService/GetCredentials";
+        let cert = |san: &str| vec![san.to_owned()];
+        let decide_code = |values: &[&str], names: &[String]| {
+            let values: Vec<http::HeaderValue> = values.iter().map(|v| header(v)).collect();
+            let refs: Vec<&http::HeaderValue> = values.iter().collect();
+            decide(&c, credentials, &refs, names).map_err(|status| status.code())
+        };
+        assert_eq!(
+            decide_code(&[], &cert("kintai-matcher")),
+            Ok(Some("matcher".to_owned()))
+        );
+        assert_eq!(
+            decide_code(&["Bearer m"], &cert("kintai-matcher")),
+            Ok(Some("matcher".to_owned()))
+        );
+        assert_eq!(
+            decide_code(&["Bearer p"], &cert("kintai-matcher")),
+            Err(Unauthenticated)
+        );
+        assert_eq!(
+            decide_code(&[], &cert("kintai-trigger")),
+            Err(PermissionDenied)
+        );
+        assert_eq!(decide_code(&[], &cert("unlisted")), Err(Unauthenticated));
+        assert_eq!(
+            decide_code(&["Bearer m"], &cert("unlisted")),
+            Ok(Some("matcher".to_owned()))
+        );
     }
 
     #[test]
