@@ -7,8 +7,12 @@
 1. Renders k8s/overlays/* and the Secret templates in k8s/secrets with `kubectl kustomize`
    (or `kustomize build` when there is no kubectl).
 2. Validates every rendered object against the Kubernetes schemas of the given versions in strict
-   mode (PyPI package kubernetes-validate; no network).
-3. Checks the invariants of issue 8 in the rendered YAML: gRPC probes, resources, non-root
+   mode (PyPI package kubernetes-validate; no network); cert-manager's Certificate and Issuer,
+   which those schemas do not know, against the strict subset of cert-manager.io/v1 in
+   checks/schemas/ (checks/crds.py).
+3. Checks the invariants of issues 8 and 31 in the rendered YAML: TLS and mutual TLS on every
+   hop from mounted Secrets issued by the overlay's Certificates, gRPC probes on the plaintext
+   health-only port, resources, non-root
    read-only containers, grace period above the drain timeout, a PodDisruptionBudget per
    Deployment, the CronJobs' schedule settings, the network policies (evaluated on the rendered
    pods), Secrets holding placeholders only, images pinned by tag, and only KINTAI__ settings the

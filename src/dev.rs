@@ -56,10 +56,11 @@ impl DevStack {
             )
             .into());
         }
+        // Both before binding: nothing listens beyond loopback in a way these rules refuse.
+        auth::guard_open_server(options.listen, &callers)?;
         transport::guard_plaintext_server(options.listen, server_tls.as_ref(), config)?;
         let listener = bind(options.listen).await?;
         let address = listener.local_addr()?;
-        auth::guard_open_server(address, &callers)?;
         let (settings_url, matcher_url) = peer_urls(config, address, server_tls.is_some());
         transport::check_peer(&peer_tls, "peers.settings_url", &settings_url)?;
         transport::check_peer(&peer_tls, "peers.matcher_url", &matcher_url)?;

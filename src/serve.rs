@@ -28,10 +28,10 @@ pub async fn serve_one(service: ServiceName, config: &Config) -> anyhow::Result<
     let server_tls = transport::server_tls(config)?;
     let peer_tls = transport::peer_tls(config)?;
     let (settings_url, matcher_url) = service_peers(config, &peer_tls, service)?;
+    // Both before binding: nothing listens beyond loopback in a way these rules refuse.
+    auth::guard_open_server(config.server.listen, &callers)?;
     transport::guard_plaintext_server(config.server.listen, server_tls.as_ref(), config)?;
     let listener = bind(config.server.listen).await?;
-    let address = listener.local_addr()?;
-    auth::guard_open_server(address, &callers)?;
     let health_listener = transport::bind_health(config).await?;
     let db = open(config, service.as_str(), None).await?;
     let vendor: Arc<dyn AttendanceVendor> = kot::client(config, &kot::production_base_url(config))?;

@@ -92,10 +92,18 @@ fn a_plaintext_server_beyond_loopback_stops_start_up_unless_allowed() {
 }
 
 #[test]
-fn kintai_dev_on_loopback_stays_plaintext() {
-    let output = run(&["dev", "--listen", "0.0.0.0:0"], &[]);
-    assert_refused(&output, &["server.tls.cert_file"]);
-    // Loopback needs nothing (tests/dev_server.rs and the walkthrough run it so).
+fn kintai_dev_beyond_loopback_needs_tls_too() {
+    let callers = format!("matcher:{}", hash_secret("matcher-secret"));
+    let output = run(
+        &["dev", "--listen", "0.0.0.0:0"],
+        &[
+            ("KINTAI__AUTH__CALLERS", callers.as_str()),
+            ("KINTAI__AUTH__SECRET", "matcher-secret"),
+        ],
+    );
+    assert_refused(&output, &["server.tls.cert_file", "server.allow_plaintext"]);
+    // On loopback it stays plaintext and needs nothing (tests/dev_server.rs and the README's
+    // walkthrough run it so).
 }
 
 #[test]

@@ -17,20 +17,30 @@ def known_settings() -> set[str]:
         ROOT / "services/syncer/src/config.rs",
         ROOT / "shared/core/src/server.rs",
         ROOT / "shared/core/src/telemetry/mod.rs",
+        ROOT / "shared/core/src/tls/config.rs",
     ]
     text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
-    structs: dict[str, list[str]] = {}
+    # struct name -> [(field, type's last path segment)]
+    structs: dict[str, list[tuple[str, str]]] = {}
     for match in re.finditer(r"pub struct (\w+)\s*\{(.*?)\n\}", text, re.S):
-        structs[match.group(1)] = re.findall(r"^\s*pub (\w+):", match.group(2), re.M)
+        fields = re.findall(r"^\s*pub (\w+):\s*([\w:<>]+)", match.group(2), re.M)
+        structs[match.group(1)] = [(name, kind.split("::")[-1]) for name, kind in fields]
     if "Config" not in structs:
         raise SystemExit("check.py: cannot find `pub struct Config` in src/config.rs")
     names: set[str] = set()
-    body = re.search(r"pub struct Config\s*\{(.*?)\n\}", text, re.S).group(1)  # type: ignore[union-attr]
-    for section, type_name in re.findall(r"^\s*pub (\w+):\s*(\w+),", body, re.M):
+
+    def add(prefix: str, type_name: str) -> None:
         fields = structs.get(type_name)
         if not fields:
-            raise SystemExit(f"check.py: cannot find the fields of {type_name} ({section})")
-        names.update(f"{section}.{field}" for field in fields)
+            raise SystemExit(f"check.py: cannot find the fields of {type_name} ({prefix})")
+        for field, kind in fields:
+            if kind in structs:  # a nested section, e.g. server.tls
+                add(f"{prefix}.{field}", kind)
+            else:
+                names.add(f"{prefix}.{field}")
+
+    for section, type_name in structs["Config"]:
+        add(section, type_name)
     return names
 
 

@@ -10,6 +10,7 @@ import yaml
 
 from checks.common import DEFAULT_VERSIONS, K8S, ROOT, Doc
 from checks.binary import default_drain_timeout, known_settings
+from checks.crds import is_custom, self_test_schemas, validate as validate_custom
 from checks.dockerfile import check_dockerfile
 from checks.invariants import check_set
 from checks.objects import name_of
@@ -64,15 +65,22 @@ def main(doc: str) -> int:
 
     import kubernetes_validate  # after rendering, so a missing package is reported clearly
 
+    for label, docs in sets.items():
+        for doc in filter(is_custom, docs):
+            api, error = validate_custom(doc)
+            report.check(error is None, f"schema {api} (checks/schemas) strict: {label}: {name_of(doc)}",
+                         error or "")
     for version in versions:
         for label, docs in sets.items():
             for doc in docs:
+                if is_custom(doc):
+                    continue  # custom resources: their own schema above
                 name = f"schema {version} strict: {label}: {name_of(doc)}"
                 try:
                     kubernetes_validate.validate(doc, version, strict=True)
                     report.check(True, name)
                 except Exception as error:  # ValidationError, SchemaNotFoundError, ...
-                    report.check(False, name, str(error).splitlines()[0])
+                    report.check(False, name, (str(error).splitlines() or [repr(error)])[0])
 
     guide_text = args.guide.read_text(encoding="utf-8") if args.guide.exists() else ""
     match = re.search(r"^## Deploy.*?(?=^## |\Z)", guide_text, re.S | re.M)
@@ -87,6 +95,7 @@ def main(doc: str) -> int:
     check_dockerfile(report)
     if not args.no_self_test:
         self_test(sets, report, ctx)
+        self_test_schemas(sets, report)
 
     print(f"{report.passed} passed, {report.failed} failed")
     return 1 if report.failed else 0

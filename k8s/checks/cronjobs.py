@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from checks.common import Doc
-from checks.objects import name_of, pod_spec, serve_target
+from checks.objects import container_env, name_of, pod_spec, serve_target
 from checks.overlay import Overlay
 from checks.report import Collector, Report
 
@@ -47,3 +47,14 @@ def check_cronjobs(o: Overlay, c: Collector | Report) -> None:
         svc = service_for(target)
         c.check(svc is not None and any(serve_target(d) == targets[run] for d in pods_behind(svc)),
                 n + f"--target is the Service in front of the {targets[run]}", repr(target))
+        c.check(target.startswith("https://"), n + "--target is https:// (TLS)", repr(target))
+        spec = pod_spec(cj) or {}
+        container = spec["containers"][0]
+        env = container_env(container, o.configmaps)
+        secret_volumes = {v["name"] for v in spec.get("volumes") or [] if "secret" in v}
+        mounts = [m["mountPath"].rstrip("/") for m in container.get("volumeMounts") or []
+                  if m["name"] in secret_volumes]
+        for setting in ("CA_FILE", "CERT_FILE", "KEY_FILE"):
+            value = env.get(f"KINTAI__PEERS__TLS__{setting}")
+            c.check(isinstance(value, str) and any(value.startswith(m + "/") for m in mounts),
+                    n + f"peers.tls.{setting.lower()} is a file of a mounted Secret", repr(value))

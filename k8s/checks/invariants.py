@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.common import Doc
+from checks.crds import check_certificates
 from checks.cronjobs import check_cronjobs
 from checks.network import check_network
 from checks.objects import containers, is_kintai, name_of, pod_spec
@@ -29,6 +30,7 @@ def check_set(label: str, docs: list[Doc], c: Collector | Report, ctx: dict[str,
     check_workloads(o, c, ctx)
     check_disruption_budgets(o, c)
     check_cronjobs(o, c)
+    check_certificates(o, c)
 
     # -- Secrets -------------------------------------------------------------------------------
     secrets = by_kind.get("Secret", [])

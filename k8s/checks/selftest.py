@@ -97,6 +97,24 @@ MUTATIONS: list[tuple[str, str, Callable[[list[Doc]], None]]] = [
     ("services open to every namespace", "another namespace",
      lambda d: find(d, "NetworkPolicy", lambda p: p["metadata"]["name"] == "kintai-services-ingress")
      ["spec"]["ingress"][0].pop("from")),
+    ("syncer probed on the TLS port, which kubelet cannot speak", "health-only port",
+     lambda d: first_container(find(d, "Deployment", by_serve("syncer")))["livenessProbe"].update(
+         grpc={"port": GRPC_PORT})),
+    ("settings allowed to serve plaintext", "no plaintext",
+     lambda d: first_container(find(d, "Deployment", by_serve("settings"))).setdefault("env", []).append(
+         {"name": "KINTAI__SERVER__ALLOW_PLAINTEXT", "value": "true"})),
+    ("matcher without its certificate mounted", "TLS on",
+     lambda d: first_container(find(d, "Deployment", by_serve("matcher"))).update(
+         volumeMounts=[m for m in first_container(find(d, "Deployment", by_serve("matcher")))["volumeMounts"]
+                       if m["name"] != "tls"])),
+    ("sync CronJob calling the syncer in plaintext", "https://",
+     lambda d: first_container(find(d, "CronJob", by_run("sync"))).update(
+         args=["trigger", "sync", "--target", "http://kintai-syncer:50051"])),
+    ("no Certificate for the syncer's Secret", "cert-manager Certificate",
+     lambda d: d.remove(find(d, "Certificate", lambda c: c["spec"]["secretName"] == "kintai-syncer-tls"))),
+    ("the trigger's certificate without client auth", "usages",
+     lambda d: find(d, "Certificate", lambda c: c["spec"]["secretName"] == "kintai-trigger-tls")
+     ["spec"].update(usages=["server auth"])),
     ("matcher cannot reach KING OF TIME", "reaches",
      lambda d: find(d, "NetworkPolicy", lambda p: p["metadata"]["name"] == "kintai-egress-kot")
      ["spec"]["podSelector"]["matchExpressions"][0].update(values=["settings", "syncer"])),

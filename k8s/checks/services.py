@@ -1,10 +1,10 @@
-"""The three `kintai serve` Deployments: probes, listen address, drain, peers, Services."""
+"""The three `kintai serve` Deployments: probes, listen address, TLS, drain, peers, Services."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from checks.common import GRPC_PORT, KOT_SERVICES
+from checks.common import GRPC_PORT, HEALTH_PORT, KOT_SERVICES
 from checks.objects import container_env, name_of, pod_spec, serve_target
 from checks.overlay import Overlay
 from checks.report import Collector, Report
@@ -25,11 +25,16 @@ def check_services(o: Overlay, c: Collector | Report, ctx: dict[str, Any]) -> No
         container = next(ct for ct in spec["containers"] if (ct.get("args") or [])[:1] == ["serve"])
         n = f"{p}{name_of(dep)}: "
         env = container_env(container, configmaps)
+        # kubelet's gRPC probe cannot speak TLS: it calls the plaintext health-only listener.
         for kind in ("livenessProbe", "readinessProbe"):
             probe = container.get(kind) or {}
             port = (probe.get("grpc") or {}).get("port")
-            c.check(port == GRPC_PORT, n + f"native gRPC {kind} on {GRPC_PORT}",
+            c.check(port == HEALTH_PORT, n + f"native gRPC {kind} on the health-only port {HEALTH_PORT}",
                     f"{kind} is {probe or 'missing'}")
+        health = str(env.get("KINTAI__SERVER__HEALTH_LISTEN", ""))
+        c.check(health.rsplit(":", 1)[-1] == str(HEALTH_PORT),
+                n + f"server.health_listen on port {HEALTH_PORT}", repr(health))
+        check_tls(n, spec, container, env, c)
         listen = str(env.get("KINTAI__SERVER__LISTEN", ""))
         c.check(listen.rsplit(":", 1)[-1] == str(GRPC_PORT) and not listen.startswith("127."),
                 n + f"listens on all interfaces, port {GRPC_PORT} (server.listen)", repr(listen))
@@ -56,11 +61,15 @@ def check_services(o: Overlay, c: Collector | Report, ctx: dict[str, Any]) -> No
             c.check("KINTAI__CRYPTO__TOKEN_KEYS" not in env,
                     n + "token keys are not in the environment")
         else:
+            c.check(str(env.get("KINTAI__PEERS__SETTINGS_URL", "")).startswith("https://"),
+                    n + "peers.settings_url is https:// (TLS)")
             svc = service_for(str(env.get("KINTAI__PEERS__SETTINGS_URL", "")))
             c.check(svc is not None and any(serve_target(d) == "settings" for d in pods_behind(svc)),
                     n + "peers.settings_url is a Service in front of settings",
                     repr(env.get("KINTAI__PEERS__SETTINGS_URL")))
         if service == "syncer":
+            c.check(str(env.get("KINTAI__PEERS__MATCHER_URL", "")).startswith("https://"),
+                    n + "peers.matcher_url is https:// (TLS)")
             svc = service_for(str(env.get("KINTAI__PEERS__MATCHER_URL", "")))
             c.check(svc is not None and any(serve_target(d) == "matcher" for d in pods_behind(svc)),
                     n + "peers.matcher_url is a Service in front of the matcher",
@@ -74,3 +83,28 @@ def check_services(o: Overlay, c: Collector | Report, ctx: dict[str, Any]) -> No
         c.check(len(svcs) == 1 and svcs[0]["metadata"]["name"] == f"kintai-{service}",
                 n + f"Service kintai-{service} on {GRPC_PORT} selects it",
                 f"found {[s['metadata']['name'] for s in svcs]}")
+
+
+def secret_mounts(spec: dict, container: dict) -> list[str]:
+    """The mount paths of the container's Secret volumes."""
+    secret_volumes = {v["name"] for v in spec.get("volumes") or [] if "secret" in v}
+    return [m["mountPath"].rstrip("/") for m in container.get("volumeMounts") or []
+            if m["name"] in secret_volumes]
+
+
+def in_secret(value: object, mounts: list[str]) -> bool:
+    return isinstance(value, str) and any(value.startswith(m + "/") for m in mounts)
+
+
+def check_tls(n: str, spec: dict, container: dict, env: dict, c: Collector | Report) -> None:
+    """TLS on, with mutual TLS, from files of a mounted Secret; no plaintext allowed."""
+    mounts = secret_mounts(spec, container)
+    for setting in ("SERVER__TLS__CERT_FILE", "SERVER__TLS__KEY_FILE", "SERVER__TLS__CLIENT_CA_FILE",
+                    "PEERS__TLS__CA_FILE", "PEERS__TLS__CERT_FILE", "PEERS__TLS__KEY_FILE"):
+        value = env.get(f"KINTAI__{setting}")
+        name = setting.lower().replace("__", ".")
+        c.check(in_secret(value, mounts), n + f"{name} is a file of a mounted Secret (TLS on)",
+                f"{name}={value!r}, secret mounts {mounts}")
+    for setting in ("KINTAI__SERVER__ALLOW_PLAINTEXT", "KINTAI__PEERS__ALLOW_PLAINTEXT"):
+        c.check(str(env.get(setting, "false")).lower() != "true",
+                n + f"{setting} is not true (no plaintext beyond the pod)")

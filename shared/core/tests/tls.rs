@@ -283,3 +283,44 @@ async fn a_rotated_certificate_is_served_by_the_next_handshake_and_open_connecti
     replace(&dir.path().join("server.key"), &stray.key_pem);
     assert!(health(&trusts_second, &url).await.is_ok());
 }
+
+#[tokio::test]
+async fn the_health_only_port_answers_health_in_plaintext_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("kintai test CA").unwrap();
+    let (cert_file, key_file) = write_pair(
+        dir.path(),
+        &ca,
+        "server",
+        &["localhost"],
+        Usage::ServerAndClient,
+    );
+    let mut server = GrpcServer::new(ServerConfig {
+        tls: ServerTlsConfig {
+            cert_file,
+            key_file,
+            client_ca_file: String::new(),
+        },
+        drain_timeout_secs: 1,
+        ..ServerConfig::default()
+    });
+    server.authenticate(Callers::certificates_only("matcher:kintai-matcher").unwrap());
+    let health_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let health_url = format!("http://{}", health_listener.local_addr().unwrap());
+    server.transport(None, Some(health_listener));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let plaintext = PeerTls::loopback_only();
+    assert_eq!(
+        health(&plaintext, &health_url).await.unwrap(),
+        tonic_health::ServingStatus::Serving as i32
+    );
+    assert_eq!(
+        credentials_call(&plaintext, &health_url).await,
+        Code::Unimplemented,
+        "the health-only port serves no other service"
+    );
+}

@@ -56,8 +56,9 @@ pub(super) async fn watch_databases(
     }
 }
 
-/// `server.health_listen`: health and nothing else, in plaintext, on its own port. It answers
-/// from the same reporter as the main port, so it says NOT_SERVING exactly when that does.
+/// `server.health_listen`: health and nothing else (and reflection naming only health), in
+/// plaintext, on its own port. It answers from the same reporter as the main port, so it says
+/// NOT_SERVING exactly when that does.
 pub(super) async fn serve_health_only<S>(listener: TcpListener, health: S)
 where
     S: tower::Service<
@@ -73,8 +74,16 @@ where
 {
     let address = listener.local_addr().ok();
     tracing::info!(address = ?address, "serving health only, in plaintext, for probes");
+    let reflection = match super::reflection::health_only_reflection() {
+        Ok(reflection) => Some(reflection),
+        Err(error) => {
+            tracing::warn!(%error, "no reflection on the health-only listener");
+            None
+        }
+    };
     let served = tonic::transport::Server::builder()
         .add_service(health)
+        .add_optional_service(reflection)
         .serve_with_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)))
         .await;
     if let Err(error) = served {
