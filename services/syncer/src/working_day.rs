@@ -7,12 +7,16 @@
 //! - 退勤, 休憩開始 and 休憩終了 belong to the working day of the employee's latest 出勤 within
 //!   the previous 48 hours — ours, or one KING OF TIME holds (a time recorder's) when the day
 //!   check has read it back — and without one, to the day the border gives.
+//! - Never a day KING OF TIME refuses: the API takes a `time` only up to the end (23:59:59) of
+//!   the day after `date` (kot-api.md), so where the 48-hour rule would name a day that the
+//!   punch is past the end of the following day of (出勤 Friday 22:00, 退勤 Sunday 08:00), the
+//!   border rule decides instead; the day check then shows what KING OF TIME made of it.
 //! - A punch already used in a POST (sent or in flight) keeps its day: KING OF TIME has it there.
 //!
 //! The user's whole history around the punch counts, also punches already sent or held, so a
 //! late 退勤 (さかのぼり退勤) recorded after a sync finds the 出勤 it closes.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 use crate::model::PunchType;
 
@@ -36,6 +40,16 @@ pub fn border_day(instant: DateTime<Utc>, border: NaiveTime) -> NaiveDate {
     kot_client::jst_date(&(instant - since_midnight))
 }
 
+/// Whether KING OF TIME takes a punch at `instant` for the working day `day`: from the start of
+/// `day` to the end of the day after it, JST (kot-api.md; the simulator enforces the same).
+pub fn accepts(day: NaiveDate, instant: DateTime<Utc>) -> bool {
+    let date = kot_client::jst_date(&instant);
+    day <= date
+        && day
+            .checked_add_days(Days::new(1))
+            .is_some_and(|next| date <= next)
+}
+
 /// The working day of each punch of one user's history, which must be sorted by instant.
 /// `border` is the 日付変更時間 of the user's division.
 pub fn working_days(history: &[DayInput], border: NaiveTime) -> Vec<NaiveDate> {
@@ -49,7 +63,9 @@ pub fn working_days(history: &[DayInput], border: NaiveTime) -> Vec<NaiveDate> {
                 _ => punch
                     .fixed
                     .or(latest_clock_in
-                        .filter(|(at, _)| punch.punched_at - *at <= LOOKBACK)
+                        .filter(|(at, day)| {
+                            punch.punched_at - *at <= LOOKBACK && accepts(*day, punch.punched_at)
+                        })
                         .map(|(_, day)| day))
                     .unwrap_or(by_border),
             };
@@ -155,15 +171,50 @@ mod tests {
             working_days(&early, five()),
             days(&["2024-06-02", "2024-06-04"])
         );
-        // 48 hours exactly still counts.
+        // Within 48 hours, the API's bound is what ends the shift's day: the last second of
+        // the day after still counts, the next one goes by the border.
         let edge = [
-            punch(PunchType::ClockIn, "2024-06-03T08:00:00+09:00"),
-            punch(PunchType::ClockOut, "2024-06-05T08:00:00+09:00"),
+            punch(PunchType::ClockIn, "2024-06-03T00:00:00+09:00"),
+            punch(PunchType::ClockOut, "2024-06-04T23:59:59+09:00"),
+            punch(PunchType::ClockOut, "2024-06-05T00:00:00+09:00"),
         ];
         assert_eq!(
             working_days(&edge, MIDNIGHT),
-            days(&["2024-06-03", "2024-06-03"])
+            days(&["2024-06-03", "2024-06-03", "2024-06-05"])
         );
+    }
+
+    #[test]
+    fn a_clock_out_past_the_day_after_goes_by_the_border() {
+        // 出勤 Friday 22:00, the next punch 退勤 Sunday 08:00: 34 hours, within the 48, but
+        // KING OF TIME takes no Sunday time for Friday's working day.
+        let history = [
+            punch(PunchType::ClockIn, "2024-06-07T22:00:00+09:00"),
+            punch(PunchType::BreakStart, "2024-06-08T23:59:59+09:00"),
+            punch(PunchType::ClockOut, "2024-06-09T08:00:00+09:00"),
+        ];
+        assert_eq!(
+            working_days(&history, MIDNIGHT),
+            days(&["2024-06-07", "2024-06-07", "2024-06-09"])
+        );
+        // A 05:00 border files a 04:30 clock-in under the day before: the bound counts from that day.
+        let shifted = [
+            punch(PunchType::ClockIn, "2024-06-04T04:30:00+09:00"),
+            punch(PunchType::ClockOut, "2024-06-05T10:00:00+09:00"),
+        ];
+        assert_eq!(
+            working_days(&shifted, five()),
+            days(&["2024-06-03", "2024-06-05"])
+        );
+    }
+
+    #[test]
+    fn accepts_is_the_api_bound() {
+        let day = day("2024-06-07");
+        assert!(accepts(day, at("2024-06-07T00:00:00+09:00")));
+        assert!(accepts(day, at("2024-06-08T23:59:59+09:00")));
+        assert!(!accepts(day, at("2024-06-09T00:00:00+09:00")));
+        assert!(!accepts(day, at("2024-06-06T23:59:59+09:00")));
     }
 
     #[test]
