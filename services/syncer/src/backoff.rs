@@ -24,6 +24,12 @@ pub struct RetryPolicy {
     /// Wait after an unconfirmed POST (timeout, reset, gateway error) before reading the day
     /// back, so a request still travelling is not mistaken for a lost one.
     pub verify_delay: Duration,
+    /// No read of KING OF TIME's days this close to a restricted window, before or after it
+    /// (empty answers are reported there; crate::read_margin).
+    pub read_margin: chrono::TimeDelta,
+    /// A read-back that does not find a punch is repeated after this; only two that agree say
+    /// "not stored" (crate::verify).
+    pub readback_confirm: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -35,6 +41,8 @@ impl Default for RetryPolicy {
             rate_limited_backoff: Duration::from_secs(30),
             max_rate_limited: 5,
             verify_delay: Duration::from_secs(2),
+            read_margin: chrono::TimeDelta::minutes(2),
+            readback_confirm: Duration::from_secs(10),
         }
     }
 }

@@ -48,6 +48,12 @@ pub struct SyncerConfig {
     /// How often the dispatcher compares settings' revisions with what the runs planned on (a
     /// user switched on again, a token fixed: the held punches go then).
     pub settings_watch_secs: u64,
+    /// No read of KING OF TIME's days (read-backs, the day check) within this many seconds
+    /// before or after a restricted window: KING OF TIME has answered empty days there.
+    pub read_margin_secs: u64,
+    /// A read-back that does not find a punch is repeated after this many seconds; only two
+    /// reads that agree conclude "not stored" (and the punch is posted again).
+    pub readback_confirm_secs: u64,
 }
 
 impl Default for SyncerConfig {
@@ -62,6 +68,8 @@ impl Default for SyncerConfig {
             dispatch_poll_ms: 500,
             dispatch_max_running: DEFAULT_DISPATCH_MAX_RUNNING,
             settings_watch_secs: 10,
+            read_margin_secs: 120,
+            readback_confirm_secs: 10,
         }
     }
 }
@@ -81,6 +89,12 @@ impl SyncerConfig {
         if self.dispatch_poll_ms == 0 || self.settings_watch_secs == 0 {
             return Err(
                 "syncer.dispatch_poll_ms / syncer.settings_watch_secs: must be positive".to_owned(),
+            );
+        }
+        if self.read_margin_secs > 3600 || self.readback_confirm_secs > 600 {
+            return Err(
+                "syncer.read_margin_secs must be at most 3600 and syncer.readback_confirm_secs at most 600"
+                    .to_owned(),
             );
         }
         if self.undelivered_after_secs == 0 || self.retry_max_backoff_secs == 0 {
@@ -108,6 +122,10 @@ impl SyncerConfig {
             },
             retry: RetryPolicy {
                 max_backoff: Duration::from_secs(self.retry_max_backoff_secs),
+                read_margin: chrono::TimeDelta::seconds(
+                    i64::try_from(self.read_margin_secs).unwrap_or(i64::MAX),
+                ),
+                readback_confirm: Duration::from_secs(self.readback_confirm_secs),
                 ..RetryPolicy::default()
             },
         }
@@ -134,5 +152,8 @@ mod tests {
         assert_eq!(options.dispatch.debounce, Duration::from_secs(2));
         assert_eq!(options.dispatch.poll, Duration::from_millis(500));
         assert_eq!(options.dispatch.watch, Duration::from_secs(10));
+        let retry = RetryPolicy::default();
+        assert_eq!(options.retry.read_margin, retry.read_margin);
+        assert_eq!(options.retry.readback_confirm, retry.readback_confirm);
     }
 }

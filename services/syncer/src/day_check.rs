@@ -11,14 +11,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
-use kot_client::{
-    DailyWorkingSummary, KotError, Token, is_restricted, jst_date, next_unrestricted,
-};
+use kot_client::{DailyWorkingSummary, KotError, Token, jst_date};
 
 use crate::day_scope::{KotDays, Scope};
 use crate::day_store::{self, DayRow, UserDay};
 use crate::day_verdict::{DayFacts, OurPunch, judge};
 use crate::model::LedgerState;
+use crate::read_margin::read_blocked_until;
 use crate::syncer::Syncer;
 use crate::working_day::border_day;
 
@@ -50,7 +49,13 @@ impl Syncer {
             Ok(check) => check,
             Err(CheckError::Kot(error @ KotError::RestrictedHours { .. })) => DayCheck {
                 days: 0,
-                next_at: Some(error.retry_not_before(now).unwrap_or(now + AFTER_FAILURE)),
+                next_at: Some(
+                    error
+                        .retry_not_before(now)
+                        .map_or(now + AFTER_FAILURE, |end| {
+                            end + self.deps().options.retry.read_margin
+                        }),
+                ),
             },
             Err(error) => {
                 tracing::warn!(company_id, %error, "the day check failed; tried again later");
@@ -80,10 +85,11 @@ impl Syncer {
                 next_at: due.tomorrow,
             });
         }
-        if is_restricted(now) {
+        // Neither in the restricted hours nor near them, where empty days are reported.
+        if let Some(from) = read_blocked_until(now, self.deps().options.retry.read_margin) {
             return Ok(DayCheck {
                 days: 0,
-                next_at: Some(next_unrestricted(now)),
+                next_at: Some(from),
             });
         }
         let mut scope = Scope::new(

@@ -248,8 +248,10 @@ pub async fn apply_plan(
     Ok(())
 }
 
-/// Other punches already confirmed with the same employee, day, second and type: a read-back
-/// match counts for this punch only beyond those.
+/// Other punches already confirmed with the same employee, day, second and type, of any
+/// company: a read-back match counts for this punch only beyond those. Any company, because two
+/// companies registered with one KING OF TIME token share its employees, and one company's punch
+/// must not be credited to the other's identical one (`punches_by_employee_day`).
 pub async fn count_sent_alike(
     db: &Db,
     company_id: &str,
@@ -259,17 +261,17 @@ pub async fn count_sent_alike(
 ) -> Result<usize, DbError> {
     let second = record.punch.punched_at.timestamp() * 1000;
     let count: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM punches WHERE company_id = $1 AND state = $2 AND employee_key = $3 \
-         AND working_day = $4 AND punch_type = $5 AND punched_at >= $6 AND punched_at < $7 \
-         AND punch_id <> $8",
+        "SELECT COUNT(*) FROM punches WHERE employee_key = $1 AND working_day = $2 \
+         AND state = $3 AND punch_type = $4 AND punched_at >= $5 AND punched_at < $6 \
+         AND NOT (company_id = $7 AND punch_id = $8)",
     )
-    .bind(company_id)
-    .bind(LedgerState::Sent.as_str())
     .bind(employee_key)
     .bind(working_day.to_string())
+    .bind(LedgerState::Sent.as_str())
     .bind(record.punch_type.to_i64())
     .bind(second)
     .bind(second + 1000)
+    .bind(company_id)
     .bind(&record.punch.punch_id)
     .fetch_one(db.pool())
     .await?

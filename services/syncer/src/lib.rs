@@ -33,6 +33,7 @@ mod plan;
 pub mod ports;
 mod prepare;
 mod punch_ledger;
+mod read_margin;
 mod report;
 pub mod retry;
 mod run;

@@ -113,6 +113,13 @@ const V6: &str = "
 ALTER TABLE syncer_due ADD COLUMN claimed_until BIGINT;
 ";
 
+// V7, a read-back never credits another company's punch: two companies registered with one KING
+// OF TIME token share its employees, so the sent punches a read-back counts against are those of
+// the employee key and day in every company (ledger::count_sent_alike).
+const V7: &str = "
+CREATE INDEX punches_by_employee_day ON punches (employee_key, working_day);
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "syncer_due";
 
@@ -152,5 +159,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "one claimer per due company",
         sqlite: V6,
         postgres: V6,
+    },
+    Migration {
+        version: 7,
+        name: "sent punches by employee and day",
+        sqlite: V7,
+        postgres: V7,
     },
 ];

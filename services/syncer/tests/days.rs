@@ -191,8 +191,13 @@ both_engines!(
         assert_eq!(h.daily_workings_reads(), 0, "{:?}", h.sim.sim.request_log());
         let day = h.day_of("u1", "2024-06-20").await;
         assert_eq!(verdict_of(&day), DayVerdict::Unchecked, "{day:?}");
-        // After them, the next run checks the day.
-        h.set_now(jst("2024-06-20T10:00:00"));
+        // Nor right after them: KING OF TIME has answered empty days near the windows' edges,
+        // so reads keep the margin (2 minutes) clear of them.
+        h.set_now(jst("2024-06-20T10:01:59"));
+        h.sync(C).await;
+        assert_eq!(h.daily_workings_reads(), 0, "{:?}", h.sim.sim.request_log());
+        // After that, the next run checks the day.
+        h.set_now(jst("2024-06-20T10:02:00"));
         h.sync(C).await;
         assert!(h.daily_workings_reads() >= 2);
         assert_eq!(
@@ -205,10 +210,11 @@ both_engines!(
 both_engines!(
     the_dispatcher_checks_the_day_once_the_restricted_hours_end,
     |db: Db| async move {
-        // Three seconds before 10:00 JST, with clocks that flow: the punch goes at once, the
-        // check of its day is scheduled for 10:00 and done by the dispatcher on its own.
-        let h = harness(db, jst("2024-06-20T09:59:57")).await;
-        h.flow_from(jst("2024-06-20T09:59:57"));
+        // Three seconds before 10:02 JST (the end of the morning window plus the read margin),
+        // with clocks that flow: the punch goes at once, the check of its day is scheduled for
+        // 10:02 and done by the dispatcher on its own.
+        let h = harness(db, jst("2024-06-20T10:01:57")).await;
+        h.flow_from(jst("2024-06-20T10:01:57"));
         h.company(C);
         h.employee(C, "u1", "U000123", true);
         kintai_syncer::spawn_dispatcher(h.syncer.clone());
@@ -221,7 +227,7 @@ both_engines!(
             let day = h.day_of("u1", "2024-06-20").await;
             if verdict_of(&day) != DayVerdict::Unchecked {
                 assert_eq!(verdict_of(&day), DayVerdict::Ok, "{day:?}");
-                assert!(h.clock.now() >= jst("2024-06-20T10:00:00"));
+                assert!(h.clock.now() >= jst("2024-06-20T10:02:00"));
                 break;
             }
             assert!(

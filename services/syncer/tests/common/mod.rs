@@ -51,6 +51,8 @@ pub fn fast_retry() -> RetryPolicy {
         rate_limited_backoff: Duration::from_millis(20),
         max_rate_limited: 3,
         verify_delay: Duration::from_millis(5),
+        read_margin: chrono::TimeDelta::minutes(2),
+        readback_confirm: Duration::from_millis(5),
     }
 }
 

@@ -32,7 +32,9 @@ punch-unconfirmed = No confirmed answer from KING OF TIME ({ $error }); verifyin
 punch-retrying = Retrying; next attempt { $at }; last: { $error }
 punch-unconfirmed-retry = Sent without a confirmed answer; { $why }; read back again from { $at }.
 punch-readback-failed = could not read the day back ({ $error })
-punch-readback-restricted = KING OF TIME allows no reads 08:30–10:00 and 17:30–18:30 JST; read back from { $at }
+punch-readback-restricted = no reads of KING OF TIME in or near its restricted hours (08:30–10:00 and 17:30–18:30 JST), where it may answer empty days; read back from { $at }
+punch-readback-disagree = two read-backs of the day did not agree (KING OF TIME sometimes answers an empty day)
+punch-readback-interrupted = the syncer stopped while confirming the read-back
 punch-retry-requested = Sent again at the request of { $requested_by } (RetryPunches): KING OF TIME's day is read back first, and the punch is posted only if KING OF TIME does not have it.
 
 run-settings-unavailable = The settings service did not answer: { $error }

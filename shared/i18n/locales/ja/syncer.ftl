@@ -33,7 +33,9 @@ punch-unconfirmed = KING OF TIMEから確認の応答がありません（{ $err
 punch-retrying = 再送を待っています。次回の送信: { $at }。前回のエラー: { $error }
 punch-unconfirmed-retry = 確認の応答がないまま送信された打刻です。{ $why }。{ $at }から再び読み戻します。
 punch-readback-failed = 勤務日を読み戻せませんでした（{ $error }）
-punch-readback-restricted = KING OF TIMEは08:30〜10:00と17:30〜18:30（日本時間）には読み取りを受け付けません。{ $at }から読み戻します
+punch-readback-restricted = KING OF TIMEの利用制限時間帯（08:30〜10:00と17:30〜18:30、日本時間）とその前後には勤務日を読み取りません（空の応答が返ることがあるため）。{ $at }から読み戻します
+punch-readback-disagree = 勤務日を2回読み戻しましたが、結果が一致しませんでした（KING OF TIMEが一時的に空の勤務日を返すことがあります）
+punch-readback-interrupted = 読み戻しの確認中に同期サービスが停止しました
 punch-retry-requested = { $requested_by }の依頼で再送します（RetryPunches）。先にKING OF TIMEの勤務日を読み戻し、KING OF TIMEにない場合にのみ送信します。
 
 run-settings-unavailable = 設定サービスが応答しませんでした: { $error }
