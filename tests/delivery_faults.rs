@@ -39,6 +39,10 @@ async fn fault_matrix(engine: TestEngine) {
         ("KINTAI__DATABASE__URL", database_url.as_str()),
         ("KINTAI__SYNCER__LEASE_TTL_SECS", "5"),
         ("KINTAI__SYNCER__RETRY_MAX_BACKOFF_SECS", "4"),
+        // A read-back that finds nothing is confirmed by a second read this long after (10 s
+        // in production): the matrix's 5 % of 500s before storing would otherwise make every
+        // employee wait 10 s for each of them.
+        ("KINTAI__SYNCER__READBACK_CONFIRM_SECS", "1"),
         ("KINTAI__SYNCER__DISPATCH_DEBOUNCE_MS", "200"),
         ("KINTAI__DEV__SYNC_INTERVAL_SECS", "86400"),
         ("KINTAI__KOT__REQUEST_TIMEOUT_SECS", "1"),
