@@ -48,7 +48,15 @@ pub struct SyncerConfig {
     /// How often the dispatcher compares settings' revisions with what the runs planned on (a
     /// user switched on again, a token fixed: the held punches go then).
     pub settings_watch_secs: u64,
+    /// How far ahead of this server's clock a recorded punch may be, in seconds: a phone's
+    /// clock runs a little ahead of ours; a punch further ahead would reach KING OF TIME before
+    /// its own instant, so RecordPunches refuses it (naming `punched_at`).
+    pub max_clock_skew_secs: u64,
 }
+
+/// The largest `max_clock_skew_secs`: beyond an hour a punch would be accepted for a time the
+/// employee has not reached, posted to KING OF TIME as if it had happened.
+const MAX_CLOCK_SKEW_SECS: u64 = 3_600;
 
 impl Default for SyncerConfig {
     fn default() -> Self {
@@ -62,6 +70,7 @@ impl Default for SyncerConfig {
             dispatch_poll_ms: 500,
             dispatch_max_running: DEFAULT_DISPATCH_MAX_RUNNING,
             settings_watch_secs: 10,
+            max_clock_skew_secs: 120,
         }
     }
 }
@@ -89,6 +98,11 @@ impl SyncerConfig {
                     .to_owned(),
             );
         }
+        if self.max_clock_skew_secs > MAX_CLOCK_SKEW_SECS {
+            return Err(format!(
+                "syncer.max_clock_skew_secs must be at most {MAX_CLOCK_SKEW_SECS} (an hour)"
+            ));
+        }
         Ok(())
     }
 
@@ -110,6 +124,7 @@ impl SyncerConfig {
                 max_backoff: Duration::from_secs(self.retry_max_backoff_secs),
                 ..RetryPolicy::default()
             },
+            max_clock_skew: Duration::from_secs(self.max_clock_skew_secs),
         }
     }
 }
@@ -134,5 +149,18 @@ mod tests {
         assert_eq!(options.dispatch.debounce, Duration::from_secs(2));
         assert_eq!(options.dispatch.poll, Duration::from_millis(500));
         assert_eq!(options.dispatch.watch, Duration::from_secs(10));
+        assert_eq!(options.max_clock_skew, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn the_clock_skew_is_bounded() {
+        let config = |secs| SyncerConfig {
+            max_clock_skew_secs: secs,
+            ..SyncerConfig::default()
+        };
+        assert!(config(0).validate().is_ok());
+        assert!(config(3_600).validate().is_ok());
+        let error = config(3_601).validate().unwrap_err();
+        assert!(error.contains("syncer.max_clock_skew_secs"), "{error}");
     }
 }

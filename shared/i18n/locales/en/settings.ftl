@@ -13,3 +13,4 @@ user-code-missing = The user has no user code, so it cannot be linked to a KING 
 user-code-spaces = "{ $code }" starts or ends with a space; KING OF TIME employee codes never do, so it will not match "{ $suggested }".
 user-code-full-width = "{ $code }" contains full-width characters; KING OF TIME employee codes are half-width, e.g. "{ $suggested }".
 user-code-length = "{ $code }" has { $chars } characters; KING OF TIME employee codes have { $min } to { $max }.
+user-code-stray-characters = The user code contains emoji or invisible format characters ({ $chars }); no KING OF TIME employee code can hold them, so it matches no employee (without them: "{ $suggested }").

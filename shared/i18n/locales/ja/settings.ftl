@@ -13,3 +13,4 @@ user-code-missing = ユーザーコードがないため、KING OF TIMEの従業
 user-code-spaces = 「{ $code }」の先頭または末尾に空白があります。KING OF TIMEの従業員コードに空白はないため、「{ $suggested }」とは一致しません。
 user-code-full-width = 「{ $code }」に全角文字が含まれています。KING OF TIMEの従業員コードは半角です（例:「{ $suggested }」）。
 user-code-length = 「{ $code }」は{ $chars }文字です。KING OF TIMEの従業員コードは{ $min }〜{ $max }文字です。
+user-code-stray-characters = ユーザーコードに絵文字または見えない書式制御文字（{ $chars }）が含まれています。KING OF TIMEの従業員コードにこれらの文字は使えないため、どの従業員とも一致しません（取り除くと「{ $suggested }」）。
