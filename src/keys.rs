@@ -26,6 +26,9 @@ fn configured_key_ring(config: &Config) -> anyhow::Result<Option<KeyRing>> {
             .map_err(|error| ConfigError(format!("crypto.token_keys: {error}")).into()),
         (true, false) => {
             let path = Path::new(&crypto.token_key_file);
+            let world_readable =
+                kintai_core::files::mode(path).is_some_and(|mode| mode & 0o004 != 0);
+            kintai_settings::crypto::warn_if_readable(path, world_readable);
             let spec = std::fs::read_to_string(path).map_err(|error| {
                 ConfigError(format!(
                     "crypto.token_key_file: cannot read {}: {error}",

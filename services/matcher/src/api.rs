@@ -209,6 +209,7 @@ fn proto_reason(reason: Reason) -> ProtoReason {
         Reason::NoToken => ProtoReason::NoToken,
         Reason::TokenRejected => ProtoReason::TokenRejected,
         Reason::TokenUnreadable => ProtoReason::TokenUnreadable,
+        Reason::TokenKeyMismatch => ProtoReason::TokenKeyMismatch,
         Reason::NotMatchedYet => ProtoReason::NotMatchedYet,
         Reason::CodeChanged => ProtoReason::CodeChanged,
     }

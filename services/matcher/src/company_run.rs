@@ -212,6 +212,9 @@ fn skip_reason(condition: Condition) -> String {
         Condition::TokenUnreadable => {
             "the settings service cannot decrypt the company's token with its token keys (the key that sealed it is missing): restore the key, or register the token again. KING OF TIME was not called"
         }
+        Condition::TokenKeyMismatch => {
+            "the settings service's token key of the id that sealed the company's token does not open it (other key bytes under that id, or damaged data): configure the key that sealed it, or register the token again. KING OF TIME was not called"
+        }
         Condition::Ready => "",
     }
     .to_owned()

@@ -16,8 +16,10 @@ pub enum Reason {
     IntegrationDisabled,
     NoToken,
     TokenRejected,
-    /// Settings cannot decrypt the stored token with its keys.
+    /// Settings cannot decrypt the stored token: the key that sealed it is not configured.
     TokenUnreadable,
+    /// Settings has a key of the id that sealed the token, but it does not open it.
+    TokenKeyMismatch,
     NotMatchedYet,
     /// The user code changed in settings since the last match: shown, never stored.
     CodeChanged,
@@ -89,6 +91,8 @@ pub enum Condition {
     TokenRejected,
     /// A token is stored, but settings cannot decrypt it (its key is missing).
     TokenUnreadable,
+    /// A token is stored, but the key settings has under its key id does not open it.
+    TokenKeyMismatch,
 }
 
 impl Condition {
@@ -100,6 +104,7 @@ impl Condition {
             Self::NoToken => Some(Reason::NoToken),
             Self::TokenRejected => Some(Reason::TokenRejected),
             Self::TokenUnreadable => Some(Reason::TokenUnreadable),
+            Self::TokenKeyMismatch => Some(Reason::TokenKeyMismatch),
         }
     }
 }

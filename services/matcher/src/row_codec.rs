@@ -126,6 +126,7 @@ fn reason_code(reason: Reason) -> i64 {
         Reason::NoToken => 8,
         Reason::TokenUnreadable => 9,
         Reason::CodeChanged => 10,
+        Reason::TokenKeyMismatch => 11,
     }
 }
 
@@ -141,6 +142,7 @@ fn reason(code: i64) -> Option<Reason> {
         8 => Reason::NoToken,
         9 => Reason::TokenUnreadable,
         10 => Reason::CodeChanged,
+        11 => Reason::TokenKeyMismatch,
         _ => return None,
     })
 }
@@ -173,6 +175,7 @@ pub(crate) fn condition_code(condition: Condition) -> i64 {
         Condition::NoToken => 2,
         Condition::TokenRejected => 3,
         Condition::TokenUnreadable => 4,
+        Condition::TokenKeyMismatch => 5,
     }
 }
 
@@ -182,6 +185,7 @@ fn condition(code: i64) -> Condition {
         2 => Condition::NoToken,
         3 => Condition::TokenRejected,
         4 => Condition::TokenUnreadable,
+        5 => Condition::TokenKeyMismatch,
         _ => Condition::Ready,
     }
 }

@@ -31,6 +31,7 @@ pub fn condition(state: &IntegrationState) -> Condition {
         (true, TokenState::None) => Condition::NoToken,
         (true, TokenState::Rejected) => Condition::TokenRejected,
         (true, TokenState::Unreadable) => Condition::TokenUnreadable,
+        (true, TokenState::KeyMismatch) => Condition::TokenKeyMismatch,
         (true, TokenState::Valid) => Condition::Ready,
     }
 }

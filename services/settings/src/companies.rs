@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kintai_core::db::{from_millis, to_millis};
-use kintai_core::{Db, DbError};
+use kintai_core::{Db, DbError, Engine};
 use kintai_proto::common::v1::Vendor;
 use sqlx::Row;
 
@@ -67,6 +67,9 @@ pub struct Acceptance {
 pub struct StoredToken {
     pub sealed: Sealed,
     pub fingerprint: String,
+    /// The keyed hash that finds the same token under another company (token_lookup.rs);
+    /// `None` for a token stored before the rule that no start-up could decrypt since.
+    pub lookup: Option<String>,
     pub health: TokenHealth,
     pub registered_at: DateTime<Utc>,
     pub verified_at: DateTime<Utc>,
@@ -78,7 +81,8 @@ pub struct StoredToken {
 
 const COLUMNS: &str = "company_id, enabled, vendor, updated_at, token_ciphertext, token_key_id, \
     token_fingerprint, token_state, token_registered_at, token_verified_at, token_rejected_reason, \
-    token_rejection, accepted_by, accepted_at, api_terms_accepted, data_sharing_consented";
+    token_rejection, accepted_by, accepted_at, api_terms_accepted, data_sharing_consented, \
+    token_lookup";
 
 pub fn vendor_to_db(vendor: Vendor) -> &'static str {
     match vendor {
@@ -104,6 +108,7 @@ fn from_row(row: &AnyRow) -> Result<Company, sqlx::Error> {
                 fingerprint: row
                     .try_get::<Option<String>, _>("token_fingerprint")?
                     .unwrap_or_default(),
+                lookup: row.try_get("token_lookup")?,
                 health: if state.as_deref() == Some("rejected") {
                     TokenHealth::Rejected
                 } else {
@@ -188,16 +193,58 @@ pub async fn set_enabled(
     Ok(())
 }
 
-/// Stores a verified token (the company is created disabled when new).
+/// Whether a verified token was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Stored,
+    /// Another company holds the same token: nothing was stored.
+    HeldByAnotherCompany,
+}
+
+/// A verified token to store, with its lookup under the newest key and the lookups under
+/// every configured key that find it wherever it is registered.
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub sealed: &'a Sealed,
+    pub fingerprint: &'a str,
+    pub lookup: &'a str,
+    pub lookups: &'a [String],
+}
+
+/// Stores a verified token (the company is created disabled when new), unless another company
+/// holds the same token. The check and the write are one transaction that registrations take
+/// one at a time (SQLite's write lock; a transaction-level advisory lock on PostgreSQL, where
+/// two concurrent registrations of one token for two companies would otherwise both see none).
 pub async fn store_token(
     db: &Db,
     company_id: &str,
-    sealed: &Sealed,
-    fingerprint: &str,
+    token: NewToken<'_>,
     acceptance: &Acceptance,
     now: DateTime<Utc>,
-) -> Result<(), DbError> {
+) -> Result<Stored, DbError> {
     let mut tx = db.begin_write().await?;
+    if db.engine() == Engine::Postgres {
+        sqlx::query("SELECT 1 FROM pg_advisory_xact_lock(hashtext('settings.token_lookup'))")
+            .execute(&mut *tx)
+            .await?;
+    }
+    if !token.lookups.is_empty() {
+        let placeholders: Vec<String> = (0..token.lookups.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT 1 FROM companies WHERE company_id <> $1 AND token_ciphertext IS NOT NULL \
+             AND token_lookup IN ({}) LIMIT 1",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(company_id);
+        for lookup in token.lookups {
+            query = query.bind(lookup.as_str());
+        }
+        if query.fetch_optional(&mut *tx).await?.is_some() {
+            return Ok(Stored::HeldByAnotherCompany);
+        }
+    }
     sqlx::query(
         "INSERT INTO companies (company_id, enabled, vendor, updated_at) VALUES ($1, 0, $2, $3) \
          ON CONFLICT (company_id) DO NOTHING",
@@ -211,22 +258,23 @@ pub async fn store_token(
         "UPDATE companies SET token_ciphertext = $1, token_key_id = $2, token_fingerprint = $3, \
          token_state = 'valid', token_registered_at = $4, token_verified_at = $4, \
          token_rejected_reason = NULL, token_rejection = NULL, accepted_by = $5, accepted_at = $6, api_terms_accepted = $7, \
-         data_sharing_consented = $8, updated_at = $4 WHERE company_id = $9",
+         data_sharing_consented = $8, updated_at = $4, token_lookup = $10 WHERE company_id = $9",
     )
-    .bind(&sealed.ciphertext)
-    .bind(&sealed.key_id)
-    .bind(fingerprint)
+    .bind(&token.sealed.ciphertext)
+    .bind(&token.sealed.key_id)
+    .bind(token.fingerprint)
     .bind(to_millis(now))
     .bind(&acceptance.accepted_by)
     .bind(to_millis(acceptance.accepted_at))
     .bind(i64::from(acceptance.api_terms_accepted))
     .bind(i64::from(acceptance.data_sharing_consented))
     .bind(company_id)
+    .bind(token.lookup)
     .execute(&mut *tx)
     .await?;
     revisions::bump(&mut tx, company_id, Change::Eligibility).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Stored::Stored)
 }
 
 /// Forgets the token and its acceptance.
@@ -234,7 +282,7 @@ pub async fn clear_token(db: &Db, company_id: &str, now: DateTime<Utc>) -> Resul
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE companies SET token_ciphertext = NULL, token_key_id = NULL, token_fingerprint = NULL, \
-         token_state = NULL, token_registered_at = NULL, token_verified_at = NULL, \
+         token_lookup = NULL, token_state = NULL, token_registered_at = NULL, token_verified_at = NULL, \
          token_rejected_reason = NULL, token_rejection = NULL, accepted_by = NULL, accepted_at = NULL, \
          api_terms_accepted = NULL, data_sharing_consented = NULL, updated_at = $1 WHERE company_id = $2",
     )
@@ -319,15 +367,17 @@ pub async fn sealed_tokens(db: &Db) -> Result<Vec<(String, Sealed)>, DbError> {
         .map_err(DbError::from)
 }
 
-/// Replaces a sealed token only if it is still `old` (a concurrent re-registration wins).
+/// Replaces a sealed token, and its lookup with the one under the new key, only if it is still
+/// `old` (a concurrent re-registration wins).
 pub async fn reseal(
     db: &Db,
     company_id: &str,
     old: &Sealed,
     new: &Sealed,
+    lookup: &str,
 ) -> Result<bool, DbError> {
     let changed = sqlx::query(
-        "UPDATE companies SET token_ciphertext = $1, token_key_id = $2 \
+        "UPDATE companies SET token_ciphertext = $1, token_key_id = $2, token_lookup = $6 \
          WHERE company_id = $3 AND token_ciphertext = $4 AND token_key_id = $5",
     )
     .bind(&new.ciphertext)
@@ -335,6 +385,7 @@ pub async fn reseal(
     .bind(company_id)
     .bind(&old.ciphertext)
     .bind(&old.key_id)
+    .bind(lookup)
     .execute(db.pool())
     .await?
     .rows_affected();

@@ -68,6 +68,7 @@ pub fn integration(
                     0
                 },
                 detail: view.detail.map(|d| d.render(lang)).unwrap_or_default(),
+                unreadable_cause: view.unreadable_cause as i32,
             }
         }
     };

@@ -96,12 +96,19 @@ impl KeyRing {
     }
 
     /// Reads the key file, creating it with one new key (mode 0600, its missing folders 0700)
-    /// when it does not exist.
+    /// when it does not exist. An existing file that others may read, or a folder open to them,
+    /// is reported with the `chmod` that fixes it: the file opens every stored token.
     pub fn load_or_create_file(path: &Path) -> anyhow::Result<Self> {
-        if !path.exists() {
-            if let Some(parent) = path.parent() {
-                kintai_core::files::create_private_dir(parent)?;
-            }
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            kintai_core::files::create_private_dir(parent)?;
+            kintai_core::files::warn_if_folder_open(parent);
+        }
+        if path.exists() {
+            warn_if_readable(path, kintai_core::files::readable_by_others(path));
+        } else {
             let id = format!("laptop-{}", chrono::Utc::now().format("%Y%m%d%H%M%S"));
             let entry = format!("{}\n", Self::generate_entry(&id));
             kintai_core::files::write_new_private_file(path, entry.as_bytes())?;
@@ -112,6 +119,13 @@ impl KeyRing {
         })?;
         Self::parse(&spec)
             .map_err(|error| anyhow::anyhow!("token key file {}: {error}", path.display()))
+    }
+
+    /// Every configured key with its id, oldest first (for keyed hashes derived from them).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.keys
+            .iter()
+            .map(|(id, key)| (id.as_str(), key.as_slice()))
     }
 
     /// Whether a key with this id is configured.
@@ -173,6 +187,20 @@ impl KeyRing {
             .decrypt(Nonce::from_slice(nonce), payload)
             .map_err(|_| undecryptable())?;
         String::from_utf8(plain).map_err(|_| undecryptable())
+    }
+}
+
+/// Warns that the token key file at `path` can be read by others, when `readable` says so.
+/// The laptop's own file must be its owner's only (any group or other bit); for a file the
+/// operator configures (`crypto.token_key_file`), only world-readable counts — a Kubernetes
+/// Secret volume is shared with the pod's group by design (our manifests mount it 0440).
+pub fn warn_if_readable(path: &Path, readable: bool) {
+    if readable {
+        tracing::warn!(
+            path = %path.display(),
+            "the token key file is readable by other users; it opens every stored KING OF TIME token: chmod 600 {}",
+            kintai_core::files::shell_word(path)
+        );
     }
 }
 

@@ -11,6 +11,9 @@ mod revisions;
 mod schema;
 mod serve;
 mod statuses;
+mod token_lookup;
+mod token_pass;
+mod token_registry;
 mod token_view;
 pub mod user_code;
 mod users;
@@ -48,7 +51,9 @@ pub async fn service(
     deps: SettingsDeps,
 ) -> anyhow::Result<SettingsServiceServer<SettingsApi>> {
     kintai_core::migrate::migrate(&db, SERVICE, MIGRATIONS).await?;
-    warn_about_missing_keys(&db, &deps.keys).await?;
+    // Which stored tokens the keys open (warned of, gauged), and their lookups under the newest
+    // key: before the first RegisterToken compares against them.
+    token_pass::run(&db, &deps.keys).await?;
     Ok(
         SettingsServiceServer::new(SettingsApi::new(db, deps.keys, deps.vendor, deps.clock))
             .max_decoding_message_size(max_message_bytes)
@@ -66,35 +71,6 @@ pub async fn stored_key_ids(db: &Db) -> anyhow::Result<Vec<(String, usize)>> {
     Ok(counts.into_iter().collect())
 }
 
-/// Says at start-up when stored tokens were sealed with keys this server lacks: those companies
-/// show TOKEN_STATE_UNREADABLE, and the operator should hear it before an administrator does.
-async fn warn_about_missing_keys(db: &Db, keys: &KeyRing) -> anyhow::Result<()> {
-    let mut missing: BTreeMap<String, usize> = BTreeMap::new();
-    for (company_id, sealed) in companies::sealed_tokens(db).await? {
-        let unreadable = !keys.contains(&sealed.key_id);
-        kintai_core::telemetry::metrics::record_token_unreadable(&company_id, unreadable);
-        if unreadable {
-            *missing.entry(sealed.key_id).or_default() += 1;
-        }
-    }
-    if !missing.is_empty() {
-        let described: Vec<String> = missing
-            .iter()
-            .map(|(id, count)| {
-                format!(
-                    "{id:?} ({count} token{})",
-                    if *count == 1 { "" } else { "s" }
-                )
-            })
-            .collect();
-        tracing::warn!(
-            missing_keys = %described.join(", "),
-            "stored tokens are sealed with token keys this server does not have: those companies show TOKEN_STATE_UNREADABLE and are neither matched nor synced until the keys are restored (crypto.token_keys) or their tokens are registered again"
-        );
-    }
-    Ok(())
-}
-
 /// Re-encrypts every stored token under the newest key; answers how many were re-sealed.
 /// Tokens whose key is not configured are reported as an error after the others are done.
 pub async fn reencrypt_tokens(db: &Db, keys: &KeyRing) -> anyhow::Result<usize> {
@@ -108,7 +84,8 @@ pub async fn reencrypt_tokens(db: &Db, keys: &KeyRing) -> anyhow::Result<usize> 
         match keys.open(&company_id, &sealed) {
             Ok(plain) => {
                 let new = keys.seal(&company_id, &plain);
-                if companies::reseal(db, &company_id, &sealed, &new).await? {
+                let lookup = token_lookup::lookup(keys, &plain);
+                if companies::reseal(db, &company_id, &sealed, &new, &lookup).await? {
                     resealed += 1;
                 }
             }

@@ -61,6 +61,14 @@ CREATE TABLE company_revisions (
 );
 ";
 
+/// One token, one company: a keyed hash of each token beside it (token_lookup.rs), so a
+/// registration finds the same token under another company. Tokens stored before are given
+/// theirs by the start-up pass, which can decrypt them; the index serves that lookup.
+const V4: &str = "
+ALTER TABLE companies ADD COLUMN token_lookup TEXT;
+CREATE INDEX companies_token_lookup ON companies (token_lookup);
+";
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -79,5 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "company revisions",
         sqlite: V3,
         postgres: V3,
+    },
+    Migration {
+        version: 4,
+        name: "token lookups",
+        sqlite: V4,
+        postgres: V4,
     },
 ];

@@ -4,7 +4,9 @@
 
 use kintai_core::telemetry::metrics::record_token_unreadable;
 use kintai_i18n::Text;
-use kintai_proto::settings::v1::{TokenRejection as ProtoRejection, TokenState};
+use kintai_proto::settings::v1::{
+    TokenRejection as ProtoRejection, TokenState, TokenUnreadableCause,
+};
 
 use crate::companies::{Company, Rejection, StoredToken, TokenHealth};
 use crate::crypto::{CryptoError, KeyRing};
@@ -14,6 +16,8 @@ use crate::crypto::{CryptoError, KeyRing};
 pub struct TokenView {
     pub state: TokenState,
     pub detail: Option<Text>,
+    /// For an unreadable token: a missing key or the wrong one.
+    pub unreadable_cause: TokenUnreadableCause,
 }
 
 /// The view of a company's token. Records the unreadable gauge on the way: every caller that
@@ -23,6 +27,7 @@ pub fn token_view(keys: &KeyRing, company: &Company) -> TokenView {
         return TokenView {
             state: TokenState::None,
             detail: None,
+            unreadable_cause: TokenUnreadableCause::Unspecified,
         };
     };
     let readable = readable(keys, &company.company_id, stored);
@@ -31,16 +36,19 @@ pub fn token_view(keys: &KeyRing, company: &Company) -> TokenView {
         return TokenView {
             state: TokenState::Rejected,
             detail: Some(rejected_detail(stored.rejection)),
+            unreadable_cause: TokenUnreadableCause::Unspecified,
         };
     }
     match readable {
         Ok(()) => TokenView {
             state: TokenState::Valid,
             detail: None,
+            unreadable_cause: TokenUnreadableCause::Unspecified,
         },
         Err(error) => TokenView {
             state: TokenState::Unreadable,
-            detail: Some(unreadable_detail(&error)),
+            detail: Some(unreadable_detail(&error, &stored.sealed.key_id)),
+            unreadable_cause: unreadable_cause(&error),
         },
     }
 }
@@ -52,9 +60,28 @@ pub fn readable(keys: &KeyRing, company_id: &str, stored: &StoredToken) -> Resul
     opened
 }
 
-/// What to do about a token sealed with a key this server does not have (or cannot use).
-pub fn unreadable_detail(error: &CryptoError) -> Text {
-    Text::new("token-unreadable").arg("error", error)
+/// What to do about a token this server's keys do not open: the key is missing (restore it), or
+/// a key of that id is there but is not the one that sealed it (put the right one back under
+/// that id). Whole texts in each language, naming the key id.
+pub fn unreadable_detail(error: &CryptoError, key_id: &str) -> Text {
+    let id = match unreadable_cause(error) {
+        TokenUnreadableCause::KeyMissing => "token-unreadable-key-missing",
+        _ => "token-unreadable-key-mismatch",
+    };
+    Text::new(id).arg("key_id", key_id)
+}
+
+/// Which of the two problems `error` is, for programs (TokenStatus.unreadable_cause). Opening a
+/// stored token fails only for a missing key or one that does not open it; the key-list errors
+/// of the other variants never arise there.
+pub fn unreadable_cause(error: &CryptoError) -> TokenUnreadableCause {
+    match error {
+        CryptoError::UnknownKey(_) => TokenUnreadableCause::KeyMissing,
+        CryptoError::Undecryptable(_)
+        | CryptoError::NoKeys
+        | CryptoError::BadKey { .. }
+        | CryptoError::DuplicateId(_) => TokenUnreadableCause::KeyMismatch,
+    }
 }
 
 fn rejected_detail(rejection: Rejection) -> Text {

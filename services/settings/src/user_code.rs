@@ -2,6 +2,7 @@
 //! characters (manual, FAQ) and are typed as half-width text; the code is stored as given, but
 //! the administrator is told at once instead of discovering it on the 連携状況 screen.
 
+use kintai_core::chars;
 use kintai_i18n::Text;
 
 /// The length KING OF TIME allows for an employee code.
@@ -11,6 +12,15 @@ pub const KOT_CODE_CHARS: std::ops::RangeInclusive<usize> = 3..=10;
 pub fn warning(code: &str) -> Option<Text> {
     if code.is_empty() {
         return Some(Text::new("user-code-missing"));
+    }
+    // First: an invisible character is the one difference the administrator cannot see.
+    if code.chars().any(stray) {
+        let suggested: String = code.chars().filter(|c| !stray(*c)).collect();
+        return Some(
+            Text::new("user-code-stray-characters")
+                .arg("chars", chars::code_points(code, stray))
+                .arg("suggested", suggested),
+        );
     }
     if code.trim() != code {
         return Some(
@@ -37,6 +47,12 @@ pub fn warning(code: &str) -> Option<Text> {
         );
     }
     None
+}
+
+/// What no KING OF TIME employee code holds and the screen may not show: emoji and format
+/// characters (U+202E and the other bidirectional controls, zero-width characters).
+fn stray(c: char) -> bool {
+    chars::is_format(c) || chars::is_emoji(c)
 }
 
 /// Full-width forms (U+FF01–U+FF5E) and the ideographic space.
@@ -82,5 +98,11 @@ mod tests {
         assert!(ja("Ｕ０００１２３").contains("全角"));
         assert!(en("U1").contains("2 characters"));
         assert!(ja("U0000000123").contains("11文字"));
+        let stray = en("U000123\u{202E}😀");
+        assert!(
+            stray.contains("U+202E, U+1F600") && stray.contains("\"U000123\""),
+            "{stray}"
+        );
+        assert!(!stray.contains('\u{202E}'), "{stray}");
     }
 }

@@ -261,3 +261,59 @@ both_engines!(list_input_is_checked, |db: Db| async move {
     assert_eq!(fields, ["page_size", "page_token"]);
     h.finish().await;
 });
+
+both_engines!(
+    format_characters_are_refused_in_ids_and_names_and_warned_of_in_codes,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        let status = h
+            .client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: vec![
+                    user("u\u{202E}1", "U000123", "市ヶ谷 市子"),
+                    user("u2", "U000124", "湊山\u{2067}信輔\u{2069}"),
+                    user("u3", "U000125", "千住 五郎"),
+                ],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let found = violations(&status);
+        let fields: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["users[0].user_id", "users[1].name"]);
+        assert!(found[0].1.contains("U+202E"), "{}", found[0].1);
+        assert!(found[1].1.contains("U+2067, U+2069"), "{}", found[1].1);
+        assert_eq!(all_users(&mut h, "c1").await.len(), 1, "u3 is stored");
+
+        // A user code is stored as cyzen has it, with a warning: no employee code holds these.
+        let response = h
+            .client
+            .upsert_users(UpsertUsersRequest {
+                company_id: "c1".into(),
+                users: vec![
+                    user("u4", "U000126\u{202E}", "戸田 八郎"),
+                    user("u5", "U000127😀", "用賀 百男"),
+                ],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(response.upserted, 2);
+        let warned: Vec<(&str, &str)> = response
+            .warnings
+            .iter()
+            .map(|w| (w.field.as_str(), w.description.as_str()))
+            .collect();
+        assert_eq!(warned.len(), 2, "{warned:?}");
+        assert_eq!(warned[0].0, "users[0].user_code");
+        assert!(
+            warned[0].1.contains("U+202E") && warned[0].1.contains("「U000126」"),
+            "{}",
+            warned[0].1
+        );
+        assert!(!warned[0].1.contains('\u{202E}'), "{}", warned[0].1);
+        assert!(warned[1].1.contains("U+1F600"), "{}", warned[1].1);
+        h.finish().await;
+    }
+);

@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::{Harness, TOKEN, stored_text};
+use common::{Harness, OTHER_TOKEN, TOKEN, stored_text};
 use kintai_proto::settings::v1::*;
 use kintai_settings::crypto::KeyRing;
 use kintai_testkit::status::reason;
@@ -163,7 +163,7 @@ async fn keys_rotate(engine: TestEngine) {
     h.enable("c1", true).await;
     h.enable("c2", true).await;
     h.register("c1", TOKEN).await.unwrap();
-    h.register("c2", TOKEN).await.unwrap();
+    h.register("c2", OTHER_TOKEN).await.unwrap();
     let db = test_db.db.clone();
     let key_ids = || async {
         sqlx::query("SELECT token_key_id FROM companies ORDER BY company_id")
@@ -207,7 +207,7 @@ async fn keys_rotate(engine: TestEngine) {
         })
         .await
         .unwrap();
-    assert_eq!(credentials.into_inner().token, TOKEN);
+    assert_eq!(credentials.into_inner().token, OTHER_TOKEN);
     rotated_app.finish().await.unwrap();
 
     // Without the key a token was sealed with: a clear per-company error, not a panic.
@@ -238,7 +238,7 @@ async fn keys_rotate(engine: TestEngine) {
         .unwrap();
     assert_eq!(token.state(), TokenState::Unreadable);
     assert!(
-        token.detail.contains("\"new\"") && token.detail.contains("トークンを登録し直してください"),
+        token.detail.contains("「new」") && token.detail.contains("トークンを登録し直してください"),
         "{}",
         token.detail
     );
@@ -251,7 +251,8 @@ async fn keys_rotate(engine: TestEngine) {
     assert!(
         listed
             .iter()
-            .all(|c| c.token_state() == TokenState::Unreadable && c.token_detail.contains("復元")),
+            .all(|c| c.token_state() == TokenState::Unreadable
+                && c.token_detail.contains("設定に戻す")),
         "{listed:?}"
     );
     wrong_app.finish().await.unwrap();

@@ -133,3 +133,58 @@ both_engines!(
         h.finish().await;
     }
 );
+
+both_engines!(
+    names_that_read_as_the_manuals_map_like_them_and_stay_as_given,
+    |db: Db| async move {
+        let mut h = Harness::on(db).await;
+        h.client
+            .upsert_statuses(UpsertStatusesRequest {
+                company_id: "c1".into(),
+                statuses: vec![
+                    // A trailing full-width space, a leading half-width one: invisible on screen.
+                    status("s1", "休憩開始　", StatusKind::Working),
+                    status("s2", " 休憩終了", StatusKind::Working),
+                    status("s3", "休憩", StatusKind::Working),
+                ],
+            })
+            .await
+            .unwrap();
+        let listed = h
+            .client
+            .list_statuses(ListStatusesRequest {
+                company_id: "c1".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let table: Vec<_> = listed
+            .statuses
+            .iter()
+            .map(|s| (s.name.as_str(), s.punch_type(), s.mapping_label.as_str()))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                ("休憩開始　", PunchType::BreakStart, "休憩開始 連携"),
+                (" 休憩終了", PunchType::BreakEnd, "休憩終了 連携"),
+                ("休憩", PunchType::NotSynced, "× 連携されません"),
+            ]
+        );
+        // A name that shows one thing and compares as another is refused, naming why.
+        let status_err = h
+            .client
+            .upsert_statuses(UpsertStatusesRequest {
+                company_id: "c1".into(),
+                statuses: vec![status("s4", "休憩\u{202E}開始", StatusKind::Working)],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status_err.code(), Code::InvalidArgument);
+        let found = violations(&status_err);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "statuses[0].name");
+        assert!(found[0].1.contains("U+202E"), "{}", found[0].1);
+        h.finish().await;
+    }
+);

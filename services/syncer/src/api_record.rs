@@ -42,7 +42,8 @@ pub(crate) async fn record_punches(
         duplicates = Empty,
         rejected = Empty,
     );
-    let mut checked = check_all(&request.punches, syncer.now(), lang);
+    let max_ahead = syncer.max_clock_skew();
+    let mut checked = check_all(&request.punches, syncer.now(), max_ahead, lang);
     let recorded = syncer
         .record(&request.company_id, &checked.valid)
         .instrument(span.clone())
@@ -67,7 +68,12 @@ struct Checked {
     positions: Vec<usize>,
 }
 
-fn check_all(punches: &[PunchInput], now: chrono::DateTime<chrono::Utc>, lang: Lang) -> Checked {
+fn check_all(
+    punches: &[PunchInput],
+    now: chrono::DateTime<chrono::Utc>,
+    max_ahead: chrono::TimeDelta,
+    lang: Lang,
+) -> Checked {
     let mut checked = Checked {
         results: Vec::with_capacity(punches.len()),
         valid: Vec::new(),
@@ -79,7 +85,7 @@ fn check_all(punches: &[PunchInput], now: chrono::DateTime<chrono::Utc>, lang: L
             punch_id: input.punch_id.clone(),
             ..PunchResult::default()
         };
-        match check_punch(index, input, now) {
+        match check_punch(index, input, now, max_ahead) {
             Ok(punch) => {
                 result.unsupported_app_version = punch.unsupported_app_version;
                 checked.positions.push(index);

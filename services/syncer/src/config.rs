@@ -54,7 +54,15 @@ pub struct SyncerConfig {
     /// A read-back that does not find a punch is repeated after this many seconds; only two
     /// reads that agree conclude "not stored" (and the punch is posted again).
     pub readback_confirm_secs: u64,
+    /// How far ahead of this server's clock a recorded punch may be, in seconds: a phone's
+    /// clock runs a little ahead of ours; a punch further ahead would reach KING OF TIME before
+    /// its own instant, so RecordPunches refuses it (naming `punched_at`).
+    pub max_clock_skew_secs: u64,
 }
+
+/// The largest `max_clock_skew_secs`: beyond an hour a punch would be accepted for a time the
+/// employee has not reached, posted to KING OF TIME as if it had happened.
+const MAX_CLOCK_SKEW_SECS: u64 = 3_600;
 
 impl Default for SyncerConfig {
     fn default() -> Self {
@@ -70,6 +78,7 @@ impl Default for SyncerConfig {
             settings_watch_secs: 10,
             read_margin_secs: 120,
             readback_confirm_secs: 10,
+            max_clock_skew_secs: 120,
         }
     }
 }
@@ -103,6 +112,11 @@ impl SyncerConfig {
                     .to_owned(),
             );
         }
+        if self.max_clock_skew_secs > MAX_CLOCK_SKEW_SECS {
+            return Err(format!(
+                "syncer.max_clock_skew_secs must be at most {MAX_CLOCK_SKEW_SECS} (an hour)"
+            ));
+        }
         Ok(())
     }
 
@@ -128,6 +142,7 @@ impl SyncerConfig {
                 readback_confirm: Duration::from_secs(self.readback_confirm_secs),
                 ..RetryPolicy::default()
             },
+            max_clock_skew: Duration::from_secs(self.max_clock_skew_secs),
         }
     }
 }
@@ -155,5 +170,18 @@ mod tests {
         let retry = RetryPolicy::default();
         assert_eq!(options.retry.read_margin, retry.read_margin);
         assert_eq!(options.retry.readback_confirm, retry.readback_confirm);
+        assert_eq!(options.max_clock_skew, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn the_clock_skew_is_bounded() {
+        let config = |secs| SyncerConfig {
+            max_clock_skew_secs: secs,
+            ..SyncerConfig::default()
+        };
+        assert!(config(0).validate().is_ok());
+        assert!(config(3_600).validate().is_ok());
+        let error = config(3_601).validate().unwrap_err();
+        assert!(error.contains("syncer.max_clock_skew_secs"), "{error}");
     }
 }

@@ -87,6 +87,10 @@ pub struct SyncOptions {
     pub undelivered_after: Duration,
     /// Prompt delivery.
     pub dispatch: DispatchOptions,
+    /// How far ahead of this server's clock a punch may be when it is recorded: a phone's clock
+    /// runs a little ahead; a punch further ahead is refused (RecordPunches names `punched_at`),
+    /// one within it is sent as it is.
+    pub max_clock_skew: Duration,
 }
 
 impl Default for SyncOptions {

@@ -130,6 +130,12 @@ impl Syncer {
         self.clock().now()
     }
 
+    /// How far ahead of [`Syncer::now`] a recorded punch may be (`syncer.max_clock_skew_secs`).
+    pub(crate) fn max_clock_skew(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::from_std(self.inner.deps.options.max_clock_skew)
+            .unwrap_or(chrono::TimeDelta::MAX)
+    }
+
     /// Company runs this process has made under the company's lease (attempts that found it
     /// busy not counted), for operators' debug logs and the tests of prompt delivery.
     pub fn runs_started(&self) -> u64 {

@@ -11,8 +11,6 @@ use crate::model::{NewPunch, Platform, StatusKind};
 
 /// Longest address kept (proto: at most 200 characters).
 pub const MAX_ADDRESS_CHARS: usize = 200;
-/// How far ahead of our clock a punch may be: phones' clocks drift a little.
-pub const MAX_FUTURE: TimeDelta = TimeDelta::minutes(10);
 /// Nothing before 2000-01-01 00:00 JST is a real cyzen punch.
 pub const EARLIEST_MILLIS: i64 = 946_652_400_000;
 
@@ -34,11 +32,14 @@ pub struct Rejection {
     pub reason: Text,
 }
 
-/// Checks punch `index` of a batch against our clock's `now`.
+/// Checks punch `index` of a batch against our clock's `now`, allowing the punch to be at most
+/// `max_ahead` later than `now` (`syncer.max_clock_skew_secs`: a phone's clock runs a little
+/// ahead; further ahead, the punch would be posted to KING OF TIME before its own instant).
 pub fn check_punch(
     index: usize,
     input: &PunchInput,
     now: DateTime<Utc>,
+    max_ahead: TimeDelta,
 ) -> Result<NewPunch, Rejection> {
     let path = |name: &str| format!("punches[{index}].{name}");
     let reject = |(name, reason): (&str, Text)| Rejection {
@@ -53,7 +54,7 @@ pub fn check_punch(
     violations.required_text(&path("status_name"), &input.status_name, MAX_NAME_CHARS);
     first_violation(violations)?;
     let status_kind = status_kind(input.status_kind).map_err(reject)?;
-    let punched_at = check_instant(input.punched_at.as_ref(), now)
+    let punched_at = check_instant(input.punched_at.as_ref(), now, max_ahead)
         .map_err(|reason| reject(("punched_at", reason)))?;
     let (latitude, longitude) = location(input.latitude, input.longitude).map_err(reject)?;
     let mut address = Violations::new();
@@ -146,10 +147,11 @@ fn platform(value: i32) -> Result<Platform, FieldProblem> {
 }
 
 /// The instant, truncated to milliseconds: present, valid, not before 2000, not more than
-/// [`MAX_FUTURE`] ahead of `now`.
+/// `max_ahead` ahead of `now`.
 fn check_instant(
     timestamp: Option<&prost_types::Timestamp>,
     now: DateTime<Utc>,
+    max_ahead: TimeDelta,
 ) -> Result<DateTime<Utc>, Text> {
     let timestamp = timestamp.ok_or_else(|| Text::new("field-required"))?;
     let nanos = u32::try_from(timestamp.nanos)
@@ -162,9 +164,14 @@ fn check_instant(
     if millis < EARLIEST_MILLIS {
         return Err(Text::new("field-timestamp-too-old"));
     }
-    if instant > now + MAX_FUTURE {
-        return Err(Text::new("field-timestamp-future")
-            .arg("minutes", MAX_FUTURE.num_minutes())
+    if instant > now + max_ahead {
+        let seconds = max_ahead.num_seconds();
+        let limit = if seconds % 60 == 0 {
+            Text::new("field-timestamp-future").arg("minutes", seconds / 60)
+        } else {
+            Text::new("field-timestamp-future-seconds").arg("seconds", seconds)
+        };
+        return Err(limit
             .arg("at", kot_client::format_kot_time(&instant))
             .arg("now", kot_client::format_kot_time(&now)));
     }
@@ -253,6 +260,8 @@ mod tests {
     fn instants_are_bounded_and_truncated() {
         let now = DateTime::from_timestamp(1_717_400_000, 0).unwrap();
         let at = |seconds: i64, nanos: i32| prost_types::Timestamp { seconds, nanos };
+        let check_instant =
+            |t: Option<&prost_types::Timestamp>, now| check_instant(t, now, TimeDelta::minutes(10));
         assert!(check_instant(None, now).is_err());
         assert!(check_instant(Some(&at(1, -1)), now).is_err());
         assert!(check_instant(Some(&at(946_652_399, 0)), now).is_err());
@@ -260,6 +269,9 @@ mod tests {
         assert!(check_instant(Some(&at(1_717_400_600, 0)), now).is_ok());
         assert!(check_instant(Some(&at(1_717_400_601, 0)), now).is_err());
         assert!(check_instant(Some(&at(i64::MAX, 0)), now).is_err());
+        let ninety = super::check_instant(Some(&at(1_717_400_091, 0)), now, TimeDelta::seconds(90));
+        let english = ninety.unwrap_err().render(kintai_i18n::Lang::En);
+        assert!(english.contains("90 seconds"), "{english}");
         let truncated = check_instant(Some(&at(1_717_400_000, 123_456_789)), now).unwrap();
         assert_eq!(truncated.timestamp_subsec_nanos(), 123_000_000);
     }
@@ -283,18 +295,18 @@ mod tests {
             app_version: "3.60.0".into(),
             ..PunchInput::default()
         };
-        assert!(check_punch(0, &input, now).is_ok());
+        assert!(check_punch(0, &input, now, TimeDelta::minutes(2)).is_ok());
         let neither = PunchInput {
             latitude: None,
             longitude: None,
             ..input.clone()
         };
-        assert!(check_punch(0, &neither, now).is_ok());
+        assert!(check_punch(0, &neither, now, TimeDelta::minutes(2)).is_ok());
         let half = PunchInput {
             longitude: None,
             ..input.clone()
         };
-        let rejection = check_punch(3, &half, now).unwrap_err();
+        let rejection = check_punch(3, &half, now, TimeDelta::minutes(2)).unwrap_err();
         assert_eq!(rejection.field, "punches[3].longitude");
         let reason = rejection.reason.render(kintai_i18n::Lang::En);
         assert!(reason.contains("latitude"), "{reason}");
@@ -303,7 +315,9 @@ mod tests {
             ..input
         };
         assert_eq!(
-            check_punch(0, &other_half, now).unwrap_err().field,
+            check_punch(0, &other_half, now, TimeDelta::minutes(2))
+                .unwrap_err()
+                .field,
             "punches[0].latitude"
         );
     }

@@ -164,6 +164,17 @@ both_engines!(
         let mut p = good("b-name");
         p.status_name = "x".repeat(41);
         cases.push((p, "status_name"));
+        // Format characters (U+202E and the other bidirectional controls, zero-width ones) in
+        // ids and names: what is shown is not what is compared.
+        let mut p = good("b-name-bidi");
+        p.status_name = "休憩\u{202E}開始".into();
+        cases.push((p, "status_name"));
+        let mut p = good("b-user-zero-width");
+        p.user_id = "u\u{200B}1".into();
+        cases.push((p, "user_id"));
+        let mut p = good("b-id-isolate");
+        p.punch_id = "p\u{2066}1".into();
+        cases.push((p, "punch_id"));
         let mut p = good("b-kind");
         p.status_kind = 0;
         cases.push((p, "status_kind"));
@@ -175,7 +186,7 @@ both_engines!(
         cases.push((p, "punched_at"));
         let mut p = good("b-future");
         p.punched_at = Some(prost_types::Timestamp {
-            seconds: jst(NOW).timestamp() + 601,
+            seconds: jst(NOW).timestamp() + 121,
             nanos: 0,
         });
         cases.push((p, "punched_at"));
@@ -225,10 +236,10 @@ both_engines!(
         flagged.platform = Platform::Ios.into();
         flagged.app_version = "3.31.0".into();
         batch.push(flagged);
-        // The 10-minute allowance itself is accepted.
+        // The 2-minute clock skew (syncer.max_clock_skew_secs' default) itself is accepted.
         let mut edge = good("ok-edge");
         edge.punched_at = Some(prost_types::Timestamp {
-            seconds: jst(NOW).timestamp() + 600,
+            seconds: jst(NOW).timestamp() + 120,
             nanos: 0,
         });
         batch.push(edge);
@@ -242,6 +253,16 @@ both_engines!(
             assert_eq!(result.field, format!("punches[{}].{field}", offset + 1));
             assert!(!result.reason.is_empty());
         }
+        let bidi = answer
+            .results
+            .iter()
+            .find(|r| r.punch_id == "b-name-bidi")
+            .unwrap();
+        assert!(
+            bidi.reason.contains("U+202E") && bidi.reason.contains("書式制御文字"),
+            "{}",
+            bidi.reason
+        );
         let flagged = answer
             .results
             .iter()

@@ -115,6 +115,49 @@ both_engines!(translation_table_as_kot_stores_it, |db: Db| async move {
     assert_eq!(h.kot(C).len(), 5);
 });
 
+both_engines!(
+    a_break_named_with_a_stray_space_is_a_break,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        let start = "休憩開始\u{3000}";
+        let mut break_start = punch(
+            "p2",
+            "u1",
+            StatusKind::Working,
+            start,
+            "2024-06-03T12:00:00",
+        );
+        break_start.status_id = "s3".into();
+        let mut break_end = punch(
+            "p3",
+            "u1",
+            StatusKind::Working,
+            " 休憩終了",
+            "2024-06-03T13:00:00",
+        );
+        break_end.status_id = "s4".into();
+        let answer = h
+            .record(
+                C,
+                vec![
+                    clock_in("p1", "u1", "2024-06-03T08:00:00"),
+                    break_start,
+                    break_end,
+                ],
+            )
+            .await;
+        assert_eq!(answer.accepted, 3, "{answer:?}");
+        let run = h.sync(C).await;
+        assert_eq!((run.results[0].sent, run.results[0].not_synced), (3, 0));
+        let codes: Vec<String> = h.kot(C).into_iter().map(|p| p.3).collect();
+        assert_eq!(codes, ["1", "3", "4"]);
+        // The punch keeps the name it was recorded with.
+        assert_eq!(h.punch(C, "p2").await.status_name, start);
+    }
+);
+
 both_engines!(mid_month_start_stop_and_restart, |db: Db| async move {
     let h = harness(db, jst(NOW)).await;
     h.company(C);

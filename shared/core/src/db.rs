@@ -237,14 +237,17 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
         && !parent.as_os_str().is_empty()
     {
         crate::files::create_private_dir(parent)?;
+        // A folder made by an older install or restored from a backup keeps its mode.
+        crate::files::warn_if_folder_open(parent);
     }
     match crate::files::create_private_file(path) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             if crate::files::readable_by_others(path) {
+                let file = crate::files::shell_word(path);
                 tracing::warn!(
                     path = %path.display(),
-                    "the database file is readable by other users; it holds sealed tokens and personal data: chmod 600 it (and its -wal and -shm files)"
+                    "the database file is readable by other users; it holds sealed tokens and personal data: chmod 600 {file} {file}-wal {file}-shm"
                 );
             }
             Ok(())

@@ -47,6 +47,66 @@ pub fn readable_by_others(path: &Path) -> bool {
     }
 }
 
+/// The file's or folder's permission bits (`0o755`), when it exists (`None` off Unix).
+pub fn mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|meta| meta.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Whether users other than the owner may do anything with the folder or file (any group or
+/// other bit): a folder the product creates is 0700, its files 0600.
+pub fn open_to_others(path: &Path) -> bool {
+    mode(path).is_some_and(|mode| mode & 0o077 != 0)
+}
+
+/// Warns, once per folder and process, when the folder that holds the product's files is open
+/// to other users: they can list it and, for files not 0600 (an older install, a restored
+/// backup), read sealed tokens and personal data. The message says the `chmod` that fixes it.
+pub fn warn_if_folder_open(folder: &Path) {
+    use std::sync::{Mutex, OnceLock};
+    static WARNED: OnceLock<Mutex<std::collections::HashSet<std::path::PathBuf>>> = OnceLock::new();
+    let Some(mode) = mode(folder).filter(|mode| mode & 0o077 != 0) else {
+        return;
+    };
+    let warned = WARNED.get_or_init(Default::default);
+    let first = warned
+        .lock()
+        .map(|mut warned| warned.insert(folder.to_path_buf()))
+        .unwrap_or(true);
+    if first {
+        tracing::warn!(
+            path = %folder.display(),
+            mode = %format!("{mode:o}"),
+            "the data folder is open to other users; it holds sealed tokens and personal data: chmod 700 {}",
+            shell_word(folder)
+        );
+    }
+}
+
+/// `path` as one shell word, for a command a message tells the operator to run.
+pub fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
@@ -74,5 +134,16 @@ mod tests {
         );
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(readable_by_others(&file));
+        assert!(!open_to_others(&nested));
+        std::fs::set_permissions(&nested, std::fs::Permissions::from_mode(0o750)).unwrap();
+        assert!(open_to_others(&nested));
+        assert_eq!(super::mode(&nested), Some(0o750));
+    }
+
+    #[test]
+    fn paths_become_one_shell_word() {
+        assert_eq!(shell_word(Path::new("/home/a/.kintai")), "/home/a/.kintai");
+        assert_eq!(shell_word(Path::new("/tmp/my data")), "'/tmp/my data'");
+        assert_eq!(shell_word(Path::new("/tmp/it's")), "'/tmp/it'\\''s'");
     }
 }

@@ -3,6 +3,7 @@
 //! the conversion of domain errors into gRPC statuses.
 
 pub mod auth;
+pub mod chars;
 pub mod clock;
 pub mod db;
 pub mod dispatch;

@@ -2,6 +2,8 @@
 //! answer names every bad field (and, in a batch, every bad item) at once.
 
 use kintai_i18n::{Lang, Text};
+
+use crate::chars;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
@@ -75,8 +77,8 @@ impl Violations {
         Status::with_error_details(Code::InvalidArgument, message, details)
     }
 
-    /// Checks an id: present, at most [`MAX_ID_CHARS`], no control characters, no surrounding
-    /// spaces.
+    /// Checks an id: present, at most [`MAX_ID_CHARS`], no control or format characters, no
+    /// surrounding spaces.
     pub fn id(&mut self, field: &str, value: &str) {
         if value.is_empty() {
             self.add(field, Text::new("field-required"));
@@ -84,13 +86,30 @@ impl Violations {
             self.add(field, Text::new("field-too-long").arg("max", MAX_ID_CHARS));
         } else if value.chars().any(char::is_control) {
             self.add(field, Text::new("field-control-characters"));
+        } else if value.chars().any(chars::is_format) {
+            self.add(field, format_characters(value));
         } else if value.trim() != value {
             self.add(field, Text::new("field-surrounding-spaces"));
         }
     }
 
-    /// Checks a free text: at most `max_chars` characters and no control characters.
+    /// Checks a free text (a name, an address): at most `max_chars` characters, no control
+    /// characters and no format characters — a U+202E in a name shown in a list reverses what
+    /// follows it on screen, a zero-width space makes two names that look alike differ.
     pub fn text(&mut self, field: &str, value: &str, max_chars: usize) {
+        self.text_as_given(field, value, max_chars);
+        if value.chars().count() <= max_chars
+            && !value.chars().any(char::is_control)
+            && value.chars().any(chars::is_format)
+        {
+            self.add(field, format_characters(value));
+        }
+    }
+
+    /// Checks a value stored as another system has it (a cyzen user code): at most `max_chars`
+    /// characters and no control characters. Format characters and emoji are kept, as cyzen
+    /// holds them, and the caller warns about what they mean instead.
+    pub fn text_as_given(&mut self, field: &str, value: &str, max_chars: usize) {
         if value.chars().count() > max_chars {
             self.add(field, Text::new("field-too-long").arg("max", max_chars));
         } else if value.chars().any(char::is_control) {
@@ -106,6 +125,12 @@ impl Violations {
             self.text(field, value, max_chars);
         }
     }
+}
+
+/// Why a value with format characters is refused, naming them as code points (the characters
+/// themselves would reorder the description or not show).
+fn format_characters(value: &str) -> Text {
+    Text::new("field-format-characters").arg("chars", chars::code_points(value, chars::is_format))
 }
 
 /// RESOURCE_EXHAUSTED for a batch over its limit; nothing of it is applied.
@@ -133,9 +158,25 @@ mod tests {
         v.id("b", &"x".repeat(65));
         v.id("c", "bad\u{7}");
         v.id("d", " padded");
+        v.id("e", "user\u{202E}1");
         v.id("ok", "user-1");
         let fields: Vec<_> = v.iter().map(|(f, _)| f.to_owned()).collect();
-        assert_eq!(fields, ["a", "b", "c", "d"]);
+        assert_eq!(fields, ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn texts_refuse_format_characters_and_say_which() {
+        let mut v = Violations::new();
+        v.text("name", "市ヶ谷\u{202E}\u{200B}市子", 40);
+        v.text("plain", "市ヶ谷 市子 😀", 40);
+        v.text_as_given("code", "U000123\u{202E}", 64);
+        let found: Vec<(String, String)> = v
+            .iter()
+            .map(|(field, why)| (field.to_owned(), why.render(Lang::En)))
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "name");
+        assert!(found[0].1.contains("U+202E, U+200B"), "{}", found[0].1);
     }
 
     #[test]

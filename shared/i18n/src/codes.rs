@@ -29,6 +29,7 @@ pub fn inactive_reason(reason: InactiveReason, code: &str, matched: &str) -> Opt
         InactiveReason::NotMatchedYet => "inactive-reason-not-matched-yet",
         InactiveReason::NoToken => "inactive-reason-no-token",
         InactiveReason::TokenUnreadable => "inactive-reason-token-unreadable",
+        InactiveReason::TokenKeyMismatch => "inactive-reason-token-key-mismatch",
         InactiveReason::CodeChanged => "inactive-reason-code-changed",
     };
     Some(Text::new(id).arg("code", code).arg("matched", matched))

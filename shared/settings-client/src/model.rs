@@ -11,15 +11,22 @@ pub enum TokenState {
     Valid,
     /// KING OF TIME refused it (403, code 100).
     Rejected,
-    /// Stored, but settings cannot decrypt it with its keys.
+    /// Stored, but settings cannot decrypt it: the key that sealed it is not configured.
     Unreadable,
+    /// Stored, and a key of the id that sealed it is configured, but it does not open it (other
+    /// bytes under the same id, or damaged data).
+    KeyMismatch,
 }
 
-impl From<proto::TokenState> for TokenState {
-    fn from(state: proto::TokenState) -> Self {
+impl TokenState {
+    /// The state settings reports, with the cause it gives for an unreadable token.
+    fn from_proto(state: proto::TokenState, cause: proto::TokenUnreadableCause) -> Self {
         match state {
             proto::TokenState::Valid => Self::Valid,
             proto::TokenState::Rejected => Self::Rejected,
+            proto::TokenState::Unreadable if cause == proto::TokenUnreadableCause::KeyMismatch => {
+                Self::KeyMismatch
+            }
             proto::TokenState::Unreadable => Self::Unreadable,
             proto::TokenState::None | proto::TokenState::Unspecified => Self::None,
         }
@@ -47,6 +54,7 @@ impl IntegrationState {
             (true, TokenState::None) => Some(Text::new("company-no-token")),
             (true, TokenState::Rejected) => Some(Text::new("company-token-rejected")),
             (true, TokenState::Unreadable) => Some(Text::new("company-token-unreadable")),
+            (true, TokenState::KeyMismatch) => Some(Text::new("company-token-key-mismatch")),
             (true, TokenState::Valid) => None,
         }
     }
@@ -57,7 +65,7 @@ impl From<proto::Integration> for IntegrationState {
         let token = integration.token.unwrap_or_default();
         Self {
             enabled: integration.enabled,
-            token: token.state().into(),
+            token: TokenState::from_proto(token.state(), token.unreadable_cause()),
             token_detail: token.detail,
             revision: integration.revision,
             directory_revision: integration.directory_revision,
@@ -78,7 +86,7 @@ pub struct CompanyState {
 impl From<proto::CompanySummary> for CompanyState {
     fn from(company: proto::CompanySummary) -> Self {
         Self {
-            token: company.token_state().into(),
+            token: TokenState::from_proto(company.token_state(), company.token_unreadable_cause()),
             company_id: company.company_id,
             enabled: company.enabled,
             revision: company.revision,

@@ -105,6 +105,7 @@ fn reason(reason: proto::InactiveReason) -> Reason {
         R::NoToken => Reason::NoToken,
         R::TokenRejected => Reason::TokenRejected,
         R::TokenUnreadable => Reason::TokenUnreadable,
+        R::TokenKeyMismatch => Reason::TokenKeyMismatch,
         R::NotMatchedYet => Reason::NotMatchedYet,
         R::CodeChanged => Reason::CodeChanged,
         R::Unspecified => panic!("an inactive link without a reason"),

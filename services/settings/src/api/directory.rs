@@ -59,7 +59,8 @@ impl SettingsApi {
         for (index, user) in request.users.into_iter().enumerate() {
             let mut item = Violations::new();
             item.id(&format!("users[{index}].user_id"), &user.user_id);
-            item.text(
+            // Stored as cyzen has it; what cannot match is a warning (user_code::warning).
+            item.text_as_given(
                 &format!("users[{index}].user_code"),
                 &user.user_code,
                 MAX_ID_CHARS,

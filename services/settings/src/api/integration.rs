@@ -10,11 +10,11 @@ use kot_client::{KotError, Token};
 use tonic::Code;
 
 use super::SettingsApi;
-use crate::companies::{self, Acceptance, Company, TokenHealth};
+use crate::companies::{self, Acceptance, Company, NewToken, Stored, TokenHealth};
 use crate::convert::integration;
 use crate::error::SettingsError;
-use crate::revisions;
 use crate::token_view::{token_view, unreadable_detail};
+use crate::{revisions, token_lookup, token_registry};
 
 /// Token length bounds: real tokens are 32 hex characters; anything far outside is a paste error.
 const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
@@ -115,16 +115,27 @@ impl SettingsApi {
             api_terms_accepted: true,
             data_sharing_consented: true,
         };
-        companies::store_token(
-            &self.db,
-            &company_id,
-            &sealed,
-            &token.fingerprint(),
-            &acceptance,
-            now,
-        )
-        .await
-        .map_err(SettingsError::db("store token"))?;
+        let lookups = token_lookup::lookups(&self.keys, token.expose());
+        let new = NewToken {
+            sealed: &sealed,
+            fingerprint: &token.fingerprint(),
+            lookup: &token_lookup::lookup(&self.keys, token.expose()),
+            lookups: &lookups,
+        };
+        let stored = companies::store_token(&self.db, &company_id, new, &acceptance, now)
+            .await
+            .map_err(SettingsError::db("store token"))?;
+        if stored == Stored::HeldByAnotherCompany {
+            // One token reaches one KING OF TIME company: two cyzen companies on it would have
+            // their punches mixed up. The refusal names no other company.
+            tracing::warn!(%company_id, token = %token, "token refused: another company holds it");
+            return Err(SettingsError::RefusedForAdmin {
+                code: Code::AlreadyExists,
+                reason: "TOKEN_REGISTERED_ELSEWHERE",
+                text: Text::new("register-token-elsewhere"),
+                lang,
+            });
+        }
         tracing::info!(%company_id, token = %token, accepted_by = %acceptance.accepted_by, "token verified and stored");
         record_token_rejected(&company_id, false);
         record_token_unreadable(&company_id, false);
@@ -208,6 +219,13 @@ impl SettingsApi {
         let revisions = revisions::get_many(&self.db, &ids)
             .await
             .map_err(SettingsError::db("list revisions"))?;
+        let lookups: Vec<&str> = page
+            .iter()
+            .filter_map(|c| c.token.as_ref()?.lookup.as_deref())
+            .collect();
+        let held_twice = token_registry::held_twice(&self.db, &lookups)
+            .await
+            .map_err(SettingsError::db("list shared tokens"))?;
         let companies = page
             .iter()
             .map(|company| {
@@ -222,6 +240,12 @@ impl SettingsApi {
                     vendor: company.vendor as i32,
                     token_state: view.state as i32,
                     token_detail: view.detail.map(|d| d.render(lang)).unwrap_or_default(),
+                    token_unreadable_cause: view.unreadable_cause as i32,
+                    token_registered_twice: company
+                        .token
+                        .as_ref()
+                        .and_then(|t| t.lookup.as_ref())
+                        .is_some_and(|lookup| held_twice.contains(lookup)),
                     revision: revisions.revision,
                     directory_revision: revisions.directory_revision,
                 }
@@ -277,7 +301,7 @@ impl SettingsApi {
                 "TOKEN_UNREADABLE",
                 format!(
                     "company {company_id}: {}",
-                    unreadable_detail(&error).render(Lang::En)
+                    unreadable_detail(&error, &stored.sealed.key_id).render(Lang::En)
                 ),
             )
         })?;

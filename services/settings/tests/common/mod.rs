@@ -19,6 +19,8 @@ use sqlx::Row;
 pub const COMPANY_CODE: &str = "demo";
 pub const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 pub const SUSPENDED_TOKEN: &str = "fedcba9876543210fedcba9876543210";
+/// A second valid token of the simulator company, for a second cyzen company.
+pub const OTHER_TOKEN: &str = "00112233445566778899aabbccddeeff";
 
 pub struct Harness {
     /// The platform's client: every public RPC.
@@ -44,6 +46,8 @@ impl Harness {
         sim.add_token(COMPANY_CODE, TOKEN, TokenOptions::default())
             .unwrap();
         sim.add_token(COMPANY_CODE, SUSPENDED_TOKEN, TokenOptions::default())
+            .unwrap();
+        sim.add_token(COMPANY_CODE, OTHER_TOKEN, TokenOptions::default())
             .unwrap();
         sim.suspend_token(SUSPENDED_TOKEN).unwrap();
         let kot = sim::client(&sim_handle);

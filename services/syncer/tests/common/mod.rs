@@ -150,6 +150,8 @@ pub async fn start_syncer_tuned(
                 poll: Duration::from_millis(20),
                 ..DispatchOptions::default()
             },
+            // The rest as configured by default (the clock skew among them).
+            ..SyncOptions::default()
         },
     };
     tune(&mut deps.options);

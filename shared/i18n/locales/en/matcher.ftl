@@ -10,7 +10,8 @@ inactive-reason-duplicate-user-code = Several users have the user code "{ $code 
 inactive-reason-integration-disabled = 勤怠連携 is off (無効), so no user is linked.
 inactive-reason-no-token = No KING OF TIME token is registered (トークン発行), so no user is linked.
 inactive-reason-token-rejected = KING OF TIME rejected the company's token; issue a new token and register it (トークン発行).
-inactive-reason-token-unreadable = The registered KING OF TIME token cannot be decrypted with the settings service's token keys (the key that sealed it is missing), so no user is linked; restore the key, or register the token again (トークン発行).
+inactive-reason-token-unreadable = The key that sealed the registered KING OF TIME token is not among the settings service's token keys, so no user is linked; restore that key, or register the token again (トークン発行).
+inactive-reason-token-key-mismatch = The settings service's key of the id that sealed the registered KING OF TIME token does not open it (its bytes differ from the key that sealed it, or the stored data is damaged), so no user is linked; configure the key that sealed it under that id, or register the token again (トークン発行).
 inactive-reason-not-matched-yet = Not matched yet: the next account sync (アカウント同期, about hourly) checks this user.
 inactive-reason-code-changed = The user code changed ("{ $matched }" → "{ $code }"): the old link is not used; waiting for the account sync (アカウント同期, within a minute).
 

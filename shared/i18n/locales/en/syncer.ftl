@@ -4,7 +4,8 @@ company-not-ready = The company cannot be synced: { $reason }
 company-disabled = 勤怠連携 is off (無効) for this company.
 company-no-token = No KING OF TIME token is registered (トークン発行).
 company-token-rejected = KING OF TIME rejected the token; issue a new token and register it (トークン発行).
-company-token-unreadable = The registered token cannot be decrypted with the settings service's token keys; restore the key, or register the token again (トークン発行).
+company-token-unreadable = The key that sealed the registered token is not among the settings service's token keys; restore that key, or register the token again (トークン発行).
+company-token-key-mismatch = The settings service's key of the id that sealed the registered token does not open it (its bytes differ); configure the key that sealed it, or register the token again (トークン発行).
 company-unusable = The integration is off or has no usable KING OF TIME token.
 company-token-refused = KING OF TIME rejected the token (403, code 100): { $error }
 

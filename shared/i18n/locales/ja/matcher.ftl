@@ -12,7 +12,8 @@ inactive-reason-duplicate-user-code = ユーザーコード「{ $code }」が複
 inactive-reason-integration-disabled = 勤怠連携が無効のため、ユーザーは連携されません。
 inactive-reason-no-token = KING OF TIMEのトークンが登録されていないため（トークン発行）、ユーザーは連携されません。
 inactive-reason-token-rejected = KING OF TIMEが会社のトークンを拒否しました。新しいトークンを発行して登録してください（トークン発行）。
-inactive-reason-token-unreadable = 登録されたKING OF TIMEのトークンを、設定サービスの暗号鍵で復号できません（暗号化した鍵が見つかりません）。ユーザーは連携されません。鍵を復元するか、トークンを登録し直してください（トークン発行）。
+inactive-reason-token-unreadable = 登録されたKING OF TIMEのトークンを暗号化した鍵が、設定サービスに設定されていないため復号できません。ユーザーは連携されません。その鍵を設定に戻すか、トークンを登録し直してください（トークン発行）。
+inactive-reason-token-key-mismatch = 登録されたKING OF TIMEのトークンを、設定サービスに設定されている同じIDの暗号鍵で復号できません（鍵の内容が暗号化した時の鍵と異なるか、保存データが壊れています）。ユーザーは連携されません。トークンを暗号化した時の鍵をそのIDで設定するか、トークンを登録し直してください（トークン発行）。
 inactive-reason-not-matched-yet = まだアカウント同期が行われていません。次回のアカウント同期（約1時間ごと）でこのユーザーを確認します。
 inactive-reason-code-changed = ユーザーコードが変更されました（「{ $matched }」→「{ $code }」）。以前の連携は使用しません。アカウント同期（1分以内）をお待ちください。
 

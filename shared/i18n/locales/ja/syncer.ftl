@@ -5,7 +5,8 @@ company-not-ready = この会社は連携できません: { $reason }
 company-disabled = この会社の勤怠連携は無効です。
 company-no-token = KING OF TIMEのトークンが登録されていません（トークン発行）。
 company-token-rejected = KING OF TIMEがトークンを拒否しました。新しいトークンを発行して登録してください（トークン発行）。
-company-token-unreadable = 登録されたトークンを設定サービスの暗号鍵で復号できません。鍵を復元するか、トークンを登録し直してください（トークン発行）。
+company-token-unreadable = 登録されたトークンを暗号化した鍵が、設定サービスに設定されていないため復号できません。鍵を設定に戻すか、トークンを登録し直してください（トークン発行）。
+company-token-key-mismatch = 登録されたトークンを、設定サービスに設定されている同じIDの暗号鍵で復号できません（鍵の内容が異なります）。トークンを暗号化した時の鍵を設定するか、トークンを登録し直してください（トークン発行）。
 company-unusable = 勤怠連携が無効か、使用できるKING OF TIMEのトークンがありません。
 company-token-refused = KING OF TIMEがトークンを拒否しました（403、コード100）: { $error }
 
