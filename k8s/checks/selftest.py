@@ -83,6 +83,8 @@ MUTATIONS: list[tuple[str, str, Callable[[list[Doc]], None]]] = [
     ("a Secret with a real-looking key in data", "placeholder",
      lambda d: _add_secret(d, {"data": {"token-keys": base64.b64encode(
          b"REPLACE_ME:q3JpX0d2k9ZlW1mN8bVtYc4uR7sA6eHg2fLw5oPi").decode()}})),
+    ("trigger pod without fsGroup (its 0440 secret unreadable)", "readable by the pod's user",
+     lambda d: pod_spec(find(d, "CronJob", by_run("sync")))["securityContext"].pop("fsGroup")),  # type: ignore[index]
     ("an unknown KINTAI__ setting", "knows",
      lambda d: first_container(find(d, "Deployment", by_serve("matcher"))).setdefault("env", []).append(
          {"name": "KINTAI__AUTH__TOKEN_FILE", "value": "/x"})),

@@ -50,11 +50,32 @@ def check_workloads(o: Overlay, c: Collector | Report, ctx: dict[str, Any]) -> N
             if is_kintai(ct):
                 c.check(env.get("KINTAI__TELEMETRY__LOG_FORMAT") == "json", cn + "kintai logs JSON")
         c.check(spec.get("automountServiceAccountToken") is False, n + "no service account token mounted")
+        for volume, mode in secret_volume_modes(spec):
+            # kubelet writes these files as root:root, or root:fsGroup with g+r when the pod has one.
+            readable = pod_sc.get("fsGroup") is not None or mode & 0o004 or pod_sc.get("runAsUser") == 0
+            c.check(bool(readable), n + f"volume {volume}: files (mode {mode:04o}) readable by the pod's user",
+                    "no fsGroup, and the mode gives others no read")
         for secret, key in secret_refs(spec):
             ok = secret in templates and (key is None or key in templates[secret])
             c.check(ok, n + f"Secret {secret}" + (f" key {key}" if key else "") + " has a template in k8s/secrets")
             c.check(secret in guide and (key is None or key in guide),
                     n + f"the deploy guide says how to create Secret {secret}" + (f" ({key})" if key else ""))
+
+
+def secret_volume_modes(spec: dict[str, Any]) -> list[tuple[str, int]]:
+    """(volume, mode) of every file a Secret or ConfigMap volume (or a projection of them) writes."""
+    found = []
+    for volume in spec.get("volumes") or []:
+        for kind in ("secret", "configMap", "projected"):
+            source = volume.get(kind)
+            if source is None:
+                continue
+            default = source.get("defaultMode", 0o644)
+            items = [item for part in [source, *(source.get("sources") or [])]
+                     for sub in [part, part.get("secret") or {}, part.get("configMap") or {}]
+                     for item in sub.get("items") or []]
+            found += [(volume["name"], item.get("mode", default)) for item in items] or [(volume["name"], default)]
+    return found
 
 
 def check_disruption_budgets(o: Overlay, c: Collector | Report) -> None:
