@@ -1,5 +1,6 @@
 //! Reflection describes what it lists (issue 30): `grpcurl list` names both reflection services,
-//! and `describe` answers for each of them, as for every other listed service.
+//! and `describe` answers for each of them, as for every other listed service. The health-only
+//! port answers the README's grpcurl command too.
 
 mod common;
 
@@ -39,4 +40,33 @@ fn every_listed_service_can_be_described() {
             "{service}: {described:?}"
         );
     }
+}
+
+/// The README's `grpcurl -plaintext HOST:50052 grpc.health.v1.Health/Check`, with the tests'
+/// grpcurl (1.8.6 asks reflection v1alpha only): the health-only port served v1 alone, and
+/// grpcurl answered "server does not support the reflection API" (found by the container smoke
+/// test).
+#[test]
+fn the_health_only_port_answers_grpcurl_without_proto_files() {
+    // The child binds it; a port just released by the OS is free unless another process races.
+    let health = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let _server = DevServer::start_in(
+        tempfile::tempdir().unwrap(),
+        &[],
+        &[("KINTAI__SERVER__HEALTH_LISTEN", health.as_str())],
+    );
+    let checked = grpcurl(&["-plaintext", &health, "grpc.health.v1.Health/Check"]);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains("\"SERVING\""),
+        "{checked:?}"
+    );
 }

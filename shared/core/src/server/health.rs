@@ -74,16 +74,17 @@ where
 {
     let address = listener.local_addr().ok();
     tracing::info!(address = ?address, "serving health only, in plaintext, for probes");
-    let reflection = match super::reflection::health_only_reflection() {
-        Ok(reflection) => Some(reflection),
+    let (v1, v1alpha) = match super::reflection::health_only_reflection() {
+        Ok((v1, v1alpha)) => (Some(v1), Some(v1alpha)),
         Err(error) => {
             tracing::warn!(%error, "no reflection on the health-only listener");
-            None
+            (None, None)
         }
     };
     let served = tonic::transport::Server::builder()
         .add_service(health)
-        .add_optional_service(reflection)
+        .add_optional_service(v1)
+        .add_optional_service(v1alpha)
         .serve_with_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)))
         .await;
     if let Err(error) = served {

@@ -1,17 +1,23 @@
 //! Server reflection (v1 and v1alpha), built from exactly the services a server registers.
 
 /// Reflection on the health-only port: health's descriptor and nothing else, so that
-/// `grpcurl -plaintext HOST:50052 grpc.health.v1.Health/Check` works without proto files.
-pub(super) fn health_only_reflection() -> anyhow::Result<
+/// `grpcurl -plaintext HOST:50052 grpc.health.v1.Health/Check` works without proto files. Both
+/// protocols, as on the main port: grpcurl before 1.9 (the tests' pinned 1.8.6) asks v1alpha only.
+pub(super) fn health_only_reflection() -> anyhow::Result<(
     tonic_reflection::server::v1::ServerReflectionServer<
         impl tonic_reflection::server::v1::ServerReflection,
     >,
-> {
-    Ok(tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name("grpc.health.v1.Health")
-        .include_reflection_service(false)
-        .build_v1()?)
+    tonic_reflection::server::v1alpha::ServerReflectionServer<
+        impl tonic_reflection::server::v1alpha::ServerReflection,
+    >,
+)> {
+    let builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name("grpc.health.v1.Health")
+            .include_reflection_service(false)
+    };
+    Ok((builder().build_v1()?, builder().build_v1alpha()?))
 }
 
 pub(super) fn reflection_services(
