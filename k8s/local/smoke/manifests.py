@@ -59,6 +59,8 @@ class Topology:
     services: list[Doc]
     config_maps: dict[str, dict[str, str]]
     secret_names: set[str]  # Secrets the workloads refer to (the overlay contains none)
+    certificates: list[Doc] = field(default_factory=list)  # cert-manager.io Certificates
+    issuers: list[Doc] = field(default_factory=list)  # and their Issuers
 
     def workload(self, name: str) -> Workload:
         try:
@@ -98,6 +100,13 @@ class Topology:
                 env[f"{prefix}_PORT_{port['port']}_{protocol}"] = f"{protocol.lower()}://{name}:{port['port']}"
         return env
 
+    def service_name(self, labels: dict[str, str]) -> str:
+        """The first Service that selects a pod with these labels (its certificate's name)."""
+        names = self.aliases_for(labels)
+        if not names:
+            raise ManifestError(f"no Service selects the pods labelled {labels}")
+        return names[0]
+
     def check_service_ports(self) -> None:
         """A network alias reaches the container's own port: only a Service whose port equals
         its target port can be stood in for that way."""
@@ -136,6 +145,7 @@ def load(overlay: Path, scale: dict[str, int]) -> Topology:
     workloads: dict[str, Workload] = {}
     config_maps: dict[str, dict[str, str]] = {}
     services = []
+    cert_manager: dict[str, list[Doc]] = {"Certificate": [], "Issuer": []}
     for doc in docs:
         kind, name = doc["kind"], doc["metadata"]["name"]
         spec = doc.get("spec", {})
@@ -149,12 +159,15 @@ def load(overlay: Path, scale: dict[str, int]) -> Topology:
             config_maps[name] = dict(doc.get("data") or {})
         elif kind == "Service":
             services.append(doc)
+        elif kind in cert_manager and doc["apiVersion"].startswith("cert-manager.io/"):
+            cert_manager[kind].append(doc)
         elif kind == "Secret":
             raise ManifestError(f"the overlay contains Secret {name}; the smoke test generates them")
     unknown = set(scale) - set(workloads)
     if unknown:
         raise ManifestError(f"--scale names no workload of the overlay: {sorted(unknown)}")
-    topology = Topology(namespaces.pop(), workloads, services, config_maps, set())
+    topology = Topology(namespaces.pop(), workloads, services, config_maps, set(),
+                        cert_manager["Certificate"], cert_manager["Issuer"])
     for workload in workloads.values():
         topology.secret_names |= secrets_used(workload.pod["spec"])
     topology.check_service_ports()

@@ -1,6 +1,7 @@
 """The manifests' probes, run the way kubelet runs them: against the pod's own address and port
 (not a published one), with the probe's timeout, period and thresholds. gRPC probes are the
-standard health Check (plaintext, as kubelet's), made with grpcurl; exec probes run inside the
+standard health Check (plaintext, as kubelet's), made with grpcurl from the health proto
+rather than by reflection; exec probes run inside the
 container with `podman exec`."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from smoke import podman
@@ -18,6 +20,8 @@ from smoke.manifests import ManifestError, container_port
 from smoke.translate import Plan
 
 Doc = dict[str, Any]
+# Kubelet's probe knows the health service; it does not ask the server by reflection.
+HEALTH_PROTO = Path(__file__).resolve().parent / "proto" / "health.proto"
 
 
 @dataclass
@@ -41,6 +45,7 @@ def check(plan: Plan, probe: Doc, context: Context) -> tuple[bool, str]:
             body = '{"service": "%s"}' % probe["grpc"].get("service", "")
             result = subprocess.run(
                 [context.grpcurl, "-plaintext", "-connect-timeout", str(timeout), "-max-time", str(timeout),
+                 "-import-path", str(HEALTH_PROTO.parent), "-proto", HEALTH_PROTO.name,
                  "-d", body, f"{address}:{port}", "grpc.health.v1.Health/Check"],
                 capture_output=True, text=True, timeout=timeout + 10)
             return '"SERVING"' in result.stdout, (result.stdout + result.stderr).strip().replace("\n", " ")[:200]

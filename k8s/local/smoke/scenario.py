@@ -9,17 +9,43 @@ import signal
 from datetime import datetime, timezone
 
 from smoke import flow, podman, probes, topology
-from smoke.grpc import Client, wait_for
+from smoke.grpc import CallFailed, Client, wait_for
 from smoke.topology import Running
 
 POSTGRES = "kintai-postgres"
 SYNCER = "kintai-syncer"
 
 
-def endpoints(running: Running, syncer_pod: str) -> flow.Endpoints:
-    simulator = running.address("kot-sim-0", "http")
-    return flow.Endpoints(running.address("kintai-settings-0", "grpc"), running.address("kintai-matcher-0", "grpc"),
-                          running.address(syncer_pod, "grpc"), f"http://{simulator}")
+def endpoints(running: Running, client: Client, syncer_pod: str) -> flow.Endpoints:
+    """Where the host reaches settings, the matcher, one syncer and the simulator; the client
+    learns the name each one's certificate is for."""
+    addresses = []
+    for pod in ("kintai-settings-0", "kintai-matcher-0", syncer_pod):
+        address = running.address(pod, "grpc")
+        client.server_names[address] = running.topology.service_name(running.plan_of(pod).workload.labels)
+        addresses.append(address)
+    return flow.Endpoints(*addresses, f"http://{running.address('kot-sim-0', 'http')}")
+
+
+def tls_refusals(running: Running, client: Client, log: list[str]) -> None:
+    """With TLS on, every service port refuses a plaintext client and a client without a
+    certificate of the cluster's CA: so the calls that worked between the pods were mutual TLS."""
+    if client.tls is None:
+        log.append("TLS is off in the overlay: plaintext between the pods")
+        return
+    pods = [plan.pod for plan in running.plans if "grpc" in plan.ports and plan.workload.name.startswith("kintai-")]
+    for pod in pods:
+        address = running.address(pod, "grpc")
+        client.server_names[address] = running.topology.service_name(running.plan_of(pod).workload.labels)
+        for label, transport in (("plaintext", ["-plaintext"]),
+                                 ("TLS without a client certificate", client.transport(address, False))):
+            try:
+                client.call(address, "grpc.health.v1.Health/Check", {}, timeout=5, transport=transport)
+            except CallFailed:
+                continue
+            raise AssertionError(f"{pod} answered a {label} call on its gRPC port")
+    log.append(f"mutual TLS: the gRPC ports of {len(pods)} pods refuse plaintext and certificate-less clients; "
+               "every call between the pods and from grpcurl above presented a certificate of the overlay's CA")
 
 
 def first_delivery(client: Client, points: flow.Endpoints, log: list[str]) -> list[dict]:
@@ -53,7 +79,7 @@ def kill_mid_run(running: Running, client: Client, monitor: probes.Monitor, earl
     by the restart policy, passes its probes, and the company settles with every punch in KING
     OF TIME once."""
     syncers = [plan.pod for plan in running.pods_of(SYNCER)]
-    points = endpoints(running, syncers[0])
+    points = endpoints(running, client, syncers[0])
     flow.sim(points, "PUT", "/_admin/latency", {"millis": 1500})
     now = datetime.now(timezone.utc)
     batch = [flow.punch("p4", "u1", "s3", 70, now), flow.punch("p5", "u1", "s4", 60, now),
@@ -81,7 +107,7 @@ def kill_mid_run(running: Running, client: Client, monitor: probes.Monitor, earl
              and podman.state(plan.container_name).get("Running"), timeout=60, every=0.5)
     took = probes.wait_started(plan, running.context)
     monitor.resume(victim)
-    survivor = endpoints(running, next(pod for pod in syncers if pod != victim) if len(syncers) > 1 else victim)
+    survivor = endpoints(running, client, next(pod for pod in syncers if pod != victim) if len(syncers) > 1 else victim)
     settled = flow.wait_delivered(client, survivor, earlier + batch, timeout=150)
     log.append(f"killed {victim} (SIGKILL) with {stored_at_kill} of {len(batch)} punches stored; "
                f"restarted and ready in {took:.1f} s; {settled}")

@@ -32,8 +32,10 @@ def new_caller(image: str, name: str) -> tuple[str, str]:
     return lines[1].strip(), lines[3].strip()
 
 
-def generate(image: str, templates: Path, needed: set[str], database_host: str) -> dict[str, dict[str, str]]:
-    """Every Secret the workloads use, holding every key its template lists."""
+def generate(image: str, templates: Path, needed: set[str], database_host: str,
+             tls: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Every Secret the workloads use, holding every key its template lists; `tls` holds the
+    Secrets the overlay's Certificates make (certs.issue)."""
     callers = {name: new_caller(image, name) for name in CALLERS}
     password = random.token_urlsafe(24)
     values = {
@@ -43,6 +45,7 @@ def generate(image: str, templates: Path, needed: set[str], database_host: str) 
         "kintai-postgres": {"password": password},
         # What the README tells staging to store: the in-cluster PostgreSQL by its Service name.
         "kintai-database": {"url": f"postgres://kintai:{password}@{database_host}:5432/kintai"},
+        **tls,
     }
     expected = template_keys(templates)
     missing = needed - set(expected)
@@ -58,11 +61,14 @@ def generate(image: str, templates: Path, needed: set[str], database_host: str) 
 
 
 def secret_strings(generated: dict[str, dict[str, str]]) -> list[str]:
-    """What must never appear in a log: the caller secrets, the token key's bytes and the
-    database password (the callers' SHA-256 entries are not secret)."""
+    """What must never appear in a log: the caller secrets, the token key's bytes, the database
+    password and the TLS private keys (the callers' SHA-256 entries are not secret)."""
     found = list(generated.get("kintai-caller-credentials", {}).values())
     for line in generated.get("kintai-token-keys", {}).get("token-keys", "").splitlines():
         if ":" in line:
             found.append(line.split(":", 1)[1].strip())
     found += [value for value in [generated.get("kintai-postgres", {}).get("password")] if value]
+    for data in generated.values():
+        key = data.get("tls.key", "")
+        found += [line for line in key.splitlines() if line and not line.startswith("-----")][:1]
     return found
