@@ -116,12 +116,20 @@ fn our_label(punch: &OurPunch) -> String {
     format!("{name} {}", hhmm(punch.punched_at))
 }
 
+/// How many punches a day's reason names; a day of 200 clock-ins must not make a reason of
+/// 2,000 characters that no list or phone screen can show.
+pub(crate) const LISTED_PUNCHES: usize = 10;
+
 fn list(labels: Vec<String>) -> Text {
     if labels.is_empty() {
-        Text::new("days-none")
-    } else {
-        Text::verbatim(labels.join(", "))
+        return Text::new("days-none");
     }
+    if labels.len() <= LISTED_PUNCHES {
+        return Text::verbatim(labels.join(", "));
+    }
+    Text::new("days-list-more")
+        .arg("punchList", labels[..LISTED_PUNCHES].join(", "))
+        .arg("more", labels.len() - LISTED_PUNCHES)
 }
 
 fn is_in_kot(punch: &OurPunch) -> bool {

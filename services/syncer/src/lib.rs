@@ -25,6 +25,7 @@ pub mod day_verdict;
 mod dispatch;
 mod eligibility;
 mod error;
+mod kot_words;
 mod lease_deadline;
 mod ledger;
 mod locked;

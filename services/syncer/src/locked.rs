@@ -12,6 +12,7 @@ use kintai_i18n::Text;
 use tokio::sync::Semaphore;
 
 use crate::error::SyncerError;
+use crate::kot_words::capped;
 use crate::lease_deadline::LeaseDeadline;
 use crate::ledger;
 use crate::plan::{Action, Planned};
@@ -139,7 +140,7 @@ impl Syncer {
         let company_id = report.company_id.clone();
         match stop {
             Some(Stop::TokenRejected(message)) => {
-                let reason = Text::new("company-token-refused").arg("error", &message);
+                let reason = Text::new("company-token-refused").text_arg("error", capped(&message));
                 ledger::hold_pending(
                     self.db(),
                     &company_id,

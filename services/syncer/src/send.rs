@@ -21,6 +21,7 @@ use kot_client::{AttendanceVendor, KotError, TimeRecordRequest, Token};
 use tokio_util::sync::CancellationToken;
 
 use crate::RetryPolicy;
+use crate::kot_words::{capped, kot_answer};
 use crate::lease_deadline::LeaseDeadline;
 use crate::model::{LedgerState, PunchRecord};
 use crate::plan::{Action, Planned};
@@ -285,7 +286,7 @@ impl CompanySender<'_> {
                 Ok(Step::Done(Done::Deferred))
             }
             KotError::Rejected { .. } | KotError::NotFound { .. } => {
-                let reason = Text::new("punch-refused").arg("error", error);
+                let reason = kot_answer(error);
                 self.ledger
                     .refused(punch_id, &reason, &error.to_string())
                     .await?;
@@ -321,7 +322,7 @@ impl CompanySender<'_> {
             last_error: last_error.to_owned(),
             reason: Text::new("punch-retrying")
                 .arg("at", kot_client::format_kot_time(&at))
-                .arg("error", last_error),
+                .text_arg("error", capped(last_error)),
         };
         self.ledger
             .retry_later(&record.punch.punch_id, &retry)

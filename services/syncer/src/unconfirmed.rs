@@ -8,6 +8,7 @@ use kintai_core::DbError;
 use kintai_i18n::{Lang, Text};
 use kot_client::KotError;
 
+use crate::kot_words::capped;
 use crate::model::{LedgerState, PunchRecord};
 use crate::plan::HoldReason;
 use crate::punch_ledger::RetryAt;
@@ -70,7 +71,7 @@ impl CompanySender<'_> {
     ) -> Result<Step, DbError> {
         let punch_id = record.punch.punch_id.as_str();
         let last_error = error.to_string();
-        let note = Text::new("punch-unconfirmed").arg("error", &last_error);
+        let note = Text::new("punch-unconfirmed").text_arg("error", capped(&last_error));
         self.ledger.note(punch_id, &note, &last_error).await?;
         if !self.pause(self.retry.verify_delay).await {
             // Left in flight: the next run reads the day back.

@@ -12,6 +12,7 @@ use kintai_core::DbError;
 use kintai_i18n::Text;
 use kot_client::{KotError, TimeRecord};
 
+use crate::kot_words::kot_answer;
 use crate::ledger;
 use crate::model::PunchRecord;
 use crate::read_margin::read_blocked_until;
@@ -114,7 +115,7 @@ impl CompanySender<'_> {
                 Err(Verified::Missing)
             }
             Err(error) => Err(Verified::Unknown {
-                reason: Text::new("punch-readback-failed").arg("error", error),
+                reason: Text::new("punch-readback-failed").text_arg("error", kot_answer(&error)),
                 not_before: None,
             }),
         }

@@ -144,3 +144,37 @@ both_engines!(
         }
     }
 );
+
+both_engines!(
+    a_king_of_time_refusal_reads_as_its_status_code_and_words_in_each_language,
+    |db: Db| async move {
+        let h = harness(db, jst("2024-06-20T11:00:00")).await;
+        h.company(C);
+        // Linked to an employee KING OF TIME no longer knows: it refuses the punch (404).
+        h.linked_to_unknown_employee(C, "u1");
+        h.record(C, vec![clock_in("p", "u1", "2024-06-20T09:00:00")])
+            .await;
+        h.sync(C).await;
+        let ja = listed(&h, None).await[0].clone();
+        let en = listed(&h, Some("en")).await[0].clone();
+        assert_eq!(ja.state(), PunchState::Failed);
+        assert!(
+            ja.reason
+                .starts_with("KING OF TIMEが受け付けませんでした（HTTP 404）: "),
+            "{}",
+            ja.reason
+        );
+        assert!(
+            en.reason
+                .starts_with("KING OF TIME refused it (HTTP 404): "),
+            "{}",
+            en.reason
+        );
+        for text in [&ja.reason, &en.reason, &ja.last_error] {
+            assert!(text.contains("unknown employee key"), "{text}");
+            for shape in ["Some(", "None", "\\u{", "NotFound"] {
+                assert!(!text.contains(shape), "{shape} in {text}");
+            }
+        }
+    }
+);

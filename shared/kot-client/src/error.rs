@@ -35,7 +35,7 @@ pub enum KotError {
     /// A read answered with code 300 or any 5xx. Code 300 also appears for permission problems,
     /// so retry with a bounded backoff only. A punch POST never yields this: any 5xx there is
     /// [`KotError::OutcomeUnknown`], since a 5xx says nothing about whether the punch was stored.
-    #[error("server error (HTTP {status}, code {code:?}): {message}")]
+    #[error("server error (HTTP {status}{}): {message}", code_part(*.code))]
     ServerError {
         status: u16,
         code: Option<i64>,
@@ -46,7 +46,7 @@ pub enum KotError {
     NotFound { message: String },
     /// Any other 4xx: KING OF TIME refused the request as given; sending it again unchanged
     /// will fail again.
-    #[error("rejected (HTTP {status}, code {code:?}): {message}")]
+    #[error("rejected (HTTP {status}{}): {message}", code_part(*.code))]
     Rejected {
         status: u16,
         code: Option<i64>,
@@ -151,6 +151,13 @@ impl KotError {
             },
         }
     }
+}
+
+/// `, code 400` when KING OF TIME gave a code, nothing otherwise: engineers read `last_error`,
+/// and `Some(400)` is Rust's formatting, not KING OF TIME's.
+fn code_part(code: Option<i64>) -> String {
+    code.map(|code| format!(", code {code}"))
+        .unwrap_or_default()
 }
 
 /// Removes the token from text that might contain it (server messages, transport errors).

@@ -234,3 +234,31 @@ fn stored_verdicts_read_back() {
     }
     assert_eq!(Verdict::parse("OK"), None);
 }
+
+#[test]
+fn a_day_of_203_clock_ins_names_ten_and_counts_the_rest() {
+    let day: Vec<OurPunch> = (0..203)
+        .map(|n| {
+            let local = format!("2024-06-03T{:02}:{:02}:00", 6 + n / 60, n % 60);
+            ours(&format!("p{n}"), PunchType::ClockIn, &local, SENT)
+        })
+        .collect();
+    let held: Vec<KotPunch> = day
+        .iter()
+        .map(|p| KotPunch {
+            time: p.punched_at.fixed_offset(),
+            code: "1".into(),
+            name: None,
+        })
+        .collect();
+    let s = summary(true, false);
+    let (verdict, ja, en) = judged(&day, &held, Some(&s), "2024-06-04T10:00:00");
+    assert_eq!(verdict, Verdict::KotErrorDay);
+    assert!(ja.contains("ほか 193 件"), "{ja}");
+    assert!(en.contains("and 193 more"), "{en}");
+    assert_eq!(ja.matches("出勤 ").count(), LISTED_PUNCHES, "{ja}");
+    assert!(
+        ja.chars().count() < 300 && en.chars().count() < 400,
+        "{ja}\n{en}"
+    );
+}

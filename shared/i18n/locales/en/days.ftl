@@ -15,4 +15,5 @@ days-closed-unsent = The day is closed (締め): { $n } punch(es) not sent yet (
 days-differs-missing = A punch we sent is no longer in KING OF TIME ({ $punchList }): edited by an administrator or replaced by a 打刻申請.
 days-differs-foreign = KING OF TIME has punches on this day that did not come from cyzen ({ $punchList }): a time recorder or an administrator's entry.
 days-unchecked = Not checked yet. Days are checked against KING OF TIME after their punches are sent and once a day.
+days-list-more = { $punchList } and { $more } more
 days-none = none

@@ -27,7 +27,6 @@ punch-resend-missing = KING OF TIME does not have it (read back); sending it aga
 punch-token-rejected = KING OF TIME rejected the company's token.
 punch-rate-limited = KING OF TIME asked to slow down (303); sent a little later.
 punch-restricted-hours = KING OF TIME refused it during the restricted hours; sent when they end.
-punch-refused = KING OF TIME refused the punch: { $error }
 punch-misconfigured = The KING OF TIME client is misconfigured; sent later.
 punch-unconfirmed = No confirmed answer from KING OF TIME ({ $error }); verifying by reading the day back.
 punch-retrying = Retrying; next attempt { $at }; last: { $error }
@@ -48,3 +47,14 @@ run-shutting-down = The syncer is shutting down; the rest is sent by the next ru
 run-deferred = { $count } punches wait for a later attempt (a retry time, or a read-back outside the restricted hours).
 run-internal = Internal storage error; the operators have the details in the logs.
 run-busy = Another run is syncing this company.
+
+# KING OF TIME's answers inside reasons (kot_words.rs): its status, code and own message.
+kot-refused = KING OF TIME refused it (HTTP { $status }, error { $code }): { $message }
+kot-refused-no-code = KING OF TIME refused it (HTTP { $status }): { $message }
+kot-server-error = KING OF TIME answered with a server error (HTTP { $status }, error { $code }): { $message }
+kot-server-error-no-code = KING OF TIME answered with a server error (HTTP { $status }): { $message }
+kot-token-refused = KING OF TIME rejected the token (HTTP 403, error 100): { $message }
+kot-restricted-hours = KING OF TIME's restricted hours (08:30–10:00, 17:30–18:30)
+kot-rate-limited = KING OF TIME asked to slow down (error 303)
+kot-unreachable = no answer from KING OF TIME that could be used ({ $detail })
+text-capped = { $text }… ({ $more } more characters)

@@ -15,4 +15,5 @@ days-closed-unsent = 締め済みの日です。まだ送っていない打刻 {
 days-differs-missing = 送った打刻が KING OF TIME にありません ({ $punchList })。管理者の編集か打刻申請で変更・削除された可能性があります。
 days-differs-foreign = KING OF TIME に cyzen から送っていない打刻があります ({ $punchList })。タイムレコーダーや管理者の入力によるものです。
 days-unchecked = まだ照合していません。打刻を送った後と毎日 1 回、KING OF TIME の勤務データと照合します。
+days-list-more = { $punchList } ほか { $more } 件
 days-none = なし

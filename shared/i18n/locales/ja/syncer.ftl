@@ -28,7 +28,6 @@ punch-resend-missing = KING OF TIMEにこの打刻がないことを読み戻し
 punch-token-rejected = KING OF TIMEが会社のトークンを拒否しました。
 punch-rate-limited = KING OF TIMEから送信を控えるよう求められました（303）。少し後に送信します。
 punch-restricted-hours = 利用制限時間帯のためKING OF TIMEが受け付けませんでした。制限時間帯の終了後に送信します。
-punch-refused = KING OF TIMEがこの打刻を受け付けませんでした: { $error }
 punch-misconfigured = KING OF TIMEとの接続設定に誤りがあります。後で送信します。
 punch-unconfirmed = KING OF TIMEから確認の応答がありません（{ $error }）。勤務日を読み戻して確認します。
 punch-retrying = 再送を待っています。次回の送信: { $at }。前回のエラー: { $error }
@@ -49,3 +48,14 @@ run-shutting-down = 同期サービスが停止中です。残りの打刻は次
 run-deferred = { $count }件の打刻が後の送信を待っています（再送時刻、または利用制限時間帯の後の読み戻し）。
 run-internal = 内部の保存処理でエラーが発生しました。詳細は運用担当者がログで確認できます。
 run-busy = 別の同期処理がこの会社を処理中です。
+
+# 理由の中の KING OF TIME の応答（kot_words.rs）: HTTP ステータス、エラーコード、KING OF TIME のメッセージ。
+kot-refused = KING OF TIMEが受け付けませんでした（HTTP { $status }、エラーコード { $code }）: { $message }
+kot-refused-no-code = KING OF TIMEが受け付けませんでした（HTTP { $status }）: { $message }
+kot-server-error = KING OF TIMEがサーバーエラーを返しました（HTTP { $status }、エラーコード { $code }）: { $message }
+kot-server-error-no-code = KING OF TIMEがサーバーエラーを返しました（HTTP { $status }）: { $message }
+kot-token-refused = KING OF TIMEがトークンを拒否しました（HTTP 403、エラーコード 100）: { $message }
+kot-restricted-hours = KING OF TIMEの利用制限時間帯です（08:30～10:00、17:30～18:30）
+kot-rate-limited = KING OF TIMEから送信を控えるよう求められました（エラーコード 303）
+kot-unreachable = KING OF TIMEから使える応答がありませんでした（{ $detail }）
+text-capped = { $text }…（ほか { $more } 文字）
