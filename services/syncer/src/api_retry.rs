@@ -36,11 +36,14 @@ pub(crate) async fn retry_punches(
         violations.id(&format!("punch_ids[{index}]"), punch_id);
     }
     let range = range(&request, &mut violations);
+    // Optional: empty never sends into a closed day.
+    let closed_day = day_bound(&mut violations, "closed_day", &request.closed_day);
     violations.check(lang)?;
 
     let retry = RetryRequest {
         requested_by: &request.requested_by,
         at: syncer.now(),
+        closed_day,
     };
     let results: Vec<RetryResult> = match range {
         Some((from, until)) => syncer
@@ -64,7 +67,7 @@ pub(crate) async fn retry_punches(
         .iter()
         .filter(|r| r.outcome() == RetryOutcome::Requeued)
         .count();
-    tracing::info!(company_id = %request.company_id, requeued, "punches requeued by an operator");
+    tracing::info!(company_id = %request.company_id, requeued, closed_day = %request.closed_day, "punches requeued by an operator");
     Ok(RetryPunchesResponse {
         requeued: u32::try_from(requeued).unwrap_or(u32::MAX),
         results,

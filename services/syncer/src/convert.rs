@@ -96,6 +96,10 @@ pub fn record(value: PunchRecord, lang: Lang) -> proto::PunchRecord {
         last_error: value.last_error,
         retry_requested_by: value.retry_requested_by,
         retry_requested_at: value.retry_requested_at.map(timestamp),
+        closed_day_override: value
+            .closed_day_override
+            .map(|day| day.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -291,6 +291,38 @@ pub async fn hold_pending(db: &Db, company_id: &str, reason: &Text) -> Result<()
     Ok(())
 }
 
+/// Punches the pre-flight could not clear yet (their day's closing unreadable now) wait until
+/// `until`, with the reason: a held or pending one as pending (so the dispatcher comes back
+/// then), one in flight stays in flight — its POST's outcome is still to be read.
+pub async fn wait_for_preflight(
+    db: &Db,
+    company_id: &str,
+    waits: &[crate::preflight::Waiting],
+) -> Result<(), DbError> {
+    for wait in waits {
+        sqlx::query(
+            "UPDATE punches SET state = CASE WHEN state = $1 THEN $2 ELSE $3 END, reason = $4, \
+             next_attempt_at = $5, working_day = CASE WHEN state = $6 THEN working_day ELSE $7 \
+             END WHERE company_id = $8 AND punch_id = $9 AND state IN ($10, $11, $12)",
+        )
+        .bind(LedgerState::InFlight.as_str())
+        .bind(LedgerState::InFlight.as_str())
+        .bind(LedgerState::Pending.as_str())
+        .bind(wait.reason.to_stored())
+        .bind(to_millis(wait.until))
+        .bind(LedgerState::InFlight.as_str())
+        .bind(wait.working_day.format("%Y-%m-%d").to_string())
+        .bind(company_id)
+        .bind(&wait.punch_id)
+        .bind(LedgerState::Held.as_str())
+        .bind(LedgerState::Pending.as_str())
+        .bind(LedgerState::InFlight.as_str())
+        .execute(db.pool())
+        .await?;
+    }
+    Ok(())
+}
+
 /// Held or pending punches older than `cutoff` (the start of the previous JST month) will never
 /// be sent: they become expired, with the reason.
 pub async fn expire_older(

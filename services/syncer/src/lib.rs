@@ -32,6 +32,7 @@ mod locked;
 pub mod model;
 mod plan;
 pub mod ports;
+mod preflight;
 mod prepare;
 mod punch_ledger;
 mod read_margin;

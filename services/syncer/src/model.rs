@@ -225,4 +225,7 @@ pub struct PunchRecord {
     /// An operator's RetryPunches: who (as they said) and when.
     pub retry_requested_by: String,
     pub retry_requested_at: Option<DateTime<Utc>>,
+    /// The closed (締め) working day an operator chose to send this punch into (RetryPunches'
+    /// `closed_day`): the pre-flight does not hold it for that day's closing.
+    pub closed_day_override: Option<NaiveDate>,
 }

@@ -73,7 +73,21 @@ impl Syncer {
             kot_client::jst_date(&plan::window_start(now)),
         )
         .await?;
-        let plan = plan::plan(now, records, directory, &known, &kot_clock_ins);
+        let mut plan = plan::plan(now, records, directory, &known, &kot_clock_ins);
+        // Before anything is written: a post into a closed day is held, not planned.
+        let waits = match (&settings.credentials, dry_run) {
+            (Ok(credentials), false) => {
+                let reader = crate::preflight::Reader {
+                    company_id,
+                    vendor: deps.vendor.as_ref(),
+                    token: &credentials.token,
+                    closings: self.closings(),
+                    margin: deps.options.retry.read_margin,
+                };
+                reader.check(&mut plan, now).await
+            }
+            _ => Vec::new(),
+        };
 
         let mut report = CompanyReport::new(company_id, SyncOutcome::Completed, None);
         report.not_synced =
@@ -90,6 +104,7 @@ impl Syncer {
                 .await?;
             let changes: Vec<PlannedState> = plan.items.iter().filter_map(state_change).collect();
             ledger::apply_plan(self.db(), company_id, &changes).await?;
+            ledger::wait_for_preflight(self.db(), company_id, &waits).await?;
         }
         match settings.credentials {
             Err(reason) => {

@@ -1,13 +1,18 @@
 //! RetryPunches: an operator puts FAILED punches back into the queue. A punch that was posted
 //! before goes back "in flight" — KING OF TIME may hold it after all — so the next run reads the
 //! employee's day back and posts it again only when KING OF TIME does not have it.
+//!
+//! Naming a closed (締め) working day also puts back the punches the pre-flight held for that
+//! day's closing, and lets them through it once (`closed_day_override`): KING OF TIME stores a
+//! punch into a closed day and cannot take it back, so only an operator decides that.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kintai_core::db::to_millis;
 use kintai_core::{Db, DbError};
 use kintai_i18n::Text;
 use sqlx::Row;
 
+use crate::day_store::day_text;
 use crate::model::LedgerState;
 
 /// Ids per statement.
@@ -22,15 +27,21 @@ pub enum Requeued {
     NotFailed(LedgerState),
 }
 
-/// Who asked, and when.
+/// Who asked, and when; and the closed day they chose to send into, if any.
 #[derive(Debug, Clone)]
 pub struct RetryRequest<'a> {
     pub requested_by: &'a str,
     pub at: DateTime<Utc>,
+    pub closed_day: Option<NaiveDate>,
 }
 
-fn reason(requested_by: &str) -> Text {
-    Text::new("punch-retry-requested").arg("requested_by", requested_by)
+fn reason(request: &RetryRequest<'_>) -> Text {
+    match request.closed_day {
+        None => Text::new("punch-retry-requested").arg("requested_by", request.requested_by),
+        Some(day) => Text::new("punch-retry-closed-day")
+            .arg("requested_by", request.requested_by)
+            .arg("day", day_text(day)),
+    }
 }
 
 /// Requeues the named punches that are failed; answers for each id in input order.
@@ -42,12 +53,10 @@ pub async fn requeue_ids(
 ) -> Result<Vec<(String, Requeued)>, DbError> {
     let mut requeued = std::collections::HashSet::new();
     let mut tx = db.begin_write().await?;
+    let (update, next) = update_sql(request);
     for chunk in punch_ids.chunks(CHUNK) {
-        let ids = placeholders(8, chunk.len());
-        let sql = format!(
-            "{} AND punch_id IN ({ids}) RETURNING punch_id",
-            update_sql()
-        );
+        let ids = placeholders(next, chunk.len());
+        let sql = format!("{update} AND punch_id IN ({ids}) RETURNING punch_id");
         let mut query = bind_update(sqlx::query(&sql), company_id, request);
         for id in chunk {
             query = query.bind(id.as_str());
@@ -96,9 +105,10 @@ pub async fn requeue_range(
     until: DateTime<Utc>,
     request: &RetryRequest<'_>,
 ) -> Result<Vec<String>, DbError> {
+    let (update, next) = update_sql(request);
     let sql = format!(
-        "{} AND punched_at >= $8 AND punched_at < $9 RETURNING punch_id",
-        update_sql()
+        "{update} AND punched_at >= ${next} AND punched_at < ${} RETURNING punch_id",
+        next + 1
     );
     let rows = bind_update(sqlx::query(&sql), company_id, request)
         .bind(to_millis(from))
@@ -113,11 +123,30 @@ pub async fn requeue_range(
     Ok(ids)
 }
 
-/// Failed → in flight (posted before: verify first) or pending (never posted), with who asked.
-fn update_sql() -> &'static str {
-    "UPDATE punches SET state = CASE WHEN employee_key <> '' THEN $1 ELSE $2 END, reason = $3, \
-     next_attempt_at = NULL, failures = 0, retry_requested_by = $4, retry_requested_at = $5 \
-     WHERE company_id = $6 AND state = $7"
+/// Failed (or held for the named closed day) → in flight (posted before: verify first) or
+/// pending (never posted), with who asked; and the first placeholder number after its own.
+/// Each placeholder is bound once, in number order (see [`bind_update`]).
+fn update_sql(request: &RetryRequest<'_>) -> (&'static str, usize) {
+    if request.closed_day.is_none() {
+        return (
+            concat!(
+                "UPDATE punches SET state = CASE WHEN employee_key <> '' THEN $1 ELSE $2 END, ",
+                "reason = $3, next_attempt_at = NULL, failures = 0, retry_requested_by = $4, ",
+                "retry_requested_at = $5 WHERE company_id = $6 AND state = $7"
+            ),
+            8,
+        );
+    }
+    (
+        concat!(
+            "UPDATE punches SET state = CASE WHEN employee_key <> '' THEN $1 ELSE $2 END, ",
+            "reason = $3, next_attempt_at = NULL, failures = 0, retry_requested_by = $4, ",
+            "retry_requested_at = $5, closed_day_override = CASE WHEN working_day = $6 THEN $7 ",
+            "ELSE closed_day_override END WHERE company_id = $8 AND (state = $9 OR (state = $10 ",
+            "AND working_day = $11 AND reason = $12))"
+        ),
+        13,
+    )
 }
 
 fn bind_update<'q>(
@@ -125,14 +154,23 @@ fn bind_update<'q>(
     company_id: &'q str,
     request: &RetryRequest<'_>,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    query
+    let query = query
         .bind(LedgerState::InFlight.as_str())
         .bind(LedgerState::Pending.as_str())
-        .bind(reason(request.requested_by).to_stored())
+        .bind(reason(request).to_stored())
         .bind(request.requested_by.to_owned())
-        .bind(to_millis(request.at))
-        .bind(company_id)
-        .bind(LedgerState::Failed.as_str())
+        .bind(to_millis(request.at));
+    match request.closed_day {
+        None => query.bind(company_id).bind(LedgerState::Failed.as_str()),
+        Some(day) => query
+            .bind(day_text(day))
+            .bind(day_text(day))
+            .bind(company_id)
+            .bind(LedgerState::Failed.as_str())
+            .bind(LedgerState::Held.as_str())
+            .bind(day_text(day))
+            .bind(crate::preflight::day_closed(day).text.to_stored()),
+    }
 }
 
 fn placeholders(first: usize, count: usize) -> String {

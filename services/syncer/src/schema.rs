@@ -120,6 +120,13 @@ const V7: &str = "
 CREATE INDEX punches_by_employee_day ON punches (employee_key, working_day);
 ";
 
+// V8, pre-flight: KING OF TIME stores a punch even into a closed (締め) day, so such a punch is
+// held; an operator may send it anyway with RetryPunches naming that day, and the day named is
+// kept with the punch (who asked is retry_requested_by) so the pre-flight lets it through once.
+const V8: &str = "
+ALTER TABLE punches ADD COLUMN closed_day_override TEXT NOT NULL DEFAULT '';
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "syncer_due";
 
@@ -165,5 +172,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sent punches by employee and day",
         sqlite: V7,
         postgres: V7,
+    },
+    Migration {
+        version: 8,
+        name: "closed day an operator sends into",
+        sqlite: V8,
+        postgres: V8,
     },
 ];

@@ -21,7 +21,8 @@ use crate::translate;
 pub(crate) const RECORD_COLUMNS: &str = "punch_id, user_id, status_id, status_name, status_kind, \
     punched_at, latitude, longitude, address, platform, app_version, unsupported_app_version, \
     received_at, punch_type, state, reason, attempts, working_day, employee_key, sent_at, \
-    next_attempt_at, last_error, retry_requested_by, retry_requested_at, failures";
+    next_attempt_at, last_error, retry_requested_by, retry_requested_at, failures, \
+    closed_day_override";
 
 /// Ids per `IN (...)` lookup.
 const LOOKUP_CHUNK: usize = 500;
@@ -338,5 +339,7 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PunchRecord, DbError> {
         retry_requested_by: row.try_get(22)?,
         retry_requested_at: retry_requested_at.map(from_millis),
         failures: u32::try_from(row.try_get::<i64, _>(24)?).unwrap_or(u32::MAX),
+        closed_day_override: NaiveDate::parse_from_str(&row.try_get::<String, _>(25)?, "%Y-%m-%d")
+            .ok(),
     })
 }

@@ -42,6 +42,8 @@ struct Inner {
     tasks: TaskTracker,
     /// When this process last checked each company's days (crate::busy_check).
     pub(crate) day_checked: crate::busy_check::LastChecks,
+    /// The latest readings of days' closing (crate::preflight).
+    closings: crate::preflight::Closings,
 }
 
 impl Syncer {
@@ -68,6 +70,7 @@ impl Syncer {
                 cancel: CancellationToken::new(),
                 tasks: TaskTracker::new(),
                 day_checked: crate::busy_check::LastChecks::default(),
+                closings: crate::preflight::Closings::default(),
             }),
         })
     }
@@ -90,6 +93,10 @@ impl Syncer {
 
     pub(crate) fn clock(&self) -> &kintai_core::Clock {
         &self.inner.deps.clock
+    }
+
+    pub(crate) fn closings(&self) -> &crate::preflight::Closings {
+        &self.inner.closings
     }
 
     pub(crate) fn day_checked(&self) -> &crate::busy_check::LastChecks {

@@ -359,4 +359,23 @@ mod tests {
             .is_retryable()
         );
     }
+
+    #[test]
+    fn display_names_the_code_without_rust_formatting() {
+        let with_code = KotError::Rejected {
+            status: 400,
+            code: Some(200),
+            message: "勤務日が不正です".into(),
+        };
+        assert_eq!(
+            with_code.to_string(),
+            "rejected (HTTP 400, code 200): 勤務日が不正です"
+        );
+        let without = KotError::ServerError {
+            status: 502,
+            code: None,
+            message: "Bad Gateway".into(),
+        };
+        assert_eq!(without.to_string(), "server error (HTTP 502): Bad Gateway");
+    }
 }

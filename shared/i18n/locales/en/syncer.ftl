@@ -15,6 +15,7 @@ hold-user-not-listed = The matcher has not listed this user yet (連携状況 un
 hold-not-linked = 連携状況 is 無効: { $reason }
 hold-no-employee = Not linked to a KING OF TIME employee.
 hold-earlier-month = Punched in { $month }/{ $year }, before the user's link started; only the current month is sent (当月分のデータ).
+hold-day-closed = KING OF TIME has closed { $day } (締め); a punch sent now would still be stored and change a period payroll already used. Reopen the day in KING OF TIME, or send it into the closed day from the punch list (RetryPunches with closed_day).
 
 punch-awaiting-run = Waiting for the next sync run to check the company, the user's KING OF TIME連携 flag and the link.
 punch-awaiting-answer = Sent to KING OF TIME; waiting for its answer (verified by reading the day back if none comes).
@@ -22,6 +23,7 @@ punch-expired = Never sent: punched before { $cutoff }; KING OF TIME receives th
 punch-not-synced-working = × 連携されません: status 「{ $status }」 is of kind 勤務中; only the names 休憩開始 and 休憩終了 of that kind are sent to KING OF TIME.
 punch-not-synced-kind = × 連携されません: status 「{ $status }」 is of kind { $kind }, which KING OF TIME does not receive.
 punch-wait-company = Sent without a confirmed answer; verified by reading the day back once the company can be synced again ({ $reason }).
+punch-wait-closing = Sent once KING OF TIME says whether { $day } is closed (締め); that cannot be read now, and is read again after the restricted hours.
 punch-verify-first = Sent before without a confirmed answer: the day is read back first, and it is sent again only if KING OF TIME does not have it.
 punch-resend-missing = KING OF TIME does not have it (read back); sending it again.
 punch-token-rejected = KING OF TIME rejected the company's token.
@@ -36,6 +38,7 @@ punch-readback-restricted = no reads of KING OF TIME in or near its restricted h
 punch-readback-disagree = two read-backs of the day did not agree (KING OF TIME sometimes answers an empty day)
 punch-readback-interrupted = the syncer stopped while confirming the read-back
 punch-retry-requested = Sent again at the request of { $requested_by } (RetryPunches): KING OF TIME's day is read back first, and the punch is posted only if KING OF TIME does not have it.
+punch-retry-closed-day = Sent at the request of { $requested_by }, into the closed day { $day } as well (RetryPunches with closed_day); once sent, KING OF TIME cannot take the punch back.
 
 run-settings-unavailable = The settings service did not answer: { $error }
 run-matcher-unavailable = The matcher service did not answer: { $error }

@@ -16,6 +16,7 @@ hold-user-not-listed = このユーザーはまだアカウント同期されて
 hold-not-linked = 連携状況が無効です: { $reason }
 hold-no-employee = KING OF TIMEの従業員と連携されていません。
 hold-earlier-month = { $year }年{ $month }月の打刻で、このユーザーの連携開始より前のため連携されません。連携されるのは当月分のデータです。
+hold-day-closed = KING OF TIMEで{ $day }は締め済みです（締め後の打刻も記録され、給与計算済みの期間が変わります）。KING OF TIMEで締めを解除するか、打刻一覧から締め済みの日へ送信してください（RetryPunches の closed_day）。
 
 punch-awaiting-run = 次回の同期で、会社の設定、ユーザーのKING OF TIME連携、連携状況を確認します。
 punch-awaiting-answer = KING OF TIMEに送信しました。応答を待っています（応答がない場合は勤務日を読み戻して確認します）。
@@ -23,6 +24,7 @@ punch-expired = 連携されません: { $cutoff }より前の打刻です。KIN
 punch-not-synced-working = × 連携されません: ステータス「{ $status }」の種別は勤務中です。勤務中のステータスでKING OF TIMEに連携されるのは、名前が「休憩開始」「休憩終了」のものだけです。
 punch-not-synced-kind = × 連携されません: ステータス「{ $status }」の種別は{ $kind }で、KING OF TIMEには連携されません。
 punch-wait-company = 確認の応答がないまま送信された打刻です。会社を再び連携できるようになったら、勤務日を読み戻して確認します（{ $reason }）。
+punch-wait-closing = { $day }がKING OF TIMEで締め済みかどうかを確認してから送信します（いまは読み取れません。制限時間帯の後に確認します）。
 punch-verify-first = 以前に確認の応答がないまま送信された打刻です。先に勤務日を読み戻し、KING OF TIMEにない場合にのみ再送します。
 punch-resend-missing = KING OF TIMEにこの打刻がないことを読み戻しで確認しました。もう一度送信します。
 punch-token-rejected = KING OF TIMEが会社のトークンを拒否しました。
@@ -37,6 +39,7 @@ punch-readback-restricted = KING OF TIMEの利用制限時間帯（08:30〜10:00
 punch-readback-disagree = 勤務日を2回読み戻しましたが、結果が一致しませんでした（KING OF TIMEが一時的に空の勤務日を返すことがあります）
 punch-readback-interrupted = 読み戻しの確認中に同期サービスが停止しました
 punch-retry-requested = { $requested_by }の依頼で再送します（RetryPunches）。先にKING OF TIMEの勤務日を読み戻し、KING OF TIMEにない場合にのみ送信します。
+punch-retry-closed-day = { $requested_by }の依頼で、締め済みの{ $day }にも送信します（RetryPunches の closed_day）。一度送信した打刻はKING OF TIMEから取り消せません。
 
 run-settings-unavailable = 設定サービスが応答しませんでした: { $error }
 run-matcher-unavailable = アカウント同期サービスが応答しませんでした: { $error }

@@ -1,0 +1,294 @@
+//! Pre-flight (design.md, "Before a punch is posted"): KING OF TIME stores a punch even into a
+//! day it has closed (締め) and has no way to take it back (kot-api.md, "Closed days"), so a punch
+//! whose working day may be closed is posted only after a fresh reading of that day's `isClosing`
+//! says the employee's day is open. A closed day holds the punch with a reason the administrator
+//! can act on (reopen the day, or send it on purpose with RetryPunches' `closed_day`); a day that
+//! cannot be read now makes the punch wait for the next reading.
+//!
+//! Which days: those before yesterday (JST). Today's and yesterday's working days are where a
+//! shift is still being punched (a night shift's 退勤 comes the next morning), and reading them
+//! would hold every such 退勤 during the restricted hours, when KING OF TIME answers no read; a
+//! company closes a period days after it ends.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use kintai_i18n::Text;
+use kot_client::{AttendanceVendor, KotError, Token};
+
+use crate::day_store::day_text;
+use crate::eligibility::HoldReason;
+use crate::plan::{Action, Plan, Planned};
+use crate::read_margin::read_blocked_until;
+
+/// How old a reading of a day's closing may be when a punch for it is posted: a close done this
+/// morning is seen before this afternoon's late punch.
+pub(crate) const CLOSING_FRESH: TimeDelta = TimeDelta::hours(1);
+
+/// After a failed reading, the next one is tried no sooner than this.
+const AFTER_FAILURE: TimeDelta = TimeDelta::seconds(30);
+
+/// The hold of a punch whose working day KING OF TIME has closed for its employee.
+pub(crate) fn day_closed(day: NaiveDate) -> HoldReason {
+    HoldReason::new(
+        "day_closed",
+        Text::new("hold-day-closed").arg("day", day_text(day)),
+    )
+}
+
+/// Whether a punch of working day `day` needs a closing reading before it is posted at `now`.
+pub(crate) fn needs_reading(day: NaiveDate, now: DateTime<Utc>) -> bool {
+    let today = kot_client::jst_date(&now);
+    today
+        .pred_opt()
+        .and_then(|d| d.pred_opt())
+        .is_some_and(|last| day <= last)
+}
+
+/// One reading of a company's day: the employees asked about, and those of them whose day KING
+/// OF TIME has closed.
+#[derive(Debug, Clone)]
+struct Reading {
+    read_at: DateTime<Utc>,
+    asked: HashSet<String>,
+    closed: HashSet<String>,
+}
+
+/// The latest closing readings, by company and working day, shared by the process's runs so a
+/// day is read at most once per [`CLOSING_FRESH`] however many punches it gets.
+#[derive(Debug, Default)]
+pub(crate) struct Closings {
+    readings: Mutex<HashMap<(String, NaiveDate), Reading>>,
+}
+
+impl Closings {
+    fn fresh(&self, company_id: &str, day: NaiveDate, now: DateTime<Utc>) -> Option<Reading> {
+        let readings = self.lock();
+        readings
+            .get(&(company_id.to_owned(), day))
+            .filter(|r| now - r.read_at <= CLOSING_FRESH && r.read_at <= now)
+            .cloned()
+    }
+
+    fn put(&self, company_id: &str, day: NaiveDate, reading: Reading) {
+        let mut readings = self.lock();
+        // Stale readings are never used again: dropping them keeps the map to the days read
+        // within the last hour.
+        let now = reading.read_at;
+        readings.retain(|_, r| now - r.read_at <= CLOSING_FRESH);
+        readings.insert((company_id.to_owned(), day), reading);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, NaiveDate), Reading>> {
+        self.readings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A punch the pre-flight makes wait: why, and when its day may be read next.
+#[derive(Debug, Clone)]
+pub(crate) struct Waiting {
+    pub punch_id: String,
+    pub working_day: NaiveDate,
+    pub reason: Text,
+    pub until: DateTime<Utc>,
+}
+
+/// What the pre-flight needs to read KING OF TIME's days.
+pub(crate) struct Reader<'a> {
+    pub company_id: &'a str,
+    pub vendor: &'a dyn AttendanceVendor,
+    pub token: &'a Token,
+    pub closings: &'a Closings,
+    /// No read this close to a restricted window (crate::read_margin).
+    pub margin: TimeDelta,
+}
+
+/// What a day's reading said.
+enum Day {
+    /// The employees whose day is closed.
+    Read(HashSet<String>),
+    /// Not readable now: why, and from when it may be.
+    Unreadable(Text, DateTime<Utc>),
+    /// KING OF TIME refused the token: the POST reveals it and stops the run as it does today.
+    TokenRefused,
+}
+
+impl Reader<'_> {
+    /// Holds the plan's posts into closed days and makes those whose day cannot be read now
+    /// wait; answers the waiting ones (their ledger rows are written by the caller).
+    pub(crate) async fn check(&self, plan: &mut Plan, now: DateTime<Utc>) -> Vec<Waiting> {
+        // The employee each checked item would be posted to, by working day.
+        let mut wanted: HashMap<NaiveDate, HashSet<String>> = HashMap::new();
+        for item in &plan.items {
+            if let Some(key) = checked_post(item, now) {
+                wanted
+                    .entry(item.working_day)
+                    .or_default()
+                    .insert(key.to_owned());
+            }
+        }
+        let mut days: HashMap<NaiveDate, Day> = HashMap::new();
+        for (day, keys) in wanted {
+            let reading = self.read(day, &keys, now).await;
+            days.insert(day, reading);
+        }
+        let mut waiting = Vec::new();
+        for item in &mut plan.items {
+            let Some(key) = checked_post(item, now).map(str::to_owned) else {
+                continue;
+            };
+            let day = item.working_day;
+            match days.get(&day) {
+                Some(Day::Read(closed)) if closed.contains(&key) => {
+                    let hold = day_closed(day);
+                    item.action = match &item.action {
+                        Action::Verify { employee_key, .. } => Action::Verify {
+                            employee_key: employee_key.clone(),
+                            resend_to: None,
+                            hold_reason: hold,
+                        },
+                        _ => Action::Hold(hold),
+                    };
+                }
+                Some(Day::Unreadable(reason, until)) => {
+                    item.action = Action::Wait(reason.clone());
+                    waiting.push(Waiting {
+                        punch_id: item.record.punch.punch_id.clone(),
+                        working_day: day,
+                        reason: reason.clone(),
+                        until: *until,
+                    });
+                }
+                Some(Day::Read(_) | Day::TokenRefused) | None => {}
+            }
+        }
+        waiting
+    }
+
+    /// The employees of `keys` whose `day` KING OF TIME has closed, from a fresh reading.
+    async fn read(&self, day: NaiveDate, keys: &HashSet<String>, now: DateTime<Utc>) -> Day {
+        if let Some(reading) = self.closings.fresh(self.company_id, day, now)
+            && keys.iter().all(|key| reading.asked.contains(key))
+        {
+            return Day::Read(reading.closed);
+        }
+        let wait = |until: DateTime<Utc>| {
+            Day::Unreadable(
+                Text::new("punch-wait-closing").arg("day", day_text(day)),
+                until,
+            )
+        };
+        if let Some(until) = read_blocked_until(now, self.margin) {
+            return wait(until);
+        }
+        let asked: Vec<String> = keys.iter().cloned().collect();
+        match self
+            .vendor
+            .daily_workings(self.token, &asked, day, day)
+            .await
+        {
+            Ok(rows) => {
+                let closed: HashSet<String> = rows
+                    .into_iter()
+                    .filter(|row| {
+                        row.date == day && row.is_closing && keys.contains(&row.employee_key)
+                    })
+                    .map(|row| row.employee_key)
+                    .collect();
+                let reading = Reading {
+                    read_at: now,
+                    asked: keys.clone(),
+                    closed: closed.clone(),
+                };
+                self.closings.put(self.company_id, day, reading);
+                Day::Read(closed)
+            }
+            Err(KotError::AuthenticationFailed { .. }) => Day::TokenRefused,
+            Err(KotError::RestrictedHours { .. }) => {
+                wait(kot_client::next_unrestricted(now) + self.margin)
+            }
+            Err(error) => {
+                tracing::info!(company_id = %self.company_id, %day, %error, "closing of a day not readable; its punches wait");
+                wait(now + AFTER_FAILURE)
+            }
+        }
+    }
+}
+
+/// The employee a plan item would post to, when that post needs a closing reading first.
+fn checked_post(item: &Planned, now: DateTime<Utc>) -> Option<&str> {
+    let key = match &item.action {
+        Action::Send { employee_key } => employee_key,
+        Action::Verify {
+            resend_to: Some(key),
+            ..
+        } => key,
+        _ => return None,
+    };
+    let day = item.working_day;
+    (needs_reading(day, now) && item.record.closed_day_override != Some(day))
+        .then_some(key.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn days_before_yesterday_in_jst_need_a_reading() {
+        // 2024-06-12 00:30 JST is still 2024-06-11 in UTC.
+        let now = at("2024-06-12T00:30:00+09:00");
+        assert!(!needs_reading(day("2024-06-12"), now));
+        assert!(!needs_reading(day("2024-06-11"), now));
+        assert!(needs_reading(day("2024-06-10"), now));
+        assert!(needs_reading(day("2024-05-31"), now));
+    }
+
+    #[test]
+    fn a_reading_is_fresh_for_an_hour_and_old_ones_are_dropped() {
+        let closings = Closings::default();
+        let read_at = at("2024-06-12T12:00:00+09:00");
+        let reading = |read_at| Reading {
+            read_at,
+            asked: HashSet::from(["k".to_owned()]),
+            closed: HashSet::from(["k".to_owned()]),
+        };
+        closings.put("c", day("2024-06-01"), reading(read_at));
+        assert!(
+            closings
+                .fresh("c", day("2024-06-01"), read_at + CLOSING_FRESH)
+                .is_some()
+        );
+        assert!(
+            closings
+                .fresh(
+                    "c",
+                    day("2024-06-01"),
+                    read_at + CLOSING_FRESH + TimeDelta::seconds(1)
+                )
+                .is_none()
+        );
+        assert!(
+            closings
+                .fresh("other", day("2024-06-01"), read_at)
+                .is_none()
+        );
+        closings.put(
+            "c",
+            day("2024-06-02"),
+            reading(read_at + TimeDelta::hours(2)),
+        );
+        assert_eq!(closings.lock().len(), 1, "the stale reading is dropped");
+    }
+}
