@@ -161,8 +161,17 @@ fn link(view: &LinkView, lang: Lang) -> Link {
             employee_key,
             employee_name,
             day_border,
+            employment,
+            division_code,
         } => {
+            link.division_code = division_code.clone();
             link.set_state(LinkState::Active);
+            let day = |d: Option<chrono::NaiveDate>| {
+                d.map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default()
+            };
+            link.hired_date = day(employment.hired_on);
+            link.resignation_date = day(employment.resigned_on);
             link.day_border_time = day_border.format("%H:%M").to_string();
             link.employee_code = employee_code.clone();
             link.employee_key = employee_key.clone();

@@ -36,7 +36,8 @@ pub use api::MatcherApi;
 pub use config::MatcherConfig;
 pub use dispatch::{DispatchOptions, spawn_dispatcher};
 pub use model::{
-    CompanyRecord, Condition, DirectoryUser, Hint, HintKind, LinkRow, LinkStatus, Reason,
+    CompanyRecord, Condition, DirectoryUser, Employment, Hint, HintKind, LinkRow, LinkStatus,
+    Reason,
 };
 pub use periodic::spawn_periodic;
 pub use report::{CompanyResult, Outcome, RunReport};

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveTime};
 use kot_client::{Division, Employee};
 
 use crate::hints::{HintIndex, employee_name};
-use crate::model::{DirectoryUser, LinkRow, LinkStatus, Reason};
+use crate::model::{DirectoryUser, Employment, LinkRow, LinkStatus, Reason};
 
 /// Matches every user against the employee list KING OF TIME gave (resigned ones included).
 /// `today` is the JST date: an employee is resigned from the day after the resignation date.
@@ -50,6 +50,11 @@ fn statuses(users: &[DirectoryUser], employees: &[Employee], today: NaiveDate) -
                         employee_key: employee.key.clone(),
                         employee_name: employee_name(employee),
                         day_border: NaiveTime::MIN,
+                        employment: Employment {
+                            hired_on: employee.hired_date,
+                            resigned_on: employee.resignation_date,
+                        },
+                        division_code: employee.division_code.clone(),
                     },
                     Some(_) => inactive(Reason::EmployeeResigned),
                     None => {

@@ -43,6 +43,13 @@ pub struct Hint {
     pub employee_name: String,
 }
 
+/// An employee's employment as KING OF TIME records it; either end may be unknown (absent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Employment {
+    pub hired_on: Option<chrono::NaiveDate>,
+    pub resigned_on: Option<chrono::NaiveDate>,
+}
+
 /// 有効 with the employee, or 無効 with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LinkStatus {
@@ -55,6 +62,12 @@ pub enum LinkStatus {
         /// 日付変更時間 of the employee's division (`GET /divisions`), 00:00 when KING OF TIME
         /// names none: the syncer files a 出勤 under the working day this border starts.
         day_border: NaiveTime,
+        /// The employee's 入社日 and 退職日 (`hiredDate`, `resignationDate`) as KING OF TIME
+        /// had them at the last match: the syncer sends no punch outside them.
+        employment: Employment,
+        /// The employee's home division (`divisionCode`): the day check reads KING OF TIME's
+        /// days by division when a change touches few of them.
+        division_code: String,
     },
     Inactive {
         reason: Reason,

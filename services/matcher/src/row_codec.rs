@@ -1,13 +1,15 @@
 //! How a 連携状況 row and a company record are stored: the status as columns, and the enums
 //! as stable numeric codes.
 
-use chrono::{NaiveTime, Timelike};
+use chrono::{NaiveDate, NaiveTime, Timelike};
 use kintai_core::DbError;
 use kintai_core::db::from_millis;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::model::{CompanyRecord, Condition, Hint, HintKind, LinkRow, LinkStatus, Reason};
+use crate::model::{
+    CompanyRecord, Condition, Employment, Hint, HintKind, LinkRow, LinkStatus, Reason,
+};
 
 pub(crate) const STATE_ACTIVE: i64 = 1;
 pub(crate) const STATE_INACTIVE: i64 = 2;
@@ -24,6 +26,11 @@ pub(crate) struct EncodedStatus<'a> {
     pub(crate) hint_name: &'a str,
     /// The employee's division 日付変更時間, minutes after midnight; 0 when inactive.
     pub(crate) day_border_minutes: i64,
+    /// 入社日 and 退職日 as `YYYY-MM-DD`; empty when unknown or inactive.
+    pub(crate) hired_on: String,
+    pub(crate) resigned_on: String,
+    /// The employee's division code; empty when inactive.
+    pub(crate) division_code: &'a str,
 }
 
 pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
@@ -33,6 +40,8 @@ pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
             employee_key,
             employee_name,
             day_border,
+            employment,
+            division_code,
         } => EncodedStatus {
             state: STATE_ACTIVE,
             reason: 0,
@@ -43,6 +52,9 @@ pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
             hint_code: "",
             hint_name: "",
             day_border_minutes: i64::from(day_border.num_seconds_from_midnight() / 60),
+            hired_on: day_text(employment.hired_on),
+            resigned_on: day_text(employment.resigned_on),
+            division_code,
         },
         LinkStatus::Inactive { reason, hint } => EncodedStatus {
             state: STATE_INACTIVE,
@@ -54,6 +66,9 @@ pub(crate) fn encode(row: &LinkRow) -> EncodedStatus<'_> {
             hint_code: hint.as_ref().map_or("", |h| h.employee_code.as_str()),
             hint_name: hint.as_ref().map_or("", |h| h.employee_name.as_str()),
             day_border_minutes: 0,
+            hired_on: String::new(),
+            resigned_on: String::new(),
+            division_code: "",
         },
     }
 }
@@ -67,6 +82,11 @@ pub(crate) fn decode_link(row: &AnyRow) -> Result<LinkRow, DbError> {
             employee_key: text(8)?,
             employee_name: text(9)?,
             day_border: border_time(number(13)?),
+            employment: Employment {
+                hired_on: parse_day(&text(14)?),
+                resigned_on: parse_day(&text(15)?),
+            },
+            division_code: text(16)?,
         }
     } else {
         let hint = hint_kind(number(10)?).map(|kind| Hint {
@@ -88,6 +108,16 @@ pub(crate) fn decode_link(row: &AnyRow) -> Result<LinkRow, DbError> {
         kot_link_enabled: number(4)? != 0,
         status,
     })
+}
+
+fn day_text(day: Option<NaiveDate>) -> String {
+    day.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// A stored day; empty (unknown) or anything unreadable reads as unknown.
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 /// Minutes after midnight as a time of day; anything out of range (a corrupt row) reads as

@@ -78,6 +78,17 @@ const V4: &str = "
 ALTER TABLE matcher_due ADD COLUMN claimed_until BIGINT;
 ";
 
+// V5, employment and division: each 有効 link keeps its employee's 入社日 / 退職日 (hiredDate,
+// resignationDate) as of the last match, `YYYY-MM-DD` or empty when KING OF TIME names none, so
+// the syncer holds a punch outside them instead of posting it (KING OF TIME files it as 在職外
+// 勤務); and the employee's division, so the day check can read one division's days instead of
+// the whole company's. Rows matched before this version say "unknown" until their next match.
+const V5: &str = "
+ALTER TABLE matcher_links ADD COLUMN hired_on TEXT NOT NULL DEFAULT '';
+ALTER TABLE matcher_links ADD COLUMN resigned_on TEXT NOT NULL DEFAULT '';
+ALTER TABLE matcher_links ADD COLUMN division_code TEXT NOT NULL DEFAULT '';
+";
+
 /// The dispatcher's queue (kintai_core::due).
 pub const DUE_TABLE: &str = "matcher_due";
 
@@ -108,5 +119,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "one claimer per due company",
         sqlite: V4,
         postgres: V4,
+    },
+    Migration {
+        version: 5,
+        name: "employment dates and division of a link",
+        sqlite: V5,
+        postgres: V5,
     },
 ];

@@ -15,8 +15,8 @@ use crate::schema::LEASE_TABLE;
 
 const LINK_COLUMNS: &str = "company_id, user_id, user_code, user_name, kot_link_enabled, state, \
      reason, employee_code, employee_key, employee_name, hint_kind, hint_employee_code, \
-     hint_employee_name, day_border_minutes";
-const LINK_COLUMN_COUNT: usize = 14;
+     hint_employee_name, day_border_minutes, hired_on, resigned_on, division_code";
+const LINK_COLUMN_COUNT: usize = 17;
 /// Rows per multi-row statement. SQLite looks each `$N` parameter up by walking the
 /// statement's parameter list, which makes binding quadratic in the parameter count, so it
 /// gets few rows (8 rows, 104 parameters); PostgreSQL gets many, each statement being a round
@@ -312,7 +312,10 @@ async fn write_changes(
                 .bind(e.hint_kind)
                 .bind(e.hint_code)
                 .bind(e.hint_name)
-                .bind(e.day_border_minutes);
+                .bind(e.day_border_minutes)
+                .bind(e.hired_on)
+                .bind(e.resigned_on)
+                .bind(e.division_code);
         }
         query.execute(&mut **tx).await?;
     }

@@ -8,7 +8,7 @@ mod common;
 use common::{active_key, at, env, hint, reason};
 use kintai_core::Db;
 use kintai_core::paging::encode_token;
-use kintai_matcher::{HintKind, LinkStatus, Outcome, Reason};
+use kintai_matcher::{Employment, HintKind, LinkStatus, Outcome, Reason};
 use kintai_proto::matcher::v1::{Link, LinkState, ListLinksRequest};
 use kintai_testkit::both_engines;
 
@@ -54,6 +54,8 @@ both_engines!(the_manuals_example, |db: Db| async move {
             employee_key: ichiko,
             employee_name: "市ヶ谷 いちこ".into(),
             day_border: chrono::NaiveTime::MIN,
+            employment: Employment::default(),
+            division_code: "100".into(),
         }
     );
     assert_eq!(u1.account_synced_at, Some(at("12:00:00")));

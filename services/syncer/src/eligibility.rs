@@ -14,7 +14,8 @@ use crate::ports::{DirectoryUser, UserLink};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoldReason {
     /// One of `company_not_ready`, `user_deleted`, `link_off`, `user_not_listed`,
-    /// `code_changed`, `not_linked`, `earlier_month`, `day_closed` (crate::preflight).
+    /// `code_changed`, `not_linked`, `earlier_month`; `day_closed`, `not_employed`
+    /// (crate::preflight).
     pub code: &'static str,
     pub text: Text,
 }

@@ -5,7 +5,11 @@
 //! can act on (reopen the day, or send it on purpose with RetryPunches' `closed_day`); a day that
 //! cannot be read now makes the punch wait for the next reading.
 //!
-//! Which days: those before yesterday (JST). Today's and yesterday's working days are where a
+//! Employment first: a punch of a working day before the employee's 入社日 or after the 退職日
+//! (as the matcher last read them) is held — KING OF TIME would file it as 在職外勤務 — until
+//! the dates are fixed there and the next match carries them.
+//!
+//! Which days need a closing reading: those before yesterday (JST). Today's and yesterday's working days are where a
 //! shift is still being punched (a night shift's 退勤 comes the next morning), and reading them
 //! would hold every such 退勤 during the restricted hours, when KING OF TIME answers no read; a
 //! company closes a period days after it ends.
@@ -20,6 +24,7 @@ use kot_client::{AttendanceVendor, KotError, Token};
 use crate::day_store::day_text;
 use crate::eligibility::HoldReason;
 use crate::plan::{Action, Plan, Planned};
+use crate::ports::UserLink;
 use crate::read_margin::read_blocked_until;
 
 /// How old a reading of a day's closing may be when a punch for it is posted: a close done this
@@ -35,6 +40,20 @@ pub(crate) fn day_closed(day: NaiveDate) -> HoldReason {
         "day_closed",
         Text::new("hold-day-closed").arg("day", day_text(day)),
     )
+}
+
+/// The hold of a punch whose working day lies outside the employee's employment, if it does.
+pub(crate) fn outside_employment(link: &UserLink, day: NaiveDate) -> Option<HoldReason> {
+    let text = match (link.hired_on, link.resigned_on) {
+        (Some(hired), _) if day < hired => Text::new("hold-before-hired")
+            .arg("day", day_text(day))
+            .arg("hired", day_text(hired)),
+        (_, Some(resigned)) if day > resigned => Text::new("hold-after-resigned")
+            .arg("day", day_text(day))
+            .arg("resigned", day_text(resigned)),
+        _ => return None,
+    };
+    Some(HoldReason::new("not_employed", text))
 }
 
 /// Whether a punch of working day `day` needs a closing reading before it is posted at `now`.
@@ -119,7 +138,22 @@ enum Day {
 impl Reader<'_> {
     /// Holds the plan's posts into closed days and makes those whose day cannot be read now
     /// wait; answers the waiting ones (their ledger rows are written by the caller).
-    pub(crate) async fn check(&self, plan: &mut Plan, now: DateTime<Utc>) -> Vec<Waiting> {
+    pub(crate) async fn check(
+        &self,
+        plan: &mut Plan,
+        links: &HashMap<String, UserLink>,
+        now: DateTime<Utc>,
+    ) -> Vec<Waiting> {
+        for item in &mut plan.items {
+            let Some(link) = links.get(&item.record.punch.user_id) else {
+                continue;
+            };
+            if posts_to(item).is_some()
+                && let Some(hold) = outside_employment(link, item.working_day)
+            {
+                hold_instead(item, hold);
+            }
+        }
         // The employee each checked item would be posted to, by working day.
         let mut wanted: HashMap<NaiveDate, HashSet<String>> = HashMap::new();
         for item in &plan.items {
@@ -143,15 +177,7 @@ impl Reader<'_> {
             let day = item.working_day;
             match days.get(&day) {
                 Some(Day::Read(closed)) if closed.contains(&key) => {
-                    let hold = day_closed(day);
-                    item.action = match &item.action {
-                        Action::Verify { employee_key, .. } => Action::Verify {
-                            employee_key: employee_key.clone(),
-                            resend_to: None,
-                            hold_reason: hold,
-                        },
-                        _ => Action::Hold(hold),
-                    };
+                    hold_instead(item, day_closed(day));
                 }
                 Some(Day::Unreadable(reason, until)) => {
                     item.action = Action::Wait(reason.clone());
@@ -218,19 +244,36 @@ impl Reader<'_> {
     }
 }
 
-/// The employee a plan item would post to, when that post needs a closing reading first.
-fn checked_post(item: &Planned, now: DateTime<Utc>) -> Option<&str> {
-    let key = match &item.action {
-        Action::Send { employee_key } => employee_key,
+/// The employee a plan item would post to, if it would post.
+fn posts_to(item: &Planned) -> Option<&str> {
+    match &item.action {
+        Action::Send { employee_key } => Some(employee_key),
         Action::Verify {
             resend_to: Some(key),
             ..
-        } => key,
-        _ => return None,
-    };
+        } => Some(key),
+        _ => None,
+    }
+}
+
+/// The employee a plan item would post to, when that post needs a closing reading first.
+fn checked_post(item: &Planned, now: DateTime<Utc>) -> Option<&str> {
     let day = item.working_day;
-    (needs_reading(day, now) && item.record.closed_day_override != Some(day))
-        .then_some(key.as_str())
+    posts_to(item)
+        .filter(|_| needs_reading(day, now) && item.record.closed_day_override != Some(day))
+}
+
+/// The item posts nothing: a planned POST is held; an unconfirmed one is still read back (it
+/// may be stored) but, when missing, held rather than posted again.
+fn hold_instead(item: &mut Planned, hold: HoldReason) {
+    item.action = match &item.action {
+        Action::Verify { employee_key, .. } => Action::Verify {
+            employee_key: employee_key.clone(),
+            resend_to: None,
+            hold_reason: hold,
+        },
+        _ => Action::Hold(hold),
+    };
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ impl Syncer {
                     closings: self.closings(),
                     margin: deps.options.retry.read_margin,
                 };
-                reader.check(&mut plan, now).await
+                reader.check(&mut plan, &links, now).await
             }
             _ => Vec::new(),
         };

@@ -186,3 +186,46 @@ both_engines!(retry_names_a_bad_closed_day, |db: Db| async move {
     assert_eq!(error.code(), Code::InvalidArgument);
     assert!(error.message().contains("closed_day"), "{error:?}");
 });
+
+both_engines!(
+    a_punch_outside_employment_is_held_until_the_dates_fit,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.links
+            .set_employment(C, "u1", Some(day("2024-06-12")), Some(day("2024-06-18")));
+        h.record(
+            C,
+            vec![
+                clock_in("before", "u1", "2024-06-11T09:00:00"),
+                clock_in("first", "u1", "2024-06-12T09:00:00"),
+                // The resignation day is still a working day.
+                clock_in("last", "u1", "2024-06-18T09:00:00"),
+                clock_in("after", "u1", "2024-06-19T09:00:00"),
+            ],
+        )
+        .await;
+        h.sync(C).await;
+        let before = h.punch(C, "before").await;
+        assert_eq!(before.state(), PunchState::Held, "{before:?}");
+        assert!(before.reason.contains("入社日（2024-06-12）"), "{before:?}");
+        let after = h.punch(C, "after").await;
+        assert_eq!(after.state(), PunchState::Held, "{after:?}");
+        assert!(after.reason.contains("退職日（2024-06-18）"), "{after:?}");
+        for id in ["first", "last"] {
+            assert_eq!(h.punch(C, id).await.state(), PunchState::Sent, "{id}");
+        }
+        assert_eq!(h.kot(C).len(), 2);
+
+        // The dates fixed in KING OF TIME and read by the next match: sent.
+        h.links
+            .set_employment(C, "u1", Some(day("2024-06-01")), None);
+        h.sync(C).await;
+        for id in ["before", "after"] {
+            assert_eq!(h.punch(C, id).await.state(), PunchState::Sent, "{id}");
+        }
+        assert_eq!(h.kot(C).len(), 4);
+        assert_no_duplicates(&h, C);
+    }
+);

@@ -16,8 +16,8 @@ use crate::types::{
 pub trait AttendanceVendor: Send + Sync {
     /// Whether the token can be used (from this machine's IP).
     async fn check_token(&self, token: &Token) -> Result<bool, KotError>;
-    /// Every employee as of today; with `include_resigned`, resigned ones too, with their
-    /// resignation date.
+    /// Every employee as of today with their hired and resignation dates; with
+    /// `include_resigned`, resigned ones too.
     async fn list_employees(
         &self,
         token: &Token,
@@ -69,8 +69,11 @@ impl AttendanceVendor for KotClient {
         token: &Token,
         include_resigned: bool,
     ) -> Result<Vec<Employee>, KotError> {
+        // The employment dates too: a punch outside them is held, not posted (kot-api.md,
+        // "Employment dates").
         let query = EmployeeQuery {
             include_resigned,
+            additional_fields: vec!["hiredDate".to_owned(), "resignationDate".to_owned()],
             ..EmployeeQuery::default()
         };
         KotClient::list_employees(self, token, &query).await

@@ -2,8 +2,8 @@
 //! as an [`Outcome`] with its counts, a ListLinks row as the [`LinkView`] it shows. Strict: an
 //! unspecified or unknown enum value, or a malformed time, fails the test.
 
-use chrono::{DateTime, NaiveTime, Utc};
-use kintai_matcher::{Hint, HintKind, LinkRow, LinkStatus, LinkView, Outcome, Reason};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use kintai_matcher::{Employment, Hint, HintKind, LinkRow, LinkStatus, LinkView, Outcome, Reason};
 use kintai_proto::matcher::v1 as proto;
 
 /// One company's RunMatch result.
@@ -62,6 +62,13 @@ fn ran(result: proto::CompanyMatchResult) -> Ran {
     }
 }
 
+/// A day the API answered: empty for none, else exactly `YYYY-MM-DD`.
+fn answered_day(text: &str) -> Option<NaiveDate> {
+    (!text.is_empty()).then(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|_| panic!("day {text:?}"))
+    })
+}
+
 pub fn link_view(link: proto::Link) -> LinkView {
     let status = match link.state() {
         proto::LinkState::Active => LinkStatus::Active {
@@ -70,6 +77,11 @@ pub fn link_view(link: proto::Link) -> LinkView {
             employee_name: link.employee_name.clone(),
             day_border: NaiveTime::parse_from_str(&link.day_border_time, "%H:%M")
                 .unwrap_or_else(|_| panic!("day border {:?}", link.day_border_time)),
+            employment: Employment {
+                hired_on: answered_day(&link.hired_date),
+                resigned_on: answered_day(&link.resignation_date),
+            },
+            division_code: link.division_code.clone(),
         },
         proto::LinkState::Inactive => LinkStatus::Inactive {
             reason: reason(link.reason()),

@@ -145,6 +145,10 @@ impl LinksPort for GrpcLinks {
                     // An older matcher answers no border: KING OF TIME's default, 00:00.
                     day_border: chrono::NaiveTime::parse_from_str(&link.day_border_time, "%H:%M")
                         .unwrap_or(chrono::NaiveTime::MIN),
+                    // Empty (or an older matcher): unknown, so no punch is held for it.
+                    hired_on: answered_day(&link.hired_date),
+                    resigned_on: answered_day(&link.resignation_date),
+                    division_code: link.division_code,
                     user_id: link.user_id,
                     employee_key: link.employee_key,
                     employee_code: link.employee_code,
@@ -162,4 +166,9 @@ impl LinksPort for GrpcLinks {
             }
         }
     }
+}
+
+/// A day the matcher answered, `YYYY-MM-DD`; empty or unreadable is unknown.
+fn answered_day(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }

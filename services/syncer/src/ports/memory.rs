@@ -229,6 +229,9 @@ impl MemoryLinks {
                 reason: None,
                 waiting_for_match: false,
                 day_border: chrono::NaiveTime::MIN,
+                hired_on: None,
+                resigned_on: None,
+                division_code: String::new(),
             },
         );
     }
@@ -238,6 +241,21 @@ impl MemoryLinks {
         if let Some(link) = lock(&self.links).get_mut(&(company_id.to_owned(), user_id.to_owned()))
         {
             link.day_border = border;
+        }
+    }
+
+    /// Gives a linked user's employee a 入社日 and a 退職日 (either may be unknown).
+    pub fn set_employment(
+        &self,
+        company_id: &str,
+        user_id: &str,
+        hired_on: Option<chrono::NaiveDate>,
+        resigned_on: Option<chrono::NaiveDate>,
+    ) {
+        if let Some(link) = lock(&self.links).get_mut(&(company_id.to_owned(), user_id.to_owned()))
+        {
+            link.hired_on = hired_on;
+            link.resigned_on = resigned_on;
         }
     }
 
@@ -254,6 +272,9 @@ impl MemoryLinks {
                 reason: Some(Text::verbatim(reason)),
                 waiting_for_match,
                 day_border: chrono::NaiveTime::MIN,
+                hired_on: None,
+                resigned_on: None,
+                division_code: String::new(),
             },
         );
     }

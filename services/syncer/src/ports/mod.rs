@@ -32,6 +32,13 @@ pub struct UserLink {
     /// 日付変更時間 of the employee's division (00:00 when unknown): a 出勤 is filed under the
     /// working day this border starts (see `working_day`).
     pub day_border: chrono::NaiveTime,
+    /// The employee's 入社日 and 退職日 as the matcher last read them (either may be unknown): a
+    /// punch of a working day outside them is held (crate::preflight).
+    pub hired_on: Option<chrono::NaiveDate>,
+    pub resigned_on: Option<chrono::NaiveDate>,
+    /// The employee's KING OF TIME division (empty when unknown): the day check reads by division
+    /// when its days touch few.
+    pub division_code: String,
 }
 
 /// What a run needs from settings, read in this order: the revision first, so that a change

@@ -16,6 +16,8 @@ hold-not-linked = 連携状況 is 無効: { $reason }
 hold-no-employee = Not linked to a KING OF TIME employee.
 hold-earlier-month = Punched in { $month }/{ $year }, before the user's link started; only the current month is sent (当月分のデータ).
 hold-day-closed = KING OF TIME has closed { $day } (締め); a punch sent now would still be stored and change a period payroll already used. Reopen the day in KING OF TIME, or send it into the closed day from the punch list (RetryPunches with closed_day).
+hold-before-hired = In KING OF TIME, { $day } is before the employee was hired ({ $hired }), so it would be work outside employment (在職外勤務). Check the hire date there; the punch is sent once the next account sync reads a date it fits.
+hold-after-resigned = In KING OF TIME, { $day } is after the employee resigned ({ $resigned }), so it would be work outside employment (在職外勤務). Check the resignation date there; the punch is sent once the next account sync reads a date it fits.
 
 punch-awaiting-run = Waiting for the next sync run to check the company, the user's KING OF TIME連携 flag and the link.
 punch-awaiting-answer = Sent to KING OF TIME; waiting for its answer (verified by reading the day back if none comes).

@@ -17,6 +17,8 @@ hold-not-linked = 連携状況が無効です: { $reason }
 hold-no-employee = KING OF TIMEの従業員と連携されていません。
 hold-earlier-month = { $year }年{ $month }月の打刻で、このユーザーの連携開始より前のため連携されません。連携されるのは当月分のデータです。
 hold-day-closed = KING OF TIMEで{ $day }は締め済みです（締め後の打刻も記録され、給与計算済みの期間が変わります）。KING OF TIMEで締めを解除するか、打刻一覧から締め済みの日へ送信してください（RetryPunches の closed_day）。
+hold-before-hired = KING OF TIMEでは{ $day }は入社日（{ $hired }）より前のため、在職期間外の勤務になります。KING OF TIMEで入社日を確認してください。次回のアカウント同期で正しい入社日が読まれると送信されます。
+hold-after-resigned = KING OF TIMEでは{ $day }は退職日（{ $resigned }）より後のため、在職期間外の勤務になります。KING OF TIMEで退職日を確認してください。次回のアカウント同期で正しい退職日が読まれると送信されます。
 
 punch-awaiting-run = 次回の同期で、会社の設定、ユーザーのKING OF TIME連携、連携状況を確認します。
 punch-awaiting-answer = KING OF TIMEに送信しました。応答を待っています（応答がない場合は勤務日を読み戻して確認します）。
