@@ -261,4 +261,15 @@ fn check_metrics(points: &[PointSeen], sent: usize) {
         assert_eq!(point.attributes["company_id"], "c1");
         assert_eq!(point.value, 0.0);
     }
+    // The run's day check (21:00 JST, outside the restricted hours) sets the company's error-day
+    // gauge; alternating 出勤 / 退勤 make no エラー勤務 day.
+    let error_days: Vec<&PointSeen> = points
+        .iter()
+        .filter(|p| p.metric == "kintai.days.kot_error")
+        .collect();
+    assert!(!error_days.is_empty(), "{points:#?}");
+    for point in error_days {
+        assert_eq!(point.attributes["company_id"], "c1");
+        assert_eq!(point.value, 0.0);
+    }
 }

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use kot_client::{DailyWorkingSummary, KotError, Token, jst_date};
 
+use crate::day_gauge;
 use crate::day_scope::{KotDays, Scope};
 use crate::day_store::{self, DayRow, UserDay};
 use crate::day_verdict::{DayFacts, OurPunch, judge};
@@ -79,6 +80,7 @@ impl Syncer {
             if due.month_due {
                 // Nothing posted this month: nothing to compare, done for today.
                 day_store::save(db, company_id, &[], &[], Some(due.check_day)).await?;
+                day_gauge::record(db, company_id, due.month_start).await;
             }
             return Ok(DayCheck {
                 days: 0,
@@ -115,6 +117,7 @@ impl Syncer {
         let (rows, checked) = judge_days(&scope, &ours, &kot, &summary_of, now);
         let month_checked = due.month_due.then_some(due.check_day);
         day_store::save(db, company_id, &rows, &checked, month_checked).await?;
+        day_gauge::record(db, company_id, due.month_start).await;
         Ok(DayCheck {
             days: u32::try_from(rows.len()).unwrap_or(u32::MAX),
             next_at: due.tomorrow,

@@ -211,6 +211,27 @@ pub async fn save(
     Ok(())
 }
 
+/// User-days from `from` on whose stored verdict is KING OF TIME's エラー勤務: one row per user
+/// and working day, so a day counts once per user linked to the employee. A later check that
+/// finds the day fixed overwrites the verdict, and the count drops with it.
+pub async fn count_kot_error_days(
+    db: &Db,
+    company_id: &str,
+    from: NaiveDate,
+) -> Result<u32, DbError> {
+    let count: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM syncer_days WHERE company_id = $1 AND verdict = $2 \
+         AND working_day >= $3",
+    )
+    .bind(company_id)
+    .bind(Verdict::KotErrorDay.as_str())
+    .bind(day_text(from))
+    .fetch_one(db.pool())
+    .await?
+    .try_get(0)?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
 /// 出勤 KING OF TIME holds (as the day checks read them) on working days from `from` on, by
 /// user, with the day they are filed under: the working-day rule's "latest 出勤" may be one.
 pub async fn kot_clock_ins(

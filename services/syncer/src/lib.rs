@@ -18,6 +18,7 @@ mod busy_check;
 mod config;
 mod convert;
 mod day_check;
+mod day_gauge;
 mod day_pages;
 mod day_scope;
 pub mod day_store;

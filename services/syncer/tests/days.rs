@@ -74,6 +74,79 @@ both_engines!(a_double_clock_in_is_a_kot_error_day, |db: Db| async move {
     assert_eq!(day.cyzen_punches.len(), 3);
 });
 
+impl Harness {
+    /// The `kintai.days.kot_error` gauge's count: error days of June 2024 (the checks' window).
+    async fn kot_error_days(&self) -> u32 {
+        kintai_syncer::day_store::count_kot_error_days(&self.db, C, day("2024-06-01"))
+            .await
+            .unwrap()
+    }
+
+    /// An administrator deletes the 出勤 at `at` (JST) in KING OF TIME.
+    fn remove_clock_in(&self, at: &str) {
+        let punch = self
+            .sim
+            .sim
+            .punches(C)
+            .into_iter()
+            .find(|p| p.code == "1" && p.time == jst(at))
+            .unwrap_or_else(|| panic!("no 出勤 at {at}"));
+        self.sim.sim.remove_punch(punch.id).unwrap();
+    }
+}
+
+both_engines!(
+    error_days_are_counted_until_fixed_in_king_of_time,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.employee(C, "u1", "U000123", true);
+        h.employee(C, "u2", "U000124", true);
+        // Two double 出勤 of u1 (two エラー勤務 days), and an ordinary day of u2.
+        h.record(
+            C,
+            vec![
+                clock_in("p1", "u1", "2024-06-18T09:00:00"),
+                clock_in("p2", "u1", "2024-06-18T13:00:00"),
+                clock_out("p3", "u1", "2024-06-18T18:00:00"),
+                clock_in("p4", "u1", "2024-06-19T09:00:00"),
+                clock_in("p5", "u1", "2024-06-19T13:00:00"),
+                clock_out("p6", "u1", "2024-06-19T18:00:00"),
+                clock_in("p7", "u2", "2024-06-19T09:00:00"),
+                clock_out("p8", "u2", "2024-06-19T18:00:00"),
+            ],
+        )
+        .await;
+        h.settle(C, 3).await;
+        assert_eq!(
+            verdict_of(&h.day_of("u2", "2024-06-19").await),
+            DayVerdict::Ok
+        );
+        assert_eq!(h.kot_error_days().await, 2);
+        // The count is of the window asked for, and of the company asked for.
+        let from_19th =
+            kintai_syncer::day_store::count_kot_error_days(&h.db, C, day("2024-06-19")).await;
+        assert_eq!(from_19th.unwrap(), 1);
+        let other =
+            kintai_syncer::day_store::count_kot_error_days(&h.db, "other", day("2024-06-01"));
+        assert_eq!(other.await.unwrap(), 0);
+
+        // The admin fixes the 19th in KING OF TIME; the next day's whole-month check sees it.
+        h.remove_clock_in("2024-06-19T13:00:00");
+        h.set_now(jst("2024-06-21T11:00:00"));
+        h.sync(C).await;
+        let fixed = h.day_of("u1", "2024-06-19").await;
+        assert_ne!(verdict_of(&fixed), DayVerdict::KotErrorDay, "{fixed:?}");
+        assert_eq!(h.kot_error_days().await, 1);
+
+        // And the 18th: none left.
+        h.remove_clock_in("2024-06-18T13:00:00");
+        h.set_now(jst("2024-06-22T11:00:00"));
+        h.sync(C).await;
+        assert_eq!(h.kot_error_days().await, 0);
+    }
+);
+
 both_engines!(
     a_clock_in_without_clock_out_the_next_day_is_missed,
     |db: Db| async move {

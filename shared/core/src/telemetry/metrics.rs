@@ -20,6 +20,7 @@ pub mod names {
     pub const TOKEN_REJECTED: &str = "kintai.company.token_rejected";
     pub const PUNCHES_UNDELIVERED: &str = "kintai.punches.undelivered";
     pub const TOKEN_UNREADABLE: &str = "kintai.company.token_unreadable";
+    pub const DAYS_KOT_ERROR: &str = "kintai.days.kot_error";
 }
 
 /// Every service-level instrument of the process.
@@ -42,6 +43,9 @@ pub struct Metrics {
     /// 1 while a company's stored token cannot be decrypted with the configured keys, 0 once it
     /// can (or is gone), by `company_id`.
     pub token_unreadable: Gauge<u64>,
+    /// User-days of the checked window that KING OF TIME marks as エラー勤務, by `company_id`,
+    /// as the company's last successful day check left them.
+    pub days_kot_error: Gauge<u64>,
 }
 
 /// The process's instruments, created on first use from the global meter provider.
@@ -99,6 +103,13 @@ pub fn metrics() -> &'static Metrics {
                 .u64_gauge(names::TOKEN_UNREADABLE)
                 .with_description(
                     "1 while the company's stored token cannot be decrypted with the configured keys",
+                )
+                .build(),
+            days_kot_error: meter
+                .u64_gauge(names::DAYS_KOT_ERROR)
+                .with_unit("{day}")
+                .with_description(
+                    "days of the day check's window that KING OF TIME marks as error days (エラー勤務)",
                 )
                 .build(),
         }
@@ -169,4 +180,11 @@ pub fn record_token_unreadable(company_id: &str, unreadable: bool) {
         u64::from(unreadable),
         &[KeyValue::new("company_id", company_id.to_owned())],
     );
+}
+
+/// Records how many of a company's days KING OF TIME marks as error days (エラー勤務).
+pub fn record_kot_error_days(company_id: &str, count: u64) {
+    metrics()
+        .days_kot_error
+        .record(count, &[KeyValue::new("company_id", company_id.to_owned())]);
 }
