@@ -17,7 +17,7 @@ use kot_sim::Simulator;
 
 use crate::config::{Config, ConfigError};
 use crate::serve::{bind, non_empty, open};
-use crate::{auth, keys, kot, transport};
+use crate::{auth, keys, kot, sim_data, transport};
 
 /// How `kintai dev` or `kintai demo` runs the one-process stack.
 pub struct DevOptions {
@@ -34,6 +34,9 @@ pub struct DevOptions {
 pub struct DevStack {
     address: SocketAddr,
     simulator: Option<kot_sim::SimHandle>,
+    /// Keeps the simulator's data in the data folder (crate::sim_data).
+    sim_saver: Option<tokio::task::JoinHandle<()>>,
+    data_dir: PathBuf,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     background: Vec<tokio::task::JoinHandle<()>>,
@@ -72,7 +75,10 @@ impl DevStack {
         // One clock for the three services, shifted to `--start-at` when given (the simulator's
         // own clock is set to the same start below).
         let now = options.now.map_or_else(Clock::system, Clock::starting_at);
-        let simulator = start_simulator(config, options.now).await?;
+        let simulator = start_simulator(config, options.now, &options.data_dir).await?;
+        let sim_saver = simulator
+            .as_ref()
+            .map(|handle| sim_data::keep(handle.sim.clone(), options.data_dir.clone()));
         let kot_base_url = match &simulator {
             Some(handle) => handle.base_url.to_string(),
             None => config.kot.base_url.clone(),
@@ -145,6 +151,8 @@ impl DevStack {
         Ok(Self {
             address,
             simulator,
+            sim_saver,
+            data_dir: options.data_dir,
             stop,
             server,
             background,
@@ -176,6 +184,13 @@ impl DevStack {
             db.close().await;
         }
         if let Some(simulator) = self.simulator {
+            if let Some(saver) = self.sim_saver {
+                saver.abort();
+            }
+            // After the drain: the last punches the simulator stored are in the file.
+            if let Err(error) = sim_data::save(&simulator.sim, &self.data_dir) {
+                tracing::warn!(%error, "cannot write the simulator's data at shutdown");
+            }
             let _ = simulator.shutdown().await;
         }
         Ok(())
@@ -195,16 +210,18 @@ pub async fn dev(config: &Config, start_at: Option<DateTime<Utc>>) -> anyhow::Re
     stack.stop().await
 }
 
-/// The built-in simulator (seeded with the example company), unless `kot.base_url` names
-/// another KING OF TIME; its clock starts where the services' does.
+/// The built-in simulator — the data folder's from an earlier start, else seeded with the
+/// example company — unless `kot.base_url` names another KING OF TIME; its clock starts where
+/// the services' does.
 async fn start_simulator(
     config: &Config,
     now: Option<DateTime<Utc>>,
+    data_dir: &std::path::Path,
 ) -> anyhow::Result<Option<kot_sim::SimHandle>> {
     if !config.kot.base_url.is_empty() {
         return Ok(None);
     }
-    let sim = kot::seeded_simulator()?;
+    let sim = sim_data::load(data_dir)?;
     if let Some(start) = now {
         sim.set_clock(kot_sim::Clock::starting_at(start));
     }
@@ -242,28 +259,50 @@ fn background_tasks(
     matcher_api: &kintai_matcher::MatcherApi,
     syncer: &Syncer,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut background = Vec::new();
     if !options.periodic {
-        return background;
+        return Vec::new();
     }
-    if config.syncer.dispatch {
-        background.push(kintai_syncer::spawn_dispatcher(syncer.clone()));
-    }
-    if config.matcher.dispatch {
-        background.push(kintai_matcher::spawn_dispatcher(
-            matcher_api.matcher().clone(),
-            config.matcher.dispatch_options(),
-        ));
-    }
-    background.push(kintai_matcher::spawn_periodic(
+    let (config, matcher, syncer) = (
+        config.clone(),
         matcher_api.matcher().clone(),
-        Duration::from_secs(2),
-        Duration::from_secs(config.dev.match_interval_secs),
-    ));
-    background.push(kintai_syncer::spawn_periodic(
         syncer.clone(),
-        Duration::from_secs(config.dev.sync_interval_secs),
-        std::future::pending(),
-    ));
-    background
+    );
+    // The first match before any sync: a restarted `kintai dev` posts nothing on a link the
+    // employee list has not confirmed since (the simulator may have changed while it was down).
+    vec![tokio::spawn(async move {
+        // The one-process server calls itself: let it listen first.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        match matcher.run_all().await {
+            Ok(report) => tracing::info!(
+                companies = report.results.len(),
+                "start-up match done; syncing starts"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "start-up match could not list companies; syncing starts anyway, on the links the last match stored")
+            }
+        }
+        let interval = Duration::from_secs(config.dev.match_interval_secs);
+        let mut tasks = Vec::new();
+        if config.syncer.dispatch {
+            tasks.push(kintai_syncer::spawn_dispatcher(syncer.clone()));
+        }
+        if config.matcher.dispatch {
+            tasks.push(kintai_matcher::spawn_dispatcher(
+                matcher.clone(),
+                config.matcher.dispatch_options(),
+            ));
+        }
+        tasks.push(kintai_matcher::spawn_periodic(matcher, interval, interval));
+        tasks.push(kintai_syncer::spawn_periodic(
+            syncer,
+            Duration::from_secs(config.dev.sync_interval_secs),
+            std::future::pending(),
+        ));
+        // Aborting this task (at stop) aborts them all.
+        let _running: Vec<_> = tasks
+            .into_iter()
+            .map(kintai_core::task::AbortOnDrop)
+            .collect();
+        std::future::pending::<()>().await;
+    })]
 }

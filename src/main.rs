@@ -10,6 +10,7 @@ mod dev;
 mod keys;
 mod kot;
 mod serve;
+mod sim_data;
 mod transport;
 mod trigger;
 

@@ -129,6 +129,16 @@ impl DevServer {
         self.wait_exit()
     }
 
+    /// Sends SIGTERM, waits for the exit and hands back the data dir for a restart.
+    pub fn terminate_keeping_data(self) -> (ExitStatus, Vec<String>, tempfile::TempDir) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.wait_exit_keeping_data()
+    }
+
     /// Waits (at most 30 s) for the process to exit on its own, e.g. after a signal sent elsewhere.
     pub fn wait_exit(self) -> (ExitStatus, Vec<String>) {
         let (status, logs, _) = self.wait_exit_keeping_data();

@@ -38,6 +38,7 @@ mod faults;
 mod gateway;
 mod guard;
 mod model;
+mod persist;
 mod reply;
 mod server;
 mod sim_days;
