@@ -25,6 +25,10 @@ pub fn load(data_dir: &Path) -> anyhow::Result<Simulator> {
     let path = data_dir.join(FILE);
     match std::fs::read_to_string(&path) {
         Ok(json) => {
+            if kintai_core::files::readable_by_others(&path) {
+                // A restored backup or a copy: it holds the simulator's tokens.
+                tracing::warn!(file = %path.display(), "the simulator's data is readable by other users; it holds its tokens: chmod 600 {}", kintai_core::files::shell_word(&path));
+            }
             let sim = Simulator::new(SimConfig::default());
             sim.restore_company_data(&json).with_context(|| {
                 format!(
