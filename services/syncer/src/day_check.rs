@@ -1,8 +1,11 @@
 //! The day check (照合, issue 18): after a run has sent a company's punches, and once a day for
 //! the current month, read what KING OF TIME made of those days — `GET /daily-workings`
 //! (エラー勤務, 締め; general budget) and the day's punches (`GET /daily-workings/timerecord`,
-//! range form) — for the employees concerned, keys batched and ranges split by the client
-//! (≤ 62 days per call), and store one verdict per user and working day (`day_verdict`).
+//! range form) — and store one verdict per user and working day (`day_verdict`). The punch
+//! listing is read for the employees concerned (keys batched by the client); `/daily-workings`
+//! documents no `employeeKeys` (kot-api.md), so it is read for the whole company over the days
+//! that need a verdict, and only the employees in scope are kept. Ranges are split by the client
+//! (≤ 62 days per call).
 //!
 //! It runs inside the company's run, so under its lease like every other KING OF TIME call of
 //! the syncer, and never in the restricted hours: then it is left for the next run after them,
@@ -101,8 +104,9 @@ impl Syncer {
         );
         let keys = scope.keys();
         let vendor = &self.deps().vendor;
+        // The whole company: the endpoint takes no keys; `scope.summaries` keeps ours.
         let summaries = vendor
-            .daily_workings(token, &keys, scope.start, scope.end)
+            .daily_workings(token, None, scope.start, scope.end)
             .await?;
         let records = vendor
             .read_days(token, &keys, scope.start, scope.end)
