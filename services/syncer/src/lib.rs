@@ -19,6 +19,7 @@ mod config;
 mod convert;
 mod day_check;
 mod day_pages;
+mod day_reads;
 mod day_scope;
 pub mod day_store;
 pub mod day_verdict;

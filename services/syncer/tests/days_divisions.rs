@@ -129,3 +129,119 @@ both_engines!(
         );
     }
 );
+
+/// The queries of the `/daily-workings` reads, in order.
+fn daily_workings_queries(h: &Harness) -> Vec<String> {
+    h.sim
+        .sim
+        .request_log()
+        .into_iter()
+        .filter(|entry| entry.method == "GET" && entry.path == "/v1.0/daily-workings")
+        .map(|entry| entry.query.unwrap_or_default())
+        .collect()
+}
+
+both_engines!(
+    one_punch_in_a_company_of_many_divisions_reads_its_division_only,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        let sim = &h.sim.sim;
+        for n in 2..=9 {
+            sim.add_division(C, &format!("{n}00"), "支店", chrono::NaiveTime::MIN)
+                .unwrap();
+        }
+        for n in 0..40 {
+            let division = format!("{}00", n % 9 + 1);
+            h.employee_in(&division, &format!("x{n}"), &format!("X{n:05}"));
+        }
+        h.employee_in("700", "u1", "U000001");
+        h.record(
+            C,
+            vec![
+                clock_in("p1", "u1", "2024-06-19T09:00:00"),
+                clock_out("p2", "u1", "2024-06-19T18:00:00"),
+            ],
+        )
+        .await;
+        h.settle(C, 3).await;
+        let queries = daily_workings_queries(&h);
+        assert!(!queries.is_empty());
+        assert!(
+            queries
+                .iter()
+                .all(|q| q.contains("division=700") && q.contains("ondivision=true")),
+            "only u1's division is read: {queries:?}"
+        );
+        let day = h
+            .api()
+            .list_days(ListDaysRequest {
+                company_id: C.into(),
+                user_id: "u1".into(),
+                start_date: "2024-06-19".into(),
+                end_date: "2024-06-19".into(),
+                ..ListDaysRequest::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .days;
+        assert_eq!(day.len(), 1);
+        assert_eq!(day[0].verdict(), DayVerdict::Ok, "{day:?}");
+    }
+);
+
+both_engines!(
+    a_division_read_that_misses_the_employee_falls_back_to_the_company,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        let sim = &h.sim.sim;
+        sim.add_division(C, "200", "支店", chrono::NaiveTime::MIN)
+            .unwrap();
+        let key = h.employee_in("100", "u1", "U000001");
+        h.record(C, vec![clock_in("p1", "u1", "2024-06-19T09:00:00")])
+            .await;
+        h.settle(C, 3).await;
+        // An administrator replaces our 出勤 by one made at division 200 (ヘルプ勤務): the only
+        // record left names a division that is not the employee's own.
+        let ours = sim.punches(C).into_iter().next().unwrap();
+        sim.remove_punch(ours.id).unwrap();
+        sim.add_punch(
+            &key,
+            NewPunch {
+                date: day("2024-06-19"),
+                time: jst("2024-06-19T09:05:00").fixed_offset(),
+                code: Some("1".into()),
+                division_code: Some("200".into()),
+                source: PunchSource::AdminEdit,
+            },
+        )
+        .unwrap();
+        sim.clear_request_log();
+        // The next day's whole-month check.
+        h.set_now(jst("2024-06-21T11:00:00"));
+        h.sync(C).await;
+        let queries = daily_workings_queries(&h);
+        assert_eq!(queries.len(), 2, "{queries:?}");
+        assert!(queries[0].contains("division=200"), "{queries:?}");
+        assert!(
+            !queries[1].contains("division"),
+            "then the company: {queries:?}"
+        );
+        let day = h
+            .api()
+            .list_days(ListDaysRequest {
+                company_id: C.into(),
+                user_id: "u1".into(),
+                start_date: "2024-06-19".into(),
+                end_date: "2024-06-19".into(),
+                ..ListDaysRequest::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .days;
+        assert_eq!(day[0].verdict(), DayVerdict::Differs, "{day:?}");
+    }
+);

@@ -115,6 +115,9 @@ pub struct RequestLogEntry {
     pub method: String,
     /// The route template, e.g. `/v1.0/employees/{code}`; the raw path for unknown routes.
     pub path: String,
+    /// The raw query string, if any, so tests can see what was asked (e.g. `division=100`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     /// `None` when the connection was dropped without an answer.
     pub status: Option<u16>,
     /// The KING OF TIME error code answered, if any (e.g. 303, 104).

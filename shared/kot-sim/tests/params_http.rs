@@ -157,7 +157,7 @@ async fn documented_parameters_are_answered() {
         None,
     )
     .await;
-    assert_eq!(keys_of(&branch[0]), [other.clone()]);
+    assert_eq!(keys_of(&branch[0]), std::slice::from_ref(&other));
     let (_, day) = send(
         &sim,
         "GET",
