@@ -99,7 +99,7 @@ pub fn timecard(
     let mut sorted: Vec<&StoredPunch> = stored.iter().collect();
     sorted.sort_by_key(|punch| punch.time);
     for punch in sorted {
-        let column = match punch.code.as_str() {
+        let column = match punch.code.as_deref().unwrap_or_default() {
             "1" => 0,
             "2" => 1,
             "3" => 2,

@@ -50,7 +50,7 @@ pub(crate) fn verify(
             (
                 punch.employee_key.clone(),
                 punch.time.timestamp(),
-                punch.code.clone(),
+                punch.code.clone().unwrap_or_default(),
             )
         })
         .collect();

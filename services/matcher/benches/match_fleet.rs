@@ -101,12 +101,12 @@ impl AttendanceVendor for Routing {
     async fn daily_workings(
         &self,
         token: &Token,
-        employee_keys: &[String],
+        division: Option<&str>,
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<kot_client::DailyWorkingSummary>, KotError> {
         self.client(token)?
-            .daily_workings(token, employee_keys, start, end)
+            .daily_workings(token, division, start, end)
             .await
     }
 }

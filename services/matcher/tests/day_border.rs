@@ -120,13 +120,11 @@ impl AttendanceVendor for DivisionsDown {
     async fn daily_workings(
         &self,
         token: &Token,
-        employee_keys: &[String],
+        division: Option<&str>,
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<kot_client::DailyWorkingSummary>, KotError> {
-        self.0
-            .daily_workings(token, employee_keys, start, end)
-            .await
+        self.0.daily_workings(token, division, start, end).await
     }
 }
 

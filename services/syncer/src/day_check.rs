@@ -1,8 +1,11 @@
 //! The day check (照合, issue 18): after a run has sent a company's punches, and once a day for
 //! the current month, read what KING OF TIME made of those days — `GET /daily-workings`
 //! (エラー勤務, 締め; general budget) and the day's punches (`GET /daily-workings/timerecord`,
-//! range form) — for the employees concerned, keys batched and ranges split by the client
-//! (≤ 62 days per call), and store one verdict per user and working day (`day_verdict`).
+//! range form) — and store one verdict per user and working day (`day_verdict`). The punch
+//! listing is read for the employees concerned (keys batched by the client); `/daily-workings`
+//! documents no `employeeKeys` (kot-api.md), so it is read over the days that need a verdict for
+//! the few divisions the employees' records name, or else the whole company (`day_reads`), and
+//! only the employees in scope are kept. Ranges are split by the client (≤ 62 days per call).
 //!
 //! It runs inside the company's run, so under its lease like every other KING OF TIME call of
 //! the syncer, and never in the restricted hours: then it is left for the next run after them,
@@ -14,6 +17,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc}
 use kot_client::{DailyWorkingSummary, KotError, Token, jst_date};
 
 use crate::day_gauge;
+use crate::day_reads::read_summaries;
 use crate::day_scope::{KotDays, Scope};
 use crate::day_store::{self, DayRow, UserDay};
 use crate::day_verdict::{DayFacts, OurPunch, judge};
@@ -102,13 +106,14 @@ impl Syncer {
             due.today,
         );
         let keys = scope.keys();
-        let vendor = &self.deps().vendor;
-        let summaries = vendor
-            .daily_workings(token, &keys, scope.start, scope.end)
-            .await?;
+        let vendor = self.deps().vendor.as_ref();
         let records = vendor
             .read_days(token, &keys, scope.start, scope.end)
             .await?;
+        // By the few divisions the records name, else the company: the endpoint takes no
+        // keys, and `scope.summaries` keeps ours.
+        let range = (scope.start, scope.end);
+        let summaries = read_summaries(vendor, token, &keys, &records, range).await?;
         let kot = scope.kot_days(records);
         let summary_of = scope.summaries(&summaries);
         let ours =

@@ -121,8 +121,9 @@ impl Scope {
         kot
     }
 
-    /// KING OF TIME's day summaries per user-day. An エラー勤務 day without punches (e.g. all
-    /// removed) is worth a verdict too.
+    /// KING OF TIME's day summaries per user-day, of the employees in scope only: the read
+    /// covers the whole company, and other employees' rows are dropped here. An エラー勤務 day
+    /// without punches (e.g. all removed) is worth a verdict too.
     pub(crate) fn summaries<'a>(
         &mut self,
         summaries: &'a [DailyWorkingSummary],
@@ -209,5 +210,33 @@ mod tests {
             [&user_day("u1", "2024-06-07")],
             "only users whose month is checked"
         );
+    }
+
+    #[test]
+    fn a_company_read_keeps_only_the_employees_in_scope() {
+        let touched = [(user_day("u1", "2024-06-05"), "k1".to_owned())];
+        let mut scope = Scope::new(&touched, true, &[], day("2024-06-01"), day("2024-06-20"));
+        let row = |key: &str, is_error: bool| DailyWorkingSummary {
+            date: day("2024-06-05"),
+            employee_key: key.into(),
+            is_error,
+            is_closing: false,
+            is_help: None,
+            workday_type_name: None,
+            work_place_division_code: None,
+            work_place_division_name: None,
+            totals: kot_client::DayTotals::default(),
+            holidays_obtained: None,
+            current_date_employee: None,
+        };
+        let rows = [row("k1", false), row("k2", true), row("k3", false)];
+        let summary_of = scope.summaries(&rows);
+        assert_eq!(
+            summary_of.len(),
+            1,
+            "another employee's error day is not ours"
+        );
+        assert_eq!(summary_of[&user_day("u1", "2024-06-05")].employee_key, "k1");
+        assert_eq!(scope.wanted.len(), 1);
     }
 }

@@ -20,6 +20,7 @@ mod convert;
 mod day_check;
 mod day_gauge;
 mod day_pages;
+mod day_reads;
 mod day_scope;
 pub mod day_store;
 pub mod day_verdict;

@@ -31,6 +31,10 @@ use crate::read_margin::read_blocked_until;
 /// morning is seen before this afternoon's late punch.
 pub(crate) const CLOSING_FRESH: TimeDelta = TimeDelta::hours(1);
 
+/// At most this many division reads replace one company read: each is a call on the general
+/// budget, and punches for one old day of many divisions are no longer a small change.
+const MAX_DIVISION_READS: usize = 3;
+
 /// After a failed reading, the next one is tried no sooner than this.
 const AFTER_FAILURE: TimeDelta = TimeDelta::seconds(30);
 
@@ -70,8 +74,17 @@ pub(crate) fn needs_reading(day: NaiveDate, now: DateTime<Utc>) -> bool {
 #[derive(Debug, Clone)]
 struct Reading {
     read_at: DateTime<Utc>,
-    asked: HashSet<String>,
+    /// The employees the answer had rows for; `None` for a company read, which answers them all.
+    covered: Option<HashSet<String>>,
     closed: HashSet<String>,
+}
+
+impl Reading {
+    fn covers<'k>(&self, mut keys: impl Iterator<Item = &'k String>) -> bool {
+        self.covered
+            .as_ref()
+            .is_none_or(|covered| keys.all(|key| covered.contains(key)))
+    }
 }
 
 /// The latest closing readings, by company and working day, shared by the process's runs so a
@@ -164,9 +177,15 @@ impl Reader<'_> {
                     .insert(key.to_owned());
             }
         }
+        // Each employee's division, for a division read instead of the company's.
+        let divisions: HashMap<&str, &str> = links
+            .values()
+            .filter(|link| !link.employee_key.is_empty())
+            .map(|link| (link.employee_key.as_str(), link.division_code.as_str()))
+            .collect();
         let mut days: HashMap<NaiveDate, Day> = HashMap::new();
         for (day, keys) in wanted {
-            let reading = self.read(day, &keys, now).await;
+            let reading = self.read(day, &keys, &divisions, now).await;
             days.insert(day, reading);
         }
         let mut waiting = Vec::new();
@@ -195,53 +214,111 @@ impl Reader<'_> {
     }
 
     /// The employees of `keys` whose `day` KING OF TIME has closed, from a fresh reading.
-    async fn read(&self, day: NaiveDate, keys: &HashSet<String>, now: DateTime<Utc>) -> Day {
+    async fn read(
+        &self,
+        day: NaiveDate,
+        keys: &HashSet<String>,
+        divisions: &HashMap<&str, &str>,
+        now: DateTime<Utc>,
+    ) -> Day {
         if let Some(reading) = self.closings.fresh(self.company_id, day, now)
-            && keys.iter().all(|key| reading.asked.contains(key))
+            && reading.covers(keys.iter())
         {
             return Day::Read(reading.closed);
         }
-        let wait = |until: DateTime<Utc>| {
-            Day::Unreadable(
-                Text::new("punch-wait-closing").arg("day", day_text(day)),
-                until,
-            )
-        };
         if let Some(until) = read_blocked_until(now, self.margin) {
-            return wait(until);
+            return self.wait(day, until);
         }
-        let asked: Vec<String> = keys.iter().cloned().collect();
-        match self
-            .vendor
-            .daily_workings(self.token, &asked, day, day)
-            .await
-        {
-            Ok(rows) => {
-                let closed: HashSet<String> = rows
-                    .into_iter()
-                    .filter(|row| {
-                        row.date == day && row.is_closing && keys.contains(&row.employee_key)
-                    })
-                    .map(|row| row.employee_key)
-                    .collect();
-                let reading = Reading {
-                    read_at: now,
-                    asked: keys.clone(),
-                    closed: closed.clone(),
-                };
+        let reading = match self.read_by_division(day, keys, divisions).await {
+            Ok(Some(reading)) => Ok(reading),
+            // No division for someone, too many, or an answer without someone in it: what a
+            // division selects is not documented in detail, and a missing row would hide a
+            // closing, so the company is read.
+            Ok(None) => self.read_rows(None, day).await.map(|rows| Reading {
+                read_at: now,
+                covered: None,
+                closed: closed_of(rows, day),
+            }),
+            Err(error) => Err(error),
+        };
+        match reading {
+            Ok(mut reading) => {
+                reading.read_at = now;
+                let closed = reading.closed.clone();
                 self.closings.put(self.company_id, day, reading);
                 Day::Read(closed)
             }
             Err(KotError::AuthenticationFailed { .. }) => Day::TokenRefused,
             Err(KotError::RestrictedHours { .. }) => {
-                wait(kot_client::next_unrestricted(now) + self.margin)
+                self.wait(day, kot_client::next_unrestricted(now) + self.margin)
             }
             Err(error) => {
                 tracing::info!(company_id = %self.company_id, %day, %error, "closing of a day not readable; its punches wait");
-                wait(now + AFTER_FAILURE)
+                self.wait(day, now + AFTER_FAILURE)
             }
         }
     }
+
+    /// The day read by the employees' divisions when they are few and known, answering every
+    /// employee of `keys`; `None` when the company must be read instead.
+    async fn read_by_division(
+        &self,
+        day: NaiveDate,
+        keys: &HashSet<String>,
+        divisions: &HashMap<&str, &str>,
+    ) -> Result<Option<Reading>, KotError> {
+        let mut wanted = std::collections::BTreeSet::new();
+        for key in keys {
+            match divisions.get(key.as_str()) {
+                Some(division) if !division.is_empty() => wanted.insert(*division),
+                _ => return Ok(None),
+            };
+        }
+        if wanted.len() > MAX_DIVISION_READS {
+            return Ok(None);
+        }
+        let (mut covered, mut closed) = (HashSet::new(), HashSet::new());
+        for division in wanted {
+            let rows = self.read_rows(Some(division), day).await?;
+            covered.extend(
+                rows.iter()
+                    .filter(|r| r.date == day)
+                    .map(|r| r.employee_key.clone()),
+            );
+            closed.extend(closed_of(rows, day));
+        }
+        let reading = Reading {
+            read_at: DateTime::<Utc>::MIN_UTC,
+            covered: Some(covered),
+            closed,
+        };
+        Ok(reading.covers(keys.iter()).then_some(reading))
+    }
+
+    async fn read_rows(
+        &self,
+        division: Option<&str>,
+        day: NaiveDate,
+    ) -> Result<Vec<kot_client::DailyWorkingSummary>, KotError> {
+        self.vendor
+            .daily_workings(self.token, division, day, day)
+            .await
+    }
+
+    fn wait(&self, day: NaiveDate, until: DateTime<Utc>) -> Day {
+        Day::Unreadable(
+            Text::new("punch-wait-closing").arg("day", day_text(day)),
+            until,
+        )
+    }
+}
+
+/// The employees whose `day` the rows say is closed.
+fn closed_of(rows: Vec<kot_client::DailyWorkingSummary>, day: NaiveDate) -> HashSet<String> {
+    rows.into_iter()
+        .filter(|row| row.date == day && row.is_closing)
+        .map(|row| row.employee_key)
+        .collect()
 }
 
 /// The employee a plan item would post to, if it would post.
@@ -304,7 +381,7 @@ mod tests {
         let read_at = at("2024-06-12T12:00:00+09:00");
         let reading = |read_at| Reading {
             read_at,
-            asked: HashSet::from(["k".to_owned()]),
+            covered: None,
             closed: HashSet::from(["k".to_owned()]),
         };
         closings.put("c", day("2024-06-01"), reading(read_at));

@@ -43,9 +43,6 @@ both_engines!(
             .sim
             .set_day_closed(&key, day("2024-06-10"), true)
             .unwrap();
-        h.sim
-            .sim
-            .set_closed_day_policy(kot_sim::ClosedDayPolicy::Store);
         h.record(
             C,
             vec![
@@ -227,5 +224,57 @@ both_engines!(
         }
         assert_eq!(h.kot(C).len(), 4);
         assert_no_duplicates(&h, C);
+    }
+);
+
+/// The `GET /daily-workings` queries the simulator answered.
+fn summary_reads(h: &Harness) -> Vec<String> {
+    h.sim
+        .sim
+        .request_log()
+        .into_iter()
+        .filter(|entry| entry.method == "GET" && entry.path.ends_with("/daily-workings"))
+        .map(|entry| entry.query.unwrap_or_default())
+        .collect()
+}
+
+both_engines!(
+    the_closing_is_read_for_the_employees_division_only,
+    |db: Db| async move {
+        let h = harness(db, jst(NOW)).await;
+        h.company(C);
+        h.sim
+            .sim
+            .add_division(C, "200", "支店", chrono::NaiveTime::MIN)
+            .unwrap();
+        h.employee(C, "u1", "U000123", true);
+        h.links.set_division(C, "u1", "100");
+        h.record(C, vec![clock_in("a", "u1", "2024-06-10T09:00:00")])
+            .await;
+        h.sync(C).await;
+        assert_eq!(h.punch(C, "a").await.state(), PunchState::Sent);
+        let reads = summary_reads(&h);
+        assert!(
+            !reads.is_empty()
+                && reads
+                    .iter()
+                    .all(|q| q.contains("division=100") && q.contains("ondivision=true")),
+            "{reads:?}"
+        );
+
+        // A division the employee is not in answers no row of theirs: the company is read.
+        h.links.set_division(C, "u1", "200");
+        h.set_now(jst(NOW) + TimeDelta::hours(2));
+        h.record(C, vec![clock_out("b", "u1", "2024-06-10T18:00:00")])
+            .await;
+        let before = summary_reads(&h).len();
+        h.sync(C).await;
+        assert_eq!(h.punch(C, "b").await.state(), PunchState::Sent);
+        let reads = summary_reads(&h);
+        assert!(
+            reads[before..].iter().any(|q| !q.contains("division=")),
+            "{:?}",
+            &reads[before..]
+        );
     }
 );

@@ -201,11 +201,11 @@ impl AttendanceVendor for CrashAfterPost {
     async fn daily_workings(
         &self,
         token: &Token,
-        keys: &[String],
+        division: Option<&str>,
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<kot_client::DailyWorkingSummary>, KotError> {
-        self.inner.daily_workings(token, keys, start, end).await
+        self.inner.daily_workings(token, division, start, end).await
     }
 }
 

@@ -130,7 +130,7 @@ both_engines!(
                     source: PunchSource::TimeRecorder,
                     date: day("2024-06-10"),
                     time: jst("2024-06-10T23:00:00").fixed_offset(),
-                    code: "1".into(),
+                    code: Some("1".into()),
                     division_code: None,
                 },
             )

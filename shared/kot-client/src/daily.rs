@@ -1,6 +1,8 @@
 //! The day readers: punch listings (`/daily-workings/timerecord`) and KING OF TIME's evaluation
 //! of each day (`/daily-workings`). Ranges over 62 days and key lists over
-//! [`MAX_KEYS_PER_CALL`] are split into several calls and the answers merged.
+//! [`MAX_KEYS_PER_CALL`] are split into several calls and the answers merged. `/daily-workings`
+//! documents no `employeeKeys` (kot-api.md): it is read per company or per division, and the
+//! caller keeps the employees it needs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -115,30 +117,42 @@ impl KotClient {
         .await
     }
 
-    /// `GET /daily-workings?employeeKeys=…&start=…&end=…`: KING OF TIME's evaluation of each
-    /// listed employee's days (エラー勤務, 締め, totals), sorted by date then key. Spends the
-    /// general budget and is refused in the restricted hours, like every read. Split and
-    /// deduplicated like [`KotClient::read_days`]. No keys, no call.
+    /// `GET /daily-workings?start=…&end=…`, for the whole company (`division: None`) or the
+    /// employees of one division (`division=CODE&ondivision=true`): KING OF TIME's evaluation of
+    /// each employee's days (エラー勤務, 締め, totals), sorted by date then key, one entry per
+    /// (date, key) even if an answer repeats one. Its documented parameters are `division`,
+    /// `ondivision`, `start`, `end` and `additionalFields` only — no `employeeKeys` — so the
+    /// caller keeps the employees it needs. Ranges over 62 days are split into several calls.
+    /// Spends the general budget and is refused in the restricted hours, like every read.
     pub async fn list_daily_workings(
         &self,
         token: &Token,
-        employee_keys: &[String],
+        division: Option<&str>,
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<DailyWorkingSummary>, KotError> {
         check_range(start, end)?;
-        let keys = distinct(employee_keys);
         let mut summaries = BTreeMap::new();
-        for chunk in keys.chunks(MAX_KEYS_PER_CALL) {
-            for (from, to) in split_range(start, end) {
-                let url = self.range_url(&["daily-workings"], chunk, from, to);
-                let days: Vec<DailyWorkingsOfDay> = self
-                    .get_json(token, Budget::General, url, "/daily-workings")
-                    .await?;
-                for summary in days.into_iter().flat_map(|day| day.daily_workings) {
-                    if chunk.contains(&summary.employee_key.as_str()) {
-                        summaries.insert((summary.date, summary.employee_key.clone()), summary);
-                    }
+        for (from, to) in split_range(start, end) {
+            let mut url = self.url(&["daily-workings"]);
+            {
+                let mut query = url.query_pairs_mut();
+                if let Some(division) = division {
+                    query
+                        .append_pair("division", division)
+                        .append_pair("ondivision", "true");
+                }
+                query
+                    .append_pair("start", &from.to_string())
+                    .append_pair("end", &to.to_string());
+            }
+            let days: Vec<DailyWorkingsOfDay> = self
+                .get_json(token, Budget::General, url, "/daily-workings")
+                .await?;
+            for summary in days.into_iter().flat_map(|day| day.daily_workings) {
+                // Only the asked range: a day outside it would be judged on a partial read.
+                if (start..=end).contains(&summary.date) {
+                    summaries.insert((summary.date, summary.employee_key.clone()), summary);
                 }
             }
         }

@@ -37,6 +37,7 @@ pub struct Employee {
     /// Present only when requested with `additionalFields=resignationDate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resignation_date: Option<NaiveDate>,
+    /// Present only when requested with `additionalFields=hiredDate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hired_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,8 +193,10 @@ pub struct TimeRecordResponse {
 #[serde(rename_all = "camelCase")]
 pub struct TimeRecord {
     pub time: DateTime<FixedOffset>,
-    /// Kept as the raw string: read-backs may carry punch types we never send.
-    #[serde(deserialize_with = "string_or_number")]
+    /// Kept as the raw string: read-backs may carry punch types we never send ("7" 外出, "8"
+    /// 外出戻り, anything else). Empty for a record without a code, which KING OF TIME may hold
+    /// (kot-api.md): such a record is never one of our punches.
+    #[serde(default, deserialize_with = "string_or_number")]
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -243,8 +246,25 @@ pub struct DailyWorking {
     /// The employee as of that date; its exact shape is not documented, so it stays raw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_date_employee: Option<serde_json::Value>,
-    #[serde(default)]
+    /// A list; one client has seen a single record arrive as an object, which is read as a
+    /// list of one (kot-api.md: read defensively).
+    #[serde(default, deserialize_with = "one_or_many")]
     pub time_record: Vec<TimeRecord>,
+}
+
+/// `[..]`, a single object, or `null`.
+fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<TimeRecord>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<TimeRecord>),
+        One(Box<TimeRecord>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(deserializer)? {
+        Some(OneOrMany::Many(records)) => records,
+        Some(OneOrMany::One(record)) => vec![*record],
+        None => Vec::new(),
+    })
 }
 
 /// `{"available": true|false}`.
@@ -259,10 +279,12 @@ pub(crate) struct IssuedToken {
     pub token: String,
 }
 
-/// Accepts `"1"` and `1` alike and yields the string form.
+/// Accepts `"1"` and `1` alike and yields the string form; `null` (a record without a code,
+/// should KING OF TIME send the null it documents to omit) is the empty string.
 fn string_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     match serde_json::Value::deserialize(deserializer)? {
         serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Null => Ok(String::new()),
         serde_json::Value::Number(n) => Ok(n.to_string()),
         other => Err(serde::de::Error::custom(format!(
             "expected a code, found {other}"

@@ -48,11 +48,13 @@ pub trait AttendanceVendor: Send + Sync {
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<EmployeeDayRecords, KotError>;
-    /// KING OF TIME's evaluation of those employees' days (エラー勤務, 締め, totals).
+    /// KING OF TIME's evaluation of every employee's days (エラー勤務, 締め, totals) from `start`
+    /// to `end`, of the whole company (`division: None`) or of one division: the endpoint
+    /// takes no employee keys, so the caller keeps the employees it needs.
     async fn daily_workings(
         &self,
         token: &Token,
-        employee_keys: &[String],
+        division: Option<&str>,
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<DailyWorkingSummary>, KotError>;
@@ -124,11 +126,10 @@ impl AttendanceVendor for KotClient {
     async fn daily_workings(
         &self,
         token: &Token,
-        employee_keys: &[String],
+        division: Option<&str>,
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<DailyWorkingSummary>, KotError> {
-        self.list_daily_workings(token, employee_keys, start, end)
-            .await
+        self.list_daily_workings(token, division, start, end).await
     }
 }

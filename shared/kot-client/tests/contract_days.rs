@@ -1,11 +1,12 @@
-//! Client ↔ simulator: the day readers of `AttendanceVendor` on the documented endpoints, and
-//! the closed-day refusal.
+//! Client ↔ simulator: the day readers of `AttendanceVendor` on the documented endpoints (the
+//! simulator refuses any undocumented parameter, `employeeKeys` on `/daily-workings` included),
+//! and a punch into a closed day, which KING OF TIME stores.
 
 mod common;
 
 use common::*;
 use kot_client::{AttendanceVendor, KotError, PunchCode, TimeRecordRequest};
-use kot_sim::{ClosedDayPolicy, NewEmployee, NewPunch, PunchSource, RateLimit, SimConfig};
+use kot_sim::{NewEmployee, NewPunch, PunchSource, RateLimit, SimConfig};
 
 fn punch(date: &str, time: &str, code: PunchCode) -> TimeRecordRequest {
     TimeRecordRequest {
@@ -204,7 +205,7 @@ async fn daily_workings_report_error_days_closing_and_totals() {
     let recorder = NewPunch {
         date: day("2024-06-03"),
         time: jst("2024-06-03T22:00:00"),
-        code: "2".into(),
+        code: Some("2".into()),
         division_code: None,
         source: PunchSource::TimeRecorder,
     };
@@ -216,13 +217,20 @@ async fn daily_workings_report_error_days_closing_and_totals() {
         .close_company_through(COMPANY, Some(day("2024-05-31")))
         .unwrap();
 
-    let keys = [f.shinsuke.clone(), f.ichiko.clone()];
+    // By company: every employee (goro, resigned, too), the caller keeps whom it needs.
     let summaries = f
         .client
-        .daily_workings(&f.token, &keys, day("2024-05-31"), day("2024-06-04"))
+        .daily_workings(&f.token, None, day("2024-05-31"), day("2024-06-04"))
         .await
         .unwrap();
-    assert_eq!(summaries.len(), 2 * 5);
+    assert_eq!(summaries.len(), 3 * 5);
+    let night = f
+        .client
+        .daily_workings(&f.token, Some("200"), day("2024-05-31"), day("2024-06-04"))
+        .await
+        .unwrap();
+    assert_eq!(night.len(), 5, "one division: shinsuke only");
+    assert!(night.iter().all(|s| s.employee_key == f.shinsuke));
     let of = |key: &str, date: &str| {
         summaries
             .iter()
@@ -264,17 +272,16 @@ async fn daily_workings_split_long_ranges_and_spend_the_general_budget() {
         ..SimConfig::default()
     })
     .await;
-    let keys = [f.ichiko.clone()];
     let summaries = f
         .client
-        .daily_workings(&f.token, &keys, day("2024-04-01"), day("2024-06-09"))
+        .daily_workings(&f.token, Some("100"), day("2024-04-01"), day("2024-06-09"))
         .await
         .unwrap();
-    assert_eq!(summaries.len(), 70);
+    assert_eq!(summaries.len(), 2 * 70, "ichiko and goro, 70 days each");
     assert_eq!(count(&f.sim, "GET", "/v1.0/daily-workings", Some(200)), 2);
     let err = f
         .client
-        .daily_workings(&f.token, &keys, day("2024-06-03"), day("2024-06-03"))
+        .daily_workings(&f.token, None, day("2024-06-03"), day("2024-06-03"))
         .await
         .unwrap_err();
     assert!(matches!(err, KotError::RateLimited { .. }), "{err:?}");
@@ -282,42 +289,39 @@ async fn daily_workings_split_long_ranges_and_spend_the_general_budget() {
         .read_day(&f.token, &f.ichiko, day("2024-06-03"))
         .await
         .expect("the punch listing has its own budget");
+    let backwards = f
+        .client
+        .daily_workings(&f.token, None, day("2024-06-03"), day("2024-06-02"))
+        .await;
     assert!(
-        f.client
-            .daily_workings(&f.token, &[], day("2024-06-03"), day("2024-06-03"))
-            .await
-            .unwrap()
-            .is_empty(),
-        "no keys, no call"
+        matches!(backwards, Err(KotError::InvalidConfig { .. })),
+        "{backwards:?}"
     );
 }
 
 #[tokio::test]
-async fn a_punch_into_a_closed_day_is_refused_unless_the_policy_stores_it() {
+async fn a_punch_into_a_closed_day_is_stored_and_the_day_stays_closed() {
     let f = fixture().await;
     f.sim
         .set_day_closed(&f.ichiko, day("2024-06-03"), true)
         .unwrap();
     let request = punch("2024-06-03", "2024-06-03T09:00:00", PunchCode::ClockIn);
-    let err = f
+    // Closing does not stop API punches (kot-api.md, "Closed days").
+    let answer = f
         .client
         .post_timerecord(&f.token, &f.ichiko, &request)
         .await
-        .unwrap_err();
-    match &err {
-        KotError::Rejected {
-            status: 400,
-            code: Some(200),
-            message,
-        } => assert!(message.contains("締め"), "{message}"),
-        other => panic!("{other:?}"),
-    }
-    assert!(err.certainly_not_applied());
-    assert!(f.sim.punches(COMPANY).is_empty());
-    f.sim.set_closed_day_policy(ClosedDayPolicy::Store);
-    f.client
-        .post_timerecord(&f.token, &f.ichiko, &request)
+        .unwrap();
+    assert_eq!(answer.date, day("2024-06-03"));
+    assert_eq!(f.sim.punches(COMPANY).len(), 1);
+    let summaries = f
+        .client
+        .daily_workings(&f.token, Some("100"), day("2024-06-03"), day("2024-06-03"))
         .await
         .unwrap();
-    assert_eq!(f.sim.punches(COMPANY).len(), 1);
+    let closed = summaries
+        .iter()
+        .find(|s| s.employee_key == f.ichiko)
+        .unwrap();
+    assert!(closed.is_closing && !closed.is_error, "{closed:?}");
 }

@@ -113,7 +113,7 @@ async fn post_punch_is_stored_as_sent() {
     assert_eq!(stored[0].employee_key, f.ichiko);
     assert_eq!(stored[0].time, jst("2024-06-03T08:55:30"));
     assert_eq!(stored[0].time.offset().local_minus_utc(), 9 * 3600);
-    assert_eq!(stored[0].code, "1");
+    assert_eq!(stored[0].code.as_deref(), Some("1"));
     assert_eq!(
         (stored[0].latitude, stored[0].longitude),
         (Some(35.6812), Some(139.7671))

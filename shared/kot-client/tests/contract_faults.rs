@@ -262,12 +262,7 @@ async fn reads_under_gateway_faults_are_server_errors_to_repeat() {
     );
     let summaries = f
         .client
-        .daily_workings(
-            &f.token,
-            std::slice::from_ref(&f.ichiko),
-            day("2024-06-03"),
-            day("2024-06-03"),
-        )
+        .daily_workings(&f.token, None, day("2024-06-03"), day("2024-06-03"))
         .await;
     assert!(
         matches!(summaries, Err(KotError::ServerError { status: 502, .. })),

@@ -234,11 +234,13 @@ async fn simulator_answers_have_documented_names_and_types() {
     .await;
     assert_shape(&one_day, &[("date", "string"), ("dailyWorkings", "array")]);
 
-    let path = format!(
-        "/daily-workings?employeeKeys={}&start=2024-06-03&end=2024-06-03&additionalFields=currentDateEmployee",
-        f.ichiko
+    // By division: `/daily-workings` documents no employeeKeys (ichiko is first in 100).
+    let path = "/daily-workings?division=100&ondivision=true&start=2024-06-03&end=2024-06-03&additionalFields=currentDateEmployee";
+    let (_, evaluated) = raw(&f, reqwest::Method::GET, path, None).await;
+    assert_eq!(
+        evaluated[0]["dailyWorkings"][0]["employeeKey"],
+        f.ichiko.as_str()
     );
-    let (_, evaluated) = raw(&f, reqwest::Method::GET, &path, None).await;
     assert_shape(
         &evaluated[0],
         &[("date", "string"), ("dailyWorkings", "array")],

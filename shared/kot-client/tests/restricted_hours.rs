@@ -48,12 +48,7 @@ async fn reads_follow_the_window_boundaries() {
                 .await
                 .map(drop),
             f.client
-                .daily_workings(
-                    &f.token,
-                    std::slice::from_ref(&f.ichiko),
-                    day("2024-06-01"),
-                    day("2024-06-03"),
-                )
+                .daily_workings(&f.token, None, day("2024-06-01"), day("2024-06-03"))
                 .await
                 .map(drop),
         ];

@@ -30,6 +30,7 @@ pub(crate) fn routes() -> axum::Router<Simulator> {
         .route("/_admin/tokens/{token}/suspend", post(suspend_token))
         .route("/_admin/employees/{key}/code", put(change_code))
         .route("/_admin/employees/{key}/resignation", put(set_resignation))
+        .route("/_admin/employees/{key}/hired", put(set_hired_date))
         .route("/_admin/clock", put(set_clock).get(get_clock))
         .route("/_admin/rate-limits", put(set_rate_limits))
         .route("/_admin/requests", get(request_log))
@@ -188,6 +189,22 @@ async fn set_resignation(
 ) -> Answer {
     let Json(input) = body?;
     sim.set_resignation(&key, input.resigned_on)?;
+    done()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HiredIn {
+    hired_on: Option<NaiveDate>,
+}
+
+async fn set_hired_date(
+    State(sim): State<Simulator>,
+    Path(key): Path<String>,
+    body: Body<HiredIn>,
+) -> Answer {
+    let Json(input) = body?;
+    sim.set_hired_date(&key, input.hired_on)?;
     done()
 }
 

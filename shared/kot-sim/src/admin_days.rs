@@ -4,7 +4,6 @@
 //! |---|---|---|
 //! | `PUT /_admin/employees/{key}/closing` | `{"date": D, "closed": true}` | closes (reopens) one day |
 //! | `PUT /_admin/companies/{company}/closing` | `{"through": D}` (`null` lifts) | closes every day up to D |
-//! | `PUT /_admin/closed-day-policy` | `{"policy": "reject" \| "store"}` | what a POST into a closed day gets |
 //! | `POST /_admin/employees/{key}/punches` | a [`NewPunch`] | a punch from elsewhere → `{"id"}` |
 //! | `PUT /_admin/punches/{id}` | a [`PunchEdit`] | replaced by a new punch → `{"id"}` |
 //! | `DELETE /_admin/punches/{id}` | | removed → the removed punch |
@@ -21,14 +20,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::admin::{Answer, Body, done};
-use crate::model::{ClosedDayPolicy, NewPunch, PunchEdit};
+use crate::model::{NewPunch, PunchEdit};
 use crate::simulator::Simulator;
 
 pub(crate) fn routes() -> axum::Router<Simulator> {
     axum::Router::new()
         .route("/_admin/employees/{key}/closing", put(close_day))
         .route("/_admin/companies/{company}/closing", put(close_company))
-        .route("/_admin/closed-day-policy", put(set_policy))
         .route("/_admin/employees/{key}/punches", post(add_punch))
         .route(
             "/_admin/punches/{id}",
@@ -66,18 +64,6 @@ async fn close_company(
 ) -> Answer {
     let Json(input) = body?;
     sim.close_company_through(&company, input.through)?;
-    done()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PolicyIn {
-    policy: ClosedDayPolicy,
-}
-
-async fn set_policy(State(sim): State<Simulator>, body: Body<PolicyIn>) -> Answer {
-    let Json(input) = body?;
-    sim.set_closed_day_policy(input.policy);
     done()
 }
 

@@ -11,6 +11,7 @@
 //! | `PUT /_admin/faults/slow-after-store` | `{"millis": M}` | delay of `slowAfterStore` |
 //! | `GET /_admin/faults/stats` | | `{"gateway504AfterStore": 12, ...}`, every kind |
 //! | `DELETE /_admin/faults/stats` | | counts back to zero |
+//! | `PUT /_admin/faults/empty-edge-reads` | `{"seconds": S}` (`null` lifts) | reads within S of a restricted window answer no records |
 //! | `PUT /_admin/latency` | `{"millis": M}` | delay added to every answer |
 
 use std::time::Duration;
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> axum::Router<Simulator> {
         )
         .route("/_admin/faults/outage", post(start_outage))
         .route("/_admin/faults/slow-after-store", put(set_slow_after_store))
+        .route("/_admin/faults/empty-edge-reads", put(set_empty_edge_reads))
         .route(
             "/_admin/faults/stats",
             axum::routing::get(stats).delete(reset_stats),
@@ -121,6 +123,18 @@ async fn start_outage(State(sim): State<Simulator>, body: Body<OutageIn>) -> Ans
     })?;
     let kind = input.kind.unwrap_or(FailureKind::Gateway503Html);
     sim.start_outage(duration, kind)?;
+    done()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EdgeIn {
+    seconds: Option<u64>,
+}
+
+async fn set_empty_edge_reads(State(sim): State<Simulator>, body: Body<EdgeIn>) -> Answer {
+    let Json(input) = body?;
+    sim.empty_reads_near_window_edges(input.seconds.map(Duration::from_secs));
     done()
 }
 

@@ -1,4 +1,4 @@
-//! `GET /daily-workings?employeeKeys|division&start&end` (日別勤務データ): KING OF TIME's
+//! `GET /daily-workings?division&ondivision&start&end` (日別勤務データ): KING OF TIME's
 //! evaluation of each employee's day, with the outer shape of the punch listing. A read: the
 //! general budget, refused in the restricted hours, at most 62 days.
 
@@ -10,14 +10,14 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::api_read::{Keys, date_range, selected_employees, wants_field};
-use crate::day_rules::{evaluate, workday_type_name};
+use crate::api_read::{date_range, selected_employees, unless_near_window_edge, wants_field};
+use crate::day_rules::{evaluate, outside_employment, workday_type_name};
 use crate::guard::{Ctx, Endpoint, admit};
 use crate::model::StoredPunch;
 use crate::reply::json_response;
 use crate::simulator::Simulator;
 use crate::state::{EmployeeRec, State as SimState};
-use crate::wire::{EmployeeOut, division_name};
+use crate::wire::{EmployeeFields, EmployeeOut, division_name};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,7 +57,8 @@ pub(crate) async fn list_daily_workings(State(sim): State<Simulator>, ctx: Ctx) 
     let mut state = sim.lock();
     let result = admit(&mut state, &ctx, Endpoint::DailyWorkings).and_then(|caller| {
         let days: Vec<NaiveDate> = date_range(&state, &ctx, true)?.collect();
-        let employees = selected_employees(&state, &caller, &ctx, Keys::Honoured)?;
+        let employees = selected_employees(&state, &caller, &ctx)?;
+        let employees = unless_near_window_edge(&state, employees);
         let with_employee = wants_field(&ctx, "currentDateEmployee");
         let by_day = punches_by_day(&state, &days);
         let answer: Vec<DayOut> = days
@@ -110,6 +111,8 @@ fn summary(
     with_employee: bool,
 ) -> SummaryOut {
     let evaluation = evaluate(punches);
+    // 在職外勤務: punches on a day the employee was not employed.
+    let outside = !punches.is_empty() && outside_employment(employee, date);
     SummaryOut {
         date,
         employee_key: employee.key.clone(),
@@ -117,7 +120,7 @@ fn summary(
         work_place_division_name: division_name(state, &employee.company, &employee.division_code),
         is_closing: state.is_closed(&employee.company, &employee.key, date),
         is_help: false,
-        is_error: evaluation.is_error,
+        is_error: evaluation.is_error || outside,
         workday_type_name: workday_type_name(date),
         assigned: 0,
         unassigned: evaluation.total_work,
@@ -130,6 +133,7 @@ fn summary(
         early_leave: 0,
         total_work: evaluation.total_work,
         discretionary_vacation: 0,
-        current_date_employee: with_employee.then(|| EmployeeOut::new(state, employee, false)),
+        current_date_employee: with_employee
+            .then(|| EmployeeOut::new(state, employee, EmployeeFields::default())),
     }
 }

@@ -7,13 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Months, NaiveDate};
 
-use crate::clock::jst_today;
+use crate::clock::{jst_today, near_window_edge};
 use crate::guard::{Caller, Ctx, Endpoint, admit};
 use crate::reply::{ApiError, json_response};
 use crate::simulator::Simulator;
 use crate::state::{EmployeeRec, State as SimState};
 use crate::validate::{MAX_RANGE_DAYS, parse_bool, parse_date};
-use crate::wire::{DayOut, DivisionOut, EmployeeOut};
+use crate::wire::{DayOut, DivisionOut, EmployeeFields, EmployeeOut};
 
 /// `GET /employees?date&division&includeResigner&additionalFields`.
 pub(crate) async fn list_employees(State(sim): State<Simulator>, ctx: Ctx) -> Response {
@@ -29,14 +29,14 @@ pub(crate) async fn list_employees(State(sim): State<Simulator>, ctx: Ctx) -> Re
                 "division {division:?} does not exist"
             )));
         }
-        let with_resignation = wants_field(&ctx, "resignationDate");
+        let fields = employee_fields(&ctx);
         let employees: Vec<EmployeeOut> = state
             .employees
             .iter()
             .filter(|e| e.company == caller.company)
             .filter(|e| division.is_none_or(|d| &e.division_code == d))
             .filter(|e| include_resigned || !e.resigned_as_of(as_of))
-            .map(|e| EmployeeOut::new(&state, e, with_resignation))
+            .map(|e| EmployeeOut::new(&state, e, fields))
             .collect();
         Ok(json_response(StatusCode::OK, &employees))
     });
@@ -56,7 +56,7 @@ pub(crate) async fn get_employee(
         let employee = state
             .employee_by_code(&caller.company, &code)
             .ok_or_else(|| ApiError::not_found(format!("no employee with code {code:?}")))?;
-        let answer = EmployeeOut::new(&state, employee, wants_field(&ctx, "resignationDate"));
+        let answer = EmployeeOut::new(&state, employee, employee_fields(&ctx));
         Ok(json_response(StatusCode::OK, &answer))
     });
     result.unwrap_or_else(IntoResponse::into_response)
@@ -87,7 +87,8 @@ pub(crate) async fn list_timerecords(State(sim): State<Simulator>, ctx: Ctx) -> 
     let mut state = sim.lock();
     let result = admit(&mut state, &ctx, Endpoint::PunchList).and_then(|caller| {
         let days = date_range(&state, &ctx, false)?;
-        let employees = selected_employees(&state, &caller, &ctx, Keys::Honoured)?;
+        let employees = selected_employees(&state, &caller, &ctx)?;
+        let employees = unless_near_window_edge(&state, employees);
         let answer: Vec<DayOut> = days
             .map(|date| DayOut::new(&state, &caller.company, date, &employees))
             .collect();
@@ -125,8 +126,8 @@ pub(crate) fn date_range(
 }
 
 /// `GET /daily-workings/timerecord/{date}`: one working day, as one object, for the whole
-/// company or one `division`. `employeeKeys` is not a documented parameter here \[docs\]: like
-/// the real API would, the simulator ignores it and answers every employee.
+/// company or one `division`. `employeeKeys` is not a documented parameter here \[docs\]: the
+/// guard refuses it (`params.rs`).
 pub(crate) async fn day_timerecords(
     State(sim): State<Simulator>,
     ctx: Ctx,
@@ -137,7 +138,8 @@ pub(crate) async fn day_timerecords(
         let Path(date) = date.map_err(|e| ApiError::invalid(e.body_text()))?;
         let date = parse_date(&date)
             .ok_or_else(|| ApiError::invalid(format!("date {date:?} is not YYYY-MM-DD")))?;
-        let employees = selected_employees(&state, &caller, &ctx, Keys::Ignored)?;
+        let employees = selected_employees(&state, &caller, &ctx)?;
+        let employees = unless_near_window_edge(&state, employees);
         Ok(json_response(
             StatusCode::OK,
             &DayOut::new(&state, &caller.company, date, &employees),
@@ -146,25 +148,22 @@ pub(crate) async fn day_timerecords(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// Whether an endpoint documents `employeeKeys`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Keys {
-    Honoured,
-    Ignored,
-}
-
-/// `employeeKeys` where documented (comma list; an unknown key is 400 \[ours\]) or `division`
-/// (with optional `ondivision`), or every employee of the company.
+/// `employeeKeys` (comma list; an unknown key is 400 \[ours\]; the guard lets it through only
+/// where documented) or `division` (with optional `ondivision`), or every employee of the
+/// company. `employeeKeys` is documented only when `division` is not given \[docs\]: both at
+/// once are refused.
 pub(crate) fn selected_employees<'a>(
     state: &'a SimState,
     caller: &Caller,
     ctx: &Ctx,
-    keys: Keys,
 ) -> Result<Vec<&'a EmployeeRec>, ApiError> {
     optional_bool(ctx, "ondivision")?;
-    if keys == Keys::Honoured
-        && let Some(keys) = ctx.query.get("employeeKeys")
-    {
+    if ctx.query.contains_key("employeeKeys") && ctx.query.contains_key("division") {
+        return Err(ApiError::invalid(
+            "employeeKeys and division cannot be given together",
+        ));
+    }
+    if let Some(keys) = ctx.query.get("employeeKeys") {
         return keys
             .split(',')
             .map(|key| {
@@ -231,6 +230,27 @@ fn optional_bool(ctx: &Ctx, name: &str) -> Result<Option<bool>, ApiError> {
                 .ok_or_else(|| ApiError::invalid(format!("{name} must be true or false")))
         })
         .transpose()
+}
+
+/// Which employees a punch or day read answers for: none while the "empty reads near the
+/// windows' edges" fault holds and the clock stands within its margin of a restricted window
+/// (kot-api.md: reads there have answered 0 records).
+pub(crate) fn unless_near_window_edge<'a>(
+    state: &SimState,
+    employees: Vec<&'a EmployeeRec>,
+) -> Vec<&'a EmployeeRec> {
+    let empty = state
+        .faults
+        .empty_reads_near_edges
+        .is_some_and(|margin| near_window_edge(state.now(), margin));
+    if empty { Vec::new() } else { employees }
+}
+
+fn employee_fields(ctx: &Ctx) -> EmployeeFields {
+    EmployeeFields {
+        hired_date: wants_field(ctx, "hiredDate"),
+        resignation_date: wants_field(ctx, "resignationDate"),
+    }
 }
 
 /// Unknown `additionalFields` names are ignored: the documented list is open-ended.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::guard::{Ctx, Endpoint, admit};
-use crate::model::{ClosedDayPolicy, FailureKind, PunchSource, StoredPunch};
+use crate::model::{FailureKind, PunchSource, StoredPunch};
 use crate::reply::{ApiError, json_response};
 use crate::simulator::{Simulator, new_token_string};
 use crate::state::State as SimState;
@@ -19,7 +19,7 @@ use crate::wire::{AvailableOut, PunchAnswer, TimeRecordOut, TokenOut};
 pub(crate) struct DropConnection;
 
 /// `POST /daily-workings/timerecord/{employeeKey}`: stores one punch, no idempotency. A
-/// closed (締め) day refuses it with a 400 unless the closed-day policy says store \[ours\].
+/// closed (締め) day stores it like any other: closing does not stop API punches \[official\].
 pub(crate) async fn post_timerecord(
     State(sim): State<Simulator>,
     ctx: Ctx,
@@ -44,18 +44,11 @@ pub(crate) async fn post_timerecord(
                 "divisionCode {division_code:?} does not exist"
             )));
         }
-        if state.closed_day_policy == ClosedDayPolicy::Reject
-            && state.is_closed(&caller.company, &key, input.date)
-        {
-            return Err(ApiError::invalid(format!(
-                "勤務日 {} は締め済みのため打刻できません (the working day is closed)",
-                input.date
-            )));
-        }
         let code = input
             .code
             .clone()
             .unwrap_or_else(|| guess_code(&state, &key, &input));
+        let code = Some(code);
         let punch = StoredPunch {
             id: 0,
             source: PunchSource::Api,

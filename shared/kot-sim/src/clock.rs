@@ -54,9 +54,43 @@ pub(crate) fn in_restricted_hours(now: DateTime<Utc>) -> bool {
         || (17 * 60 + 30..18 * 60 + 30).contains(&minute_of_day)
 }
 
+/// Outside the restricted hours but within `margin` before a window starts or after one ends.
+pub(crate) fn near_window_edge(now: DateTime<Utc>, margin: std::time::Duration) -> bool {
+    let margin = TimeDelta::from_std(margin).unwrap_or(TimeDelta::MAX);
+    let probe = |delta: TimeDelta| {
+        now.checked_add_signed(delta)
+            .is_some_and(in_restricted_hours)
+    };
+    !in_restricted_hours(now) && (probe(margin) || probe(-margin))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edges_are_the_margins_outside_both_windows() {
+        let at = |hms: &str| {
+            DateTime::parse_from_rfc3339(&format!("2024-01-05T{hms}+09:00"))
+                .unwrap()
+                .to_utc()
+        };
+        let margin = std::time::Duration::from_secs(120);
+        for (hms, near) in [
+            ("08:27:59", false),
+            ("08:28:00", true),
+            ("08:29:59", true),
+            ("08:30:00", false),
+            ("10:00:00", true),
+            ("10:01:59", true),
+            ("10:02:00", false),
+            ("17:28:30", true),
+            ("18:31:00", true),
+            ("12:00:00", false),
+        ] {
+            assert_eq!(near_window_edge(at(hms), margin), near, "{hms}");
+        }
+    }
 
     #[test]
     fn windows_are_start_inclusive_end_exclusive() {

@@ -10,7 +10,12 @@
 //! - the day ends inside a break (休憩開始 without 休憩終了).
 //!
 //! A 出勤 without a 退勤 yet is **not** an error here \[ours\]: the shift may still be running,
-//! and telling 打刻漏れ is the day check's job. 外出 / 外出戻り are not checked \[ours\].
+//! and telling 打刻漏れ is the day check's job. 外出 / 外出戻り and records without a code are
+//! not checked \[ours\].
+//!
+//! **在職外勤務.** A day with punches before the employee's `hiredDate` or after the
+//! `resignationDate` is an error day too (kot-api.md: "very probably" \[ours, inferred\]); see
+//! [`outside_employment`].
 //!
 //! **Totals.** `totalWork` is the clocked-in time minus the breaks, `breakTime` the breaks, in
 //! whole minutes, over complete shifts; an error day has no totals (0) \[ours\]. The simulator
@@ -20,6 +25,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Weekday};
 
 use crate::model::StoredPunch;
+use crate::state::EmployeeRec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct DayEvaluation {
@@ -50,7 +56,7 @@ pub(crate) fn evaluate(punches: &[&StoredPunch]) -> DayEvaluation {
     let (mut work_seconds, mut break_seconds) = (0_i64, 0_i64);
     for punch in ordered {
         let at = punch.time;
-        phase = match (phase, punch.code.as_str()) {
+        phase = match (phase, punch.code.as_deref().unwrap_or_default()) {
             (Phase::Off, "1") => Phase::Working {
                 since: at,
                 breaks: 0,
@@ -76,7 +82,8 @@ pub(crate) fn evaluate(punches: &[&StoredPunch]) -> DayEvaluation {
                 since,
                 breaks: breaks + (at - break_since).num_seconds(),
             },
-            (phase, "7" | "8") => phase,
+            // Outings and records without a code do not change the shift \[ours\].
+            (phase, "7" | "8" | "") => phase,
             _ => return error_day(),
         };
     }
@@ -88,6 +95,12 @@ pub(crate) fn evaluate(punches: &[&StoredPunch]) -> DayEvaluation {
         total_work: work_seconds / 60,
         break_time: break_seconds / 60,
     }
+}
+
+/// Whether `date` lies outside the employee's employment: before the hired date, or after the
+/// resignation date (the resignation day itself is still worked).
+pub(crate) fn outside_employment(employee: &EmployeeRec, date: NaiveDate) -> bool {
+    employee.hired_on.is_some_and(|hired| date < hired) || employee.resigned_as_of(date)
 }
 
 fn error_day() -> DayEvaluation {
@@ -122,7 +135,7 @@ mod tests {
                 employee_key: "k".into(),
                 date: "2024-06-03".parse().unwrap(),
                 time: DateTime::parse_from_rfc3339(&format!("2024-06-03T{hms}+09:00")).unwrap(),
-                code: (*code).into(),
+                code: (!code.is_empty()).then(|| (*code).into()),
                 division_code: "100".into(),
                 latitude: None,
                 longitude: None,
@@ -191,6 +204,7 @@ mod tests {
             ("09:00:00", "1"),
             ("10:00:00", "7"),
             ("11:00:00", "8"),
+            ("12:00:00", ""),
             ("17:00:00", "2"),
             ("18:00:00", "1"),
             ("20:00:00", "2"),

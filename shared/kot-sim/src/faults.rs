@@ -151,6 +151,9 @@ pub(crate) struct Faults {
     pub latency: Duration,
     pub drop_after_punch: u32,
     pub slow_after_store: Duration,
+    /// While set, punch and day reads within this margin of a restricted window answer no
+    /// records (`Simulator::empty_reads_near_window_edges`).
+    pub empty_reads_near_edges: Option<Duration>,
     outage: Option<(Instant, FailureKind)>,
     profile: Option<ActiveProfile>,
     stats: BTreeMap<FailureKind, u64>,
@@ -163,6 +166,7 @@ impl Default for Faults {
             latency: Duration::ZERO,
             drop_after_punch: 0,
             slow_after_store: DEFAULT_SLOW_AFTER_STORE,
+            empty_reads_near_edges: None,
             outage: None,
             profile: None,
             stats: BTreeMap::new(),

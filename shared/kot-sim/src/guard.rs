@@ -1,5 +1,6 @@
 //! What every API call goes through before its handler: bearer token, permitted IP, content
-//! type, rate limit, restricted hours, in that order \[ours: the real order is undocumented\].
+//! type, documented query parameters (`params.rs`), rate limit, restricted hours, in that order
+//! \[ours: the real order is undocumented\].
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -95,6 +96,7 @@ pub(crate) fn admit(state: &mut State, ctx: &Ctx, endpoint: Endpoint) -> Result<
         token: token.to_owned(),
     };
     check_content_type(&ctx.headers)?;
+    crate::params::check(endpoint, &ctx.query)?;
     if !state.admit_rate(&caller.token, endpoint.budget()) {
         return Err(ApiError::rate_limited(state.rate_limit_status));
     }

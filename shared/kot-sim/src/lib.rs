@@ -2,15 +2,16 @@
 //! benchmarks and the laptop demo. It serves the real paths under `/v1.0`, so pointing a client
 //! at it changes only the host of the base URL, and it is never more lenient than the documented
 //! API: bearer tokens, permitted IPs, content type, strict date/time formats, punch codes as
-//! strings, the 62-day range, only documented query parameters (the one-day listing ignores
-//! `employeeKeys`, as it documents none), restricted hours on an injectable clock, per-token
-//! rate limits.
+//! strings, the 62-day range, only documented query parameters (anything else, `employeeKeys` on
+//! `/daily-workings` or the one-day listing included, is a 400; `params.rs`), restricted hours
+//! on an injectable clock, per-token rate limits. Employees carry `hiredDate` and
+//! `resignationDate`; punches outside them make an error day.
 //!
 //! Beyond punches it answers `GET /daily-workings` (エラー勤務 by the rules in `day_rules.rs`,
-//! 締め as set through the admin API), refuses a punch into a closed day unless configured
-//! otherwise ([`ClosedDayPolicy`]), and lets an administrator's edits, an approved 打刻申請 and
-//! punches from a time recorder be played ([`Simulator::replace_punch`],
-//! [`Simulator::remove_punch`], [`Simulator::add_punch`]).
+//! 締め as set through the admin API), stores a punch into a closed day as KING OF TIME does, and
+//! lets an administrator's edits, an approved 打刻申請 and punches from a time recorder be played
+//! ([`Simulator::replace_punch`], [`Simulator::remove_punch`], [`Simulator::add_punch`]),
+//! including records we never send (外出, 外出戻り, no code at all).
 //!
 //! Faults a real network and load balancer produce ([`FailureKind`]), injected through a queue
 //! ([`Simulator::fail_next`]), an outage window on the wall clock ([`Simulator::start_outage`])
@@ -20,7 +21,9 @@
 //!   empty body, a 303 rate limit — nothing is processed;
 //! - *after storing*: a 504 HTML page, a connection reset, an answer held back longer than the
 //!   client's timeout — the punch is stored, the client cannot know it;
-//! - plus latency on every answer and dropping the connection after the next punches.
+//! - plus latency on every answer, dropping the connection after the next punches, and reads
+//!   within a margin of the restricted windows answering empty days
+//!   ([`Simulator::empty_reads_near_window_edges`]), as operators report KING OF TIME doing.
 //!
 //! Everything is steerable in-process through [`Simulator`] or over HTTP under `/_admin`
 //! (tables in `admin_faults.rs` and `admin_days.rs`). Values kot-api.md leaves unknown are
@@ -38,6 +41,7 @@ mod faults;
 mod gateway;
 mod guard;
 mod model;
+mod params;
 mod persist;
 mod reply;
 mod server;
@@ -51,8 +55,8 @@ mod wire;
 pub use clock::{Clock, RESTRICTED_MESSAGE};
 pub use faults::{DEFAULT_SLOW_AFTER_STORE, FaultProfile, PunchPostFaults, ReadFaults};
 pub use model::{
-    ClosedDayPolicy, DEFAULT_RATE_LIMIT_STATUS, FailureKind, NewEmployee, NewPunch, PunchEdit,
-    PunchSource, RateLimit, RequestLogEntry, SimConfig, SimError, StoredPunch, TokenOptions,
+    DEFAULT_RATE_LIMIT_STATUS, FailureKind, NewEmployee, NewPunch, PunchEdit, PunchSource,
+    RateLimit, RequestLogEntry, SimConfig, SimError, StoredPunch, TokenOptions,
 };
 pub use reply::{
     CODE_AUTHENTICATION_FAILED, CODE_INVALID_REQUEST, CODE_NOT_FOUND, CODE_RATE_LIMITED,

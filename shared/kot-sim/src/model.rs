@@ -30,8 +30,6 @@ pub struct SimConfig {
     pub clock: Clock,
     /// How many API requests the request log keeps (oldest dropped first).
     pub request_log_capacity: usize,
-    /// What a punch POST into a closed (締め) day gets: undocumented, so configurable.
-    pub closed_day_policy: ClosedDayPolicy,
 }
 
 impl Default for SimConfig {
@@ -48,7 +46,6 @@ impl Default for SimConfig {
             rate_limit_status: DEFAULT_RATE_LIMIT_STATUS,
             clock: Clock::Real,
             request_log_capacity: 100_000,
-            closed_day_policy: ClosedDayPolicy::default(),
         }
     }
 }
@@ -72,17 +69,6 @@ pub struct NewEmployee {
     /// Last working day; the employee counts as resigned from the day after.
     #[serde(default)]
     pub resigned_on: Option<NaiveDate>,
-}
-
-/// What a punch POST into a closed (締め) working day gets. KING OF TIME does not document it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ClosedDayPolicy {
-    /// 400 with a KING OF TIME error body (code 200), nothing stored \[ours\]: the strict choice.
-    #[default]
-    Reject,
-    /// Stored like any other punch.
-    Store,
 }
 
 /// Where a stored punch came from; read-backs show it as `credentialCode`/`credentialName`
@@ -109,7 +95,10 @@ pub struct StoredPunch {
     pub employee_key: String,
     pub date: NaiveDate,
     pub time: DateTime<FixedOffset>,
-    pub code: String,
+    /// `None` for a record without a code, as an administrator or a recorder may leave one
+    /// \[docs\]; punches through the API always have one (KING OF TIME guesses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     pub division_code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
@@ -126,6 +115,9 @@ pub struct RequestLogEntry {
     pub method: String,
     /// The route template, e.g. `/v1.0/employees/{code}`; the raw path for unknown routes.
     pub path: String,
+    /// The raw query string, if any, so tests can see what was asked (e.g. `division=100`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     /// `None` when the connection was dropped without an answer.
     pub status: Option<u16>,
     /// The KING OF TIME error code answered, if any (e.g. 303, 104).
@@ -142,8 +134,10 @@ pub struct RequestLogEntry {
 pub struct NewPunch {
     pub date: NaiveDate,
     pub time: DateTime<FixedOffset>,
-    /// One of the documented codes ("1" 出勤 … "8" 外出戻り).
-    pub code: String,
+    /// One of the documented codes ("1" 出勤 … "8" 外出戻り); `None` (omitted) enters a record
+    /// without a code, which reads show as such \[docs\].
+    #[serde(default)]
+    pub code: Option<String>,
     /// The employee's division when omitted.
     #[serde(default)]
     pub division_code: Option<String>,

@@ -56,6 +56,8 @@ struct EmployeeSnap {
     first_name: String,
     division_code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    hired_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     resigned_on: Option<NaiveDate>,
 }
 
@@ -107,6 +109,7 @@ impl Simulator {
                     last_name: e.last_name.clone(),
                     first_name: e.first_name.clone(),
                     division_code: e.division_code.clone(),
+                    hired_on: e.hired_on,
                     resigned_on: e.resigned_on,
                 })
                 .collect(),
@@ -182,6 +185,7 @@ impl Simulator {
                 last_name: e.last_name,
                 first_name: e.first_name,
                 division_code: e.division_code,
+                hired_on: e.hired_on,
                 resigned_on: e.resigned_on,
             })
             .collect();
@@ -248,7 +252,9 @@ mod tests {
         sim.add_punch(&key, punch("2024-06-03T09:00:00+09:00", "1"))
             .unwrap();
         sim.set_day_closed(&key, date, true).unwrap();
+        sim.set_hired_date(&key, Some(date)).unwrap();
         let saved = sim.company_data();
+        assert!(saved.contains("hiredOn"), "{saved}");
 
         let restarted = Simulator::new(SimConfig::default());
         restarted.restore_company_data(&saved).unwrap();

@@ -201,6 +201,7 @@ impl Simulator {
 /// Injected faults, the request log, and latency: around every API request.
 async fn api_layer(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
+    let query = request.uri().query().map(str::to_owned);
     let path = request.extensions().get::<MatchedPath>().map_or_else(
         || request.uri().path().to_owned(),
         |matched| matched.as_str().to_owned(),
@@ -236,6 +237,7 @@ async fn api_layer(State(sim): State<Simulator>, request: Request, next: Next) -
     let entry = RequestLogEntry {
         method: method.to_string(),
         path,
+        query,
         status: (!dropped).then(|| response.status().as_u16()),
         code: response
             .extensions()

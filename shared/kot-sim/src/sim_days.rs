@@ -1,10 +1,10 @@
 //! In-process control of KING OF TIME's side of a day (mirrored under `/_admin`): closing
-//! (締め), the closed-day policy, and the edits an administrator or an approved 打刻申請 makes,
+//! (締め) and the edits an administrator or an approved 打刻申請 makes,
 //! plus punches that come from elsewhere (a time recorder).
 
 use chrono::NaiveDate;
 
-use crate::model::{ClosedDayPolicy, NewPunch, PunchEdit, PunchSource, SimError, StoredPunch};
+use crate::model::{NewPunch, PunchEdit, PunchSource, SimError, StoredPunch};
 use crate::simulator::Simulator;
 use crate::validate::PUNCH_CODES;
 
@@ -47,14 +47,12 @@ impl Simulator {
         Ok(())
     }
 
-    pub fn set_closed_day_policy(&self, policy: ClosedDayPolicy) {
-        self.lock().closed_day_policy = policy;
-    }
-
     /// Stores a punch that did not come through the API (a time recorder, an administrator),
     /// and returns its id.
     pub fn add_punch(&self, employee_key: &str, punch: NewPunch) -> Result<u64, SimError> {
-        check_code(&punch.code)?;
+        if let Some(code) = &punch.code {
+            check_code(code)?;
+        }
         let mut state = self.lock();
         let employee = state
             .employee(employee_key)
@@ -105,7 +103,7 @@ impl Simulator {
         let mut punch = state.punches.remove(index);
         punch.date = edit.date.unwrap_or(punch.date);
         punch.time = edit.time.unwrap_or(punch.time);
-        punch.code = edit.code.unwrap_or(punch.code);
+        punch.code = edit.code.or(punch.code);
         punch.source = PunchSource::AdminEdit;
         punch.received_at = state.now();
         Ok(state.store_punch(punch))

@@ -36,6 +36,15 @@ impl Simulator {
         self.lock().faults.slow_after_store = delay;
     }
 
+    /// While `Some(margin)`, `GET /daily-workings/timerecord` (both forms) and
+    /// `GET /daily-workings` answer 200 with no records when the simulator's clock stands within
+    /// `margin` before or after a restricted window, as a production KING OF TIME has been
+    /// reported to do (kot-api.md, "Reads at the edges"). `None` lifts it; so does
+    /// [`Simulator::clear_faults`].
+    pub fn empty_reads_near_window_edges(&self, margin: Option<Duration>) {
+        self.lock().faults.empty_reads_near_edges = margin;
+    }
+
     /// For `duration` of wall-clock time from now, every API request fails with `kind` (a
     /// before kind: nothing is stored), whatever the simulator's clock says.
     pub fn start_outage(&self, duration: Duration, kind: FailureKind) -> Result<(), SimError> {
@@ -53,7 +62,7 @@ impl Simulator {
     }
 
     /// Removes everything injected: the queue, the profile, the outage, connection drops,
-    /// latency and the slow-answer delay. The statistics stay ([`Simulator::reset_fault_stats`]).
+    /// latency, the slow-answer delay and empty edge reads. The statistics stay ([`Simulator::reset_fault_stats`]).
     pub fn clear_faults(&self) {
         self.lock().faults.clear();
     }

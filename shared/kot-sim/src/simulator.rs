@@ -171,6 +171,7 @@ impl Simulator {
             last_name: employee.last_name,
             first_name: employee.first_name,
             division_code: employee.division_code,
+            hired_on: None,
             resigned_on: employee.resigned_on,
         };
         let index = state.employees.len();
@@ -205,10 +206,29 @@ impl Simulator {
         Ok(())
     }
 
+    /// The employee's last working day (`resignationDate`); `None` clears it.
     pub fn set_resignation(
         &self,
         key: &str,
         resigned_on: Option<chrono::NaiveDate>,
+    ) -> Result<(), SimError> {
+        self.edit_employee(key, |employee| employee.resigned_on = resigned_on)
+    }
+
+    /// The employee's first working day (`hiredDate`); `None` clears it. Days with punches
+    /// before it are error days (在職外勤務).
+    pub fn set_hired_date(
+        &self,
+        key: &str,
+        hired_on: Option<chrono::NaiveDate>,
+    ) -> Result<(), SimError> {
+        self.edit_employee(key, |employee| employee.hired_on = hired_on)
+    }
+
+    fn edit_employee(
+        &self,
+        key: &str,
+        edit: impl FnOnce(&mut EmployeeRec),
     ) -> Result<(), SimError> {
         let mut state = self.lock();
         let index = state
@@ -216,9 +236,11 @@ impl Simulator {
             .get(key)
             .copied()
             .ok_or(SimError::UnknownEmployee)?;
-        if let Some(employee) = state.employees.get_mut(index) {
-            employee.resigned_on = resigned_on;
-        }
+        let employee = state
+            .employees
+            .get_mut(index)
+            .ok_or(SimError::UnknownEmployee)?;
+        edit(employee);
         Ok(())
     }
 

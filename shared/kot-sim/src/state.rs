@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::clock::Clock;
 use crate::faults::Faults;
-use crate::model::{ClosedDayPolicy, RateLimit, RequestLogEntry, SimConfig, StoredPunch};
+use crate::model::{RateLimit, RequestLogEntry, SimConfig, StoredPunch};
 
 #[derive(Debug)]
 pub(crate) struct Company {
@@ -45,6 +45,8 @@ pub(crate) struct EmployeeRec {
     pub last_name: String,
     pub first_name: String,
     pub division_code: String,
+    /// First working day (`hiredDate`); `None` when not set.
+    pub hired_on: Option<NaiveDate>,
     pub resigned_on: Option<NaiveDate>,
 }
 
@@ -80,7 +82,6 @@ pub(crate) struct State {
     pub closed_days: HashSet<(String, NaiveDate)>,
     /// Per company, every day up to and including this one is closed.
     pub closed_through: HashMap<String, NaiveDate>,
-    pub closed_day_policy: ClosedDayPolicy,
     pub windows: HashMap<(String, Budget), VecDeque<DateTime<Utc>>>,
     pub faults: Faults,
     pub log: VecDeque<RequestLogEntry>,
@@ -102,7 +103,6 @@ impl State {
             next_punch_id: 1,
             closed_days: HashSet::new(),
             closed_through: HashMap::new(),
-            closed_day_policy: config.closed_day_policy,
             windows: HashMap::new(),
             faults: Faults::default(),
             log: VecDeque::new(),

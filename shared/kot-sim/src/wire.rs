@@ -7,9 +7,10 @@ use serde::Serialize;
 use crate::model::{PunchSource, StoredPunch};
 use crate::state::{DivisionRec, EmployeeRec, State};
 
-/// Punch names KING OF TIME reports in read-backs.
-pub(crate) fn punch_name(code: &str) -> &'static str {
-    match code {
+/// Punch names KING OF TIME reports in read-backs; a record without a code has no name
+/// \[ours: undocumented\].
+pub(crate) fn punch_name(code: Option<&str>) -> Option<&'static str> {
+    let name = match code? {
         "1" => "出勤",
         "2" => "退勤",
         "3" => "休憩開始",
@@ -17,7 +18,8 @@ pub(crate) fn punch_name(code: &str) -> &'static str {
         "7" => "外出",
         "8" => "外出戻り",
         _ => "不明",
-    }
+    };
+    Some(name)
 }
 
 /// What read-backs report as the punch's origin \[ours\]: undocumented values.
@@ -42,7 +44,16 @@ pub(crate) struct EmployeeOut {
     pub type_name: String,
     pub employee_groups: Vec<GroupOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub hired_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resignation_date: Option<NaiveDate>,
+}
+
+/// Which `additionalFields` of the employee calls were asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct EmployeeFields {
+    pub hired_date: bool,
+    pub resignation_date: bool,
 }
 
 #[derive(Clone, Serialize)]
@@ -52,7 +63,7 @@ pub(crate) struct GroupOut {
 }
 
 impl EmployeeOut {
-    pub fn new(state: &State, employee: &EmployeeRec, with_resignation_date: bool) -> Self {
+    pub fn new(state: &State, employee: &EmployeeRec, fields: EmployeeFields) -> Self {
         Self {
             key: employee.key.clone(),
             code: employee.code.clone(),
@@ -63,7 +74,8 @@ impl EmployeeOut {
             type_code: "1".into(),
             type_name: "正社員".into(),
             employee_groups: Vec::new(),
-            resignation_date: employee.resigned_on.filter(|_| with_resignation_date),
+            hired_date: employee.hired_on.filter(|_| fields.hired_date),
+            resignation_date: employee.resigned_on.filter(|_| fields.resignation_date),
         }
     }
 }
@@ -97,8 +109,11 @@ impl DivisionOut {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TimeRecordOut {
     pub time: String,
-    pub code: String,
-    pub name: String,
+    /// Omitted for a record without a code, as KING OF TIME omits null properties.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub division_code: String,
     pub division_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,7 +133,7 @@ impl TimeRecordOut {
         Self {
             time: format_time(&punch.time),
             code: punch.code.clone(),
-            name: punch_name(&punch.code).to_owned(),
+            name: punch_name(punch.code.as_deref()).map(str::to_owned),
             division_code: punch.division_code.clone(),
             division_name: division_name(state, company, &punch.division_code),
             latitude: punch.latitude,
@@ -168,7 +183,7 @@ impl DayOut {
             .map(|employee| DailyWorkingOut {
                 date,
                 employee_key: employee.key.clone(),
-                current_date_employee: EmployeeOut::new(state, employee, false),
+                current_date_employee: EmployeeOut::new(state, employee, EmployeeFields::default()),
                 time_record: state
                     .punches
                     .iter()

@@ -244,6 +244,14 @@ impl MemoryLinks {
         }
     }
 
+    /// Gives a linked user's employee a home division.
+    pub fn set_division(&self, company_id: &str, user_id: &str, division_code: &str) {
+        if let Some(link) = lock(&self.links).get_mut(&(company_id.to_owned(), user_id.to_owned()))
+        {
+            link.division_code = division_code.to_owned();
+        }
+    }
+
     /// Gives a linked user's employee a 入社日 and a 退職日 (either may be unknown).
     pub fn set_employment(
         &self,

@@ -323,7 +323,8 @@ impl Harness {
                     p.employee_key,
                     p.date.to_string(),
                     kot_client::format_kot_time(&p.time),
-                    p.code,
+                    // A record without a code reads as "".
+                    p.code.unwrap_or_default(),
                 )
             })
             .collect();
