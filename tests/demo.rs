@@ -21,7 +21,8 @@ fn the_demo_prints_the_tables_and_exits_0_when_king_of_time_holds_what_was_recor
     );
     for expected in [
         "連携状況",
-        "U000123         市ヶ谷 市子  有効 アカウント同期: 2024-06-07 21:00:0",
+        // The demo's clock flows from 21:00: the match is a few seconds in, more on a busy machine.
+        "U000123         市ヶ谷 市子  有効 アカウント同期: 2024-06-07 21:0",
         // A switch-off and a code fix take effect at once.
         "連携状況 at once, no match in between: KING OF TIME連携 無効",
         "ユーザーコードが変更されました",
