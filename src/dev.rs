@@ -272,15 +272,7 @@ fn background_tasks(
     vec![tokio::spawn(async move {
         // The one-process server calls itself: let it listen first.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        match matcher.run_all().await {
-            Ok(report) => tracing::info!(
-                companies = report.results.len(),
-                "start-up match done; syncing starts"
-            ),
-            Err(error) => {
-                tracing::warn!(%error, "start-up match could not list companies; syncing starts anyway, on the links the last match stored")
-            }
-        }
+        kintai_matcher::run_periodic_once(&matcher).await;
         let interval = Duration::from_secs(config.dev.match_interval_secs);
         let mut tasks = Vec::new();
         if config.syncer.dispatch {

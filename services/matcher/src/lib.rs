@@ -39,7 +39,7 @@ pub use model::{
     CompanyRecord, Condition, DirectoryUser, Employment, Hint, HintKind, LinkRow, LinkStatus,
     Reason,
 };
-pub use periodic::spawn_periodic;
+pub use periodic::{run_once as run_periodic_once, spawn_periodic};
 pub use report::{CompanyResult, Outcome, RunReport};
 pub use run::{Matcher, MatcherDeps};
 pub use schema::MIGRATIONS;

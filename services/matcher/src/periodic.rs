@@ -22,23 +22,29 @@ pub fn spawn_periodic(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            // One trace per run, the companies' spans its children, as RunMatch's are.
-            let span = tracing::info_span!("periodic match", otel.name = "periodic match");
-            match matcher.run_all().instrument(span).await {
-                Ok(report) => {
-                    let failed = report
-                        .results
-                        .iter()
-                        .filter(|r| r.outcome == Outcome::Failed)
-                        .count();
-                    tracing::info!(
-                        companies = report.results.len(),
-                        failed,
-                        "periodic match run finished"
-                    );
-                }
-                Err(error) => tracing::warn!(%error, "periodic match run could not list companies"),
-            }
+            run_once(&matcher).await;
         }
     })
+}
+
+/// One run over every enabled company, as the periodic loop makes it: its own trace, a log line
+/// when it finished. `kintai dev` also awaits one at start-up, before it syncs.
+pub async fn run_once(matcher: &Matcher) {
+    // One trace per run, the companies' spans its children, as RunMatch's are.
+    let span = tracing::info_span!("periodic match", otel.name = "periodic match");
+    match matcher.run_all().instrument(span).await {
+        Ok(report) => {
+            let failed = report
+                .results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Failed)
+                .count();
+            tracing::info!(
+                companies = report.results.len(),
+                failed,
+                "periodic match run finished"
+            );
+        }
+        Err(error) => tracing::warn!(%error, "periodic match run could not list companies"),
+    }
 }
