@@ -222,7 +222,7 @@ fn a_closed_day_says_what_it_means_for_unsent_punches() {
     let (verdict, _, en) = judged(&day, &held, Some(&s), "2024-06-04T10:00:00");
     assert_eq!(verdict, Verdict::Closed);
     assert!(
-        en.contains("1 punch(es) not sent yet (退勤 18:00) will be refused"),
+        en.contains("1 punch(es) not sent yet (退勤 18:00). KING OF TIME stores API punches"),
         "{en}"
     );
 }
