@@ -177,18 +177,33 @@ pub(crate) struct DayOut {
 impl DayOut {
     /// One working day for the given employees. Records come newest-stored first: KING OF
     /// TIME does not promise any order, and clients must not assume one.
+    /// One pass over the store per day, not one per employee (the day check bench lists 50
+    /// employees a call in a company of 20,000 with a month of punches).
     pub fn new(state: &State, company: &str, date: NaiveDate, employees: &[&EmployeeRec]) -> Self {
+        let mut of_employee: std::collections::HashMap<&str, Vec<&StoredPunch>> = employees
+            .iter()
+            .map(|employee| (employee.key.as_str(), Vec::new()))
+            .collect();
+        for punch in state
+            .punches
+            .iter()
+            .rev()
+            .filter(|punch| punch.date == date)
+        {
+            if let Some(punches) = of_employee.get_mut(punch.employee_key.as_str()) {
+                punches.push(punch);
+            }
+        }
         let daily_workings = employees
             .iter()
             .map(|employee| DailyWorkingOut {
                 date,
                 employee_key: employee.key.clone(),
                 current_date_employee: EmployeeOut::new(state, employee, EmployeeFields::default()),
-                time_record: state
-                    .punches
-                    .iter()
-                    .rev()
-                    .filter(|punch| punch.employee_key == employee.key && punch.date == date)
+                time_record: of_employee
+                    .get(employee.key.as_str())
+                    .into_iter()
+                    .flatten()
                     .map(|punch| TimeRecordOut::new(state, company, punch, true))
                     .collect(),
             })
