@@ -33,10 +33,12 @@ ensure_packages() {
 
 # podman 4.3 as Debian ships it, with the settings it needs on these machines: runc (crun is not
 # installed), cgroupfs (no systemd), ulimits within the machine's hard limits (podman's defaults
-# fail with "setrlimit ... Operation not permitted") and netavark, whose aardvark-dns gives
-# containers on one network each other's names (a Service name as a network alias).
+# fail with "setrlimit ... Operation not permitted") and netavark (which sets up its bridge with
+# iptables: without it every container start fails with "netavark: No such file or directory"),
+# whose aardvark-dns gives containers on one network each other's names (a Service name as a
+# network alias).
 ensure_podman() {
-  ensure_packages podman runc netavark aardvark-dns
+  ensure_packages podman runc netavark aardvark-dns iptables
   local conf=/etc/containers/containers.conf
   if ! grep -qs 'kintai-local' "$conf"; then
     [ -s "$conf" ] && grep -v '^\s*#' "$conf" | grep -q '\S' \

