@@ -21,6 +21,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use kintai_i18n::Text;
 use kot_client::{AttendanceVendor, KotError, Token};
 
+use crate::day_reads::MAX_DIVISION_READS;
 use crate::day_store::day_text;
 use crate::eligibility::HoldReason;
 use crate::plan::{Action, Plan, Planned};
@@ -30,10 +31,6 @@ use crate::read_margin::read_blocked_until;
 /// How old a reading of a day's closing may be when a punch for it is posted: a close done this
 /// morning is seen before this afternoon's late punch.
 pub(crate) const CLOSING_FRESH: TimeDelta = TimeDelta::hours(1);
-
-/// At most this many division reads replace one company read: each is a call on the general
-/// budget, and punches for one old day of many divisions are no longer a small change.
-const MAX_DIVISION_READS: usize = 3;
 
 /// After a failed reading, the next one is tried no sooner than this.
 const AFTER_FAILURE: TimeDelta = TimeDelta::seconds(30);
